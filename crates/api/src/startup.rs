@@ -1,0 +1,102 @@
+//! Building the API server from settings: the mode decides the verifier.
+
+use std::time::Duration;
+
+use actix_web::{App, web};
+use authbench_core::secret::{self, SecretError};
+use authbench_core::server::RunningServer;
+use authbench_core::session_store::SessionStore;
+use authbench_core::settings::ApiMode;
+use authbench_core::{Settings, error, redis_conn};
+use jsonwebtoken::DecodingKey;
+use secrecy::ExposeSecret;
+
+use crate::departments::Departments;
+use crate::middleware::Authenticator;
+use crate::routes;
+use crate::verifier::{IntrospectionVerifier, JwksCache, JwtVerifier, KeySource, RedisSessionVerifier, Verifier};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("invalid Redis URL `{url}`: {source}")]
+    RedisUrl { url: String, source: redis::RedisError },
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(#[from] reqwest::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The verifier the settings ask for.
+pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
+    let timeout = settings.dependency_timeout();
+    Ok(match settings.api.mode {
+        ApiMode::Session => {
+            let secret = secret::require(
+                "introspection.client_secret",
+                "APP_INTROSPECTION__CLIENT_SECRET",
+                settings.introspection.client_secret.as_ref(),
+                settings.profile,
+            )?;
+            Verifier::Introspection(IntrospectionVerifier::new(
+                &settings.api.session_auth_url,
+                settings.introspection.client_id.clone(),
+                secret,
+                timeout,
+            )?)
+        }
+        ApiMode::SessionRedis => {
+            let conn = redis_conn::connect(&settings.redis.url, timeout)
+                .map_err(|source| BuildError::RedisUrl { url: settings.redis.url.clone(), source })?;
+            Verifier::RedisSession(RedisSessionVerifier::new(SessionStore::new(
+                conn,
+                &settings.redis.key_prefix,
+                timeout,
+            )))
+        }
+        ApiMode::Jwt => {
+            let jwt = &settings.jwt;
+            let keys = if jwt.algorithm.is_symmetric() {
+                let secret = secret::require("jwt.secret", "APP_JWT__SECRET", jwt.secret.as_ref(), settings.profile)?;
+                KeySource::Shared(DecodingKey::from_secret(secret.expose_secret().as_bytes()))
+            } else {
+                KeySource::Jwks(JwksCache::new(
+                    jwt.jwks_url.clone(),
+                    timeout,
+                    Duration::from_secs(jwt.jwks_refetch_min_interval_secs),
+                )?)
+            };
+            Verifier::Jwt(JwtVerifier::new(
+                keys,
+                jwt.issuer.clone(),
+                jwt.audience.clone(),
+                Duration::from_secs(jwt.leeway_secs),
+            ))
+        }
+    })
+}
+
+pub struct Application;
+
+impl Application {
+    pub fn build(settings: &Settings) -> Result<RunningServer, BuildError> {
+        let verifier = verifier(settings)?;
+        let cookie_name = match settings.api.mode {
+            ApiMode::Session | ApiMode::SessionRedis => settings.cookies.session_name.clone(),
+            ApiMode::Jwt => settings.cookies.token_name.clone(),
+        };
+        let mode = verifier.mode();
+        let auth = web::Data::new(Authenticator { verifier, cookie_name });
+        let departments = web::Data::new(Departments::default());
+        let server = authbench_core::serve!(&settings.api.listen, move || {
+            App::new()
+                .app_data(auth.clone())
+                .app_data(departments.clone())
+                .app_data(error::json_config())
+                .configure(routes::configure)
+        })?;
+        tracing::info!(url = %server.url(), %mode, "API server listening");
+        Ok(server)
+    }
+}

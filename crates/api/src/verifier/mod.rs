@@ -1,0 +1,51 @@
+//! One verifier per flow. Each turns a credential into an [`Identity`] or a refusal.
+
+mod introspection;
+mod jwt;
+mod redis_session;
+
+pub use introspection::IntrospectionVerifier;
+pub use jwt::{JwksCache, JwtVerifier, KeySource};
+pub use redis_session::RedisSessionVerifier;
+
+use authbench_core::{AuthError, Identity};
+use authbench_core::settings::ApiMode;
+
+/// How this API server checks credentials.
+pub enum Verifier {
+    Introspection(IntrospectionVerifier),
+    RedisSession(RedisSessionVerifier),
+    Jwt(JwtVerifier),
+}
+
+impl Verifier {
+    pub fn mode(&self) -> ApiMode {
+        match self {
+            Verifier::Introspection(_) => ApiMode::Session,
+            Verifier::RedisSession(_) => ApiMode::SessionRedis,
+            Verifier::Jwt(_) => ApiMode::Jwt,
+        }
+    }
+
+    pub async fn verify(&self, credential: &str) -> Result<Identity, AuthError> {
+        match self {
+            Verifier::Introspection(v) => v.verify(credential).await,
+            Verifier::RedisSession(v) => v.verify(credential).await,
+            Verifier::Jwt(v) => v.verify(credential).await,
+        }
+    }
+
+    /// `Ok` when whatever this verifier depends on answers.
+    pub async fn ready(&self) -> Result<(), AuthError> {
+        match self {
+            Verifier::Introspection(v) => v.ready().await,
+            Verifier::RedisSession(v) => v.ready().await,
+            Verifier::Jwt(v) => v.ready().await,
+        }
+    }
+}
+
+/// The refusal for a session id that is not (or no longer) a live session.
+pub(crate) fn inactive_session() -> AuthError {
+    AuthError::invalid_token("the session is unknown, expired or logged out")
+}

@@ -1,0 +1,65 @@
+//! The claims of the JWT flow's two token kinds.
+//!
+//! An access token is an RFC 9068 token (`typ: at+jwt`) for the API's audience; a refresh
+//! token has its own `typ` and the auth server itself as audience, so neither can be
+//! used as the other: two independent checks refuse it.
+
+use serde::{Deserialize, Serialize};
+
+/// `typ` header of access tokens (RFC 9068 section 2.1).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+/// `typ` header of refresh tokens (a private value; only the JWT auth server reads them).
+pub const REFRESH_TOKEN_TYP: &str = "refresh+jwt";
+
+/// Claims of an access token, the self-contained credential the API server verifies alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: u64,
+    pub iat: u64,
+    pub nbf: u64,
+    pub jti: String,
+    pub client_id: String,
+    pub roles: Vec<String>,
+}
+
+/// Claims of a refresh token. It carries no roles: the roles are fetched from the user
+/// directory again at each refresh, so a changed role reaches the next access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: u64,
+    pub iat: u64,
+    pub nbf: u64,
+    pub jti: String,
+    pub token_use: String,
+}
+
+/// The value of `RefreshClaims::token_use`.
+pub const REFRESH_TOKEN_USE: &str = "refresh";
+
+/// `true` for `at+jwt` and its long form `application/at+jwt` (RFC 9068 section 4).
+pub fn is_access_typ(typ: Option<&str>) -> bool {
+    matches!(typ, Some(t) if t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
+        || t.eq_ignore_ascii_case("application/at+jwt"))
+}
+
+/// Maps jsonwebtoken's errors to the short `error_description` a client sees.
+pub fn describe(error: &jsonwebtoken::errors::Error) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind::*;
+    match error.kind() {
+        ExpiredSignature => "the token has expired",
+        ImmatureSignature => "the token is not valid yet (nbf)",
+        InvalidIssuer => "the token was issued by an unknown issuer",
+        InvalidAudience => "the token is not meant for this audience",
+        InvalidSignature => "the token's signature does not match",
+        InvalidAlgorithm | MissingAlgorithm => "the token's algorithm is not accepted",
+        MissingRequiredClaim(_) => "the token lacks a required claim",
+        InvalidSubject => "the token's subject is not accepted",
+        _ => "the token is malformed",
+    }
+}

@@ -1,0 +1,25 @@
+//! What both architectures share: typed settings, telemetry, the user directory and
+//! password hashing, the one `Identity` type handlers see, JWT claims, the Redis session
+//! store, bearer-credential parsing, and the mapping of authentication failures to HTTP
+//! answers (RFC 6750).
+//!
+//! It owns no server: the session auth server, the JWT auth server and the API server
+//! are separate crates built on these pieces, so a difference measured between the two
+//! flows comes from the architecture and not from two copies of the same code.
+
+pub mod claims;
+pub mod credential;
+pub mod error;
+pub mod identity;
+pub mod redis_conn;
+pub mod secret;
+pub mod session_store;
+pub mod server;
+pub mod settings;
+pub mod telemetry;
+pub mod time;
+pub mod users;
+
+pub use error::AuthError;
+pub use identity::Identity;
+pub use settings::{Profile, Settings};

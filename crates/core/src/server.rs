@@ -1,0 +1,107 @@
+//! The start-up every server shares: bind a listener (port 0 picks a free one), run the
+//! actix-web app on it, and hand back a [`RunningServer`] that tests, the workbench and
+//! the thin binaries all drive the same way.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::{Server, ServerHandle};
+
+use crate::settings::ListenSettings;
+
+/// A server that is bound and ready to run.
+pub struct RunningServer {
+    addr: SocketAddr,
+    server: Server,
+}
+
+impl RunningServer {
+    pub fn new(addr: SocketAddr, server: Server) -> Self {
+        RunningServer { addr, server }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<host>:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A handle to stop the server from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped through its handle.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Binds the listener a server will use.
+pub fn bind(listen: &ListenSettings) -> io::Result<TcpListener> {
+    TcpListener::bind((listen.host.as_str(), listen.port)).map_err(|e| {
+        io::Error::new(e.kind(), format!("cannot listen on {}:{}: {e}", listen.host, listen.port))
+    })
+}
+
+/// Runs an actix-web app factory on a listener with the house settings: signals are left
+/// to the caller (binaries stop on Ctrl-C themselves; tests and the workbench stop
+/// servers through their handles), and a stop waits at most two seconds for requests in
+/// flight.
+#[macro_export]
+macro_rules! serve {
+    ($listen:expr, $factory:expr) => {{
+        let listen: &$crate::settings::ListenSettings = $listen;
+        let listener = $crate::server::bind(listen)?;
+        let addr = listener.local_addr()?;
+        let mut server = ::actix_web::HttpServer::new($factory)
+            .disable_signals()
+            .shutdown_timeout(2);
+        if let Some(workers) = listen.workers {
+            server = server.workers(workers.max(1));
+        }
+        let server = server.listen(listener)?.run();
+        ::std::result::Result::<_, ::std::io::Error>::Ok($crate::server::RunningServer::new(addr, server))
+    }};
+}
+
+/// Runs a server until Ctrl-C or SIGTERM, then stops it gracefully. For the binaries.
+pub async fn run_until_signalled(server: RunningServer) -> io::Result<()> {
+    let handle = server.handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping");
+        handle.stop(true).await;
+    });
+    server.run_until_stopped().await
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (what `docker stop` sends).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

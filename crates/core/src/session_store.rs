@@ -1,0 +1,242 @@
+//! Sessions in Redis: the state the session flow keeps on the server side.
+//!
+//! A session id is 256 random bits from the operating system's CSPRNG, base64url-encoded.
+//! Redis holds it under the SHA-256 of the id (`<prefix>:session:<digest>`), so a copy of
+//! the store does not hand out live credentials. Each session is a hash with the user id,
+//! roles, created-at, last-seen and the absolute deadline; the key's TTL is the idle
+//! timeout, capped by the absolute deadline. Each lookup that finds a live session slides
+//! the idle timeout, in one round trip (a Lua script), so the session flow pays exactly
+//! one Redis call per request.
+
+use std::time::Duration;
+
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+
+use crate::time::now_ms;
+
+/// Bytes of randomness in a session id (256 bits; OWASP asks for at least 64).
+pub const SESSION_ID_BYTES: usize = 32;
+/// Length of an encoded session id.
+pub const SESSION_ID_LEN: usize = 43;
+
+/// A session as the store returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionRecord {
+    pub sub: String,
+    pub roles: Vec<String>,
+    pub created_at_ms: u64,
+    pub last_seen_ms: u64,
+    /// When the session ends if it is not used again (idle timeout or absolute deadline).
+    pub expires_at_ms: u64,
+    pub absolute_expires_at_ms: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the session store did not answer: {0}")]
+    Unavailable(String),
+    #[error("the session store did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("a session record is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl From<redis::RedisError> for StoreError {
+    fn from(e: redis::RedisError) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+/// Lifetimes given to new sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+const TOUCH: &str = r"
+local v = redis.call('HMGET', KEYS[1], 'sub', 'roles', 'created_at', 'abs_exp', 'idle')
+if not v[1] then return false end
+local now = tonumber(ARGV[1])
+local abs = tonumber(v[4])
+local idle = tonumber(v[5])
+if (not abs) or (not idle) or now >= abs then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+local ttl = math.min(idle, abs - now)
+redis.call('HSET', KEYS[1], 'last_seen', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ttl)
+return {v[1], v[2], v[3], v[4], tostring(now + ttl)}
+";
+
+/// The session store. Cheap to clone: all clones share one Redis connection.
+#[derive(Clone)]
+pub struct SessionStore {
+    conn: ConnectionManager,
+    prefix: String,
+    timeout: Duration,
+    touch: redis::Script,
+}
+
+impl SessionStore {
+    pub fn new(conn: ConnectionManager, key_prefix: &str, timeout: Duration) -> Self {
+        SessionStore {
+            conn,
+            prefix: format!("{key_prefix}:session:"),
+            timeout,
+            touch: redis::Script::new(TOUCH),
+        }
+    }
+
+    /// The Redis key of a session id.
+    pub fn key_of(&self, session_id: &str) -> String {
+        let digest = digest::digest(&digest::SHA256, session_id.as_bytes());
+        format!("{}{}", self.prefix, URL_SAFE_NO_PAD.encode(digest.as_ref()))
+    }
+
+    /// Creates a session with a new random id.
+    pub async fn create(
+        &self,
+        sub: &str,
+        roles: &[String],
+        lifetimes: Lifetimes,
+    ) -> Result<(String, SessionRecord), StoreError> {
+        let id = new_session_id()?;
+        let now = now_ms();
+        let idle_ms = lifetimes.idle.as_millis() as u64;
+        let absolute_ms = lifetimes.absolute.as_millis() as u64;
+        let record = SessionRecord {
+            sub: sub.to_string(),
+            roles: roles.to_vec(),
+            created_at_ms: now,
+            last_seen_ms: now,
+            expires_at_ms: now + idle_ms.min(absolute_ms),
+            absolute_expires_at_ms: now + absolute_ms,
+        };
+        let roles_json = serde_json::to_string(roles).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let key = self.key_of(&id);
+        let fields = [
+            ("sub", record.sub.clone()),
+            ("roles", roles_json),
+            ("created_at", now.to_string()),
+            ("last_seen", now.to_string()),
+            ("abs_exp", record.absolute_expires_at_ms.to_string()),
+            ("idle", idle_ms.to_string()),
+        ];
+        let mut conn = self.conn.clone();
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .hset_multiple(&key, &fields)
+            .ignore()
+            .pexpire(&key, idle_ms.min(absolute_ms) as i64)
+            .ignore();
+        self.timed(pipe.query_async::<()>(&mut conn)).await?;
+        Ok((id, record))
+    }
+
+    /// Finds a live session and slides its idle timeout. `None` when the id is unknown,
+    /// expired or malformed.
+    pub async fn touch(&self, session_id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        if !looks_like_session_id(session_id) {
+            return Ok(None);
+        }
+        let now = now_ms();
+        let mut conn = self.conn.clone();
+        let mut invocation = self.touch.key(self.key_of(session_id));
+        invocation.arg(now);
+        let fields: Option<Vec<String>> = self.timed(invocation.invoke_async(&mut conn)).await?;
+        let Some(fields) = fields else { return Ok(None) };
+        let [sub, roles, created, absolute, expires] = <[String; 5]>::try_from(fields)
+            .map_err(|f| StoreError::Corrupt(format!("expected 5 fields, got {}", f.len())))?;
+        let number = |s: &str| s.parse::<u64>().map_err(|e| StoreError::Corrupt(format!("{s}: {e}")));
+        Ok(Some(SessionRecord {
+            sub,
+            roles: serde_json::from_str(&roles).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            created_at_ms: number(&created)?,
+            last_seen_ms: now,
+            expires_at_ms: number(&expires)?,
+            absolute_expires_at_ms: number(&absolute)?,
+        }))
+    }
+
+    /// Deletes a session at once. `true` when there was one.
+    pub async fn delete(&self, session_id: &str) -> Result<bool, StoreError> {
+        if !looks_like_session_id(session_id) {
+            return Ok(false);
+        }
+        let mut conn = self.conn.clone();
+        let key = self.key_of(session_id);
+        let removed: u64 = self.timed(conn.del(&key)).await?;
+        Ok(removed > 0)
+    }
+
+    /// Remaining time to live of a session's key, if it exists (without touching it).
+    pub async fn ttl(&self, session_id: &str) -> Result<Option<Duration>, StoreError> {
+        let mut conn = self.conn.clone();
+        let key = self.key_of(session_id);
+        let ms: i64 = self.timed(conn.pttl(&key)).await?;
+        Ok((ms >= 0).then(|| Duration::from_millis(ms as u64)))
+    }
+
+    /// `Ok` when Redis answers a PING in time.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        self.timed(redis::cmd("PING").query_async::<String>(&mut conn)).await?;
+        Ok(())
+    }
+
+    async fn timed<T>(
+        &self,
+        fut: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(result) => result.map_err(StoreError::from),
+            Err(_) => Err(StoreError::Timeout(self.timeout)),
+        }
+    }
+}
+
+/// A new session id: 256 bits from the operating system's CSPRNG.
+pub fn new_session_id() -> Result<String, StoreError> {
+    let mut bytes = [0u8; SESSION_ID_BYTES];
+    OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| StoreError::Unavailable(format!("the system random source failed: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Cheap syntax check that spares Redis a lookup for something that was never an id.
+pub fn looks_like_session_id(s: &str) -> bool {
+    s.len() == SESSION_ID_LEN
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_are_43_characters_of_base64url_and_differ() {
+        let a = new_session_id().unwrap();
+        let b = new_session_id().unwrap();
+        assert_eq!(a.len(), SESSION_ID_LEN);
+        assert!(looks_like_session_id(&a));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn strings_that_cannot_be_ids_are_recognised_without_redis() {
+        assert!(!looks_like_session_id("short"));
+        assert!(!looks_like_session_id(&"a".repeat(42)));
+        assert!(!looks_like_session_id(&format!("{}=", "a".repeat(42))));
+        assert!(looks_like_session_id(&"a".repeat(43)));
+    }
+}

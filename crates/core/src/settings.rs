@@ -1,0 +1,273 @@
+//! Typed, layered settings: `configuration/base.yaml`, then `configuration/<profile>.yaml`,
+//! then `APP_`-prefixed environment variables with `__` between levels
+//! (`APP_REDIS__URL`, `APP_JWT__SECRET`, `APP_API__MODE`).
+//!
+//! One file describes the whole system, because the servers must agree on shared values
+//! (the JWT secret, issuer and audience; the introspection credential); each server reads
+//! the sections it needs.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Which rules apply to secrets and cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Missing secrets are generated at start (and the log says so); cookies are not `Secure`.
+    Dev,
+    /// Missing or short secrets stop the server with a clear message.
+    Production,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Dev => "dev",
+            Profile::Production => "production",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = SettingsError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "dev" | "development" | "local" => Ok(Profile::Dev),
+            "production" | "prod" => Ok(Profile::Production),
+            other => Err(SettingsError::UnknownProfile(other.to_string())),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("unknown profile `{0}`: use `dev` or `production` (APP_PROFILE)")]
+    UnknownProfile(String),
+    #[error("no configuration folder found: set APP_CONFIG_DIR to the folder holding base.yaml")]
+    NoConfigDir,
+    #[error("invalid settings: {0}")]
+    Invalid(#[from] config::ConfigError),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub profile: Profile,
+    /// How long a server waits for Redis or another server before answering 503.
+    pub dependency_timeout_ms: u64,
+    pub redis: RedisSettings,
+    /// The user directory file; a relative path is taken from the configuration folder.
+    pub users_file: PathBuf,
+    pub cookies: CookieSettings,
+    pub introspection: IntrospectionSettings,
+    pub session: SessionSettings,
+    pub jwt: JwtSettings,
+    pub session_auth: ListenSettings,
+    pub jwt_auth: ListenSettings,
+    pub api: ApiSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: String,
+    /// Prefix of every key this system writes, so that several systems (or tests) can
+    /// share one Redis.
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CookieSettings {
+    pub secure: bool,
+    pub session_name: String,
+    pub token_name: String,
+}
+
+/// The credential the API server presents to the session auth server's `/introspect`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IntrospectionSettings {
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionSettings {
+    /// A session unused for this long ends.
+    pub idle_timeout_secs: u64,
+    /// A session ends this long after login, however busy.
+    pub absolute_lifetime_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JwtSettings {
+    pub algorithm: SigningAlgorithm,
+    /// The HMAC secret (HS256). At least 32 bytes outside the dev profile.
+    pub secret: Option<SecretString>,
+    /// PEM private key for EdDSA, ES256 or RS256 (PKCS#8, or PKCS#1 for RSA). Generated
+    /// at start in the dev profile when absent.
+    pub private_key_file: Option<PathBuf>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+    /// Clock skew allowed on `exp` and `nbf`, in seconds.
+    pub leeway_secs: u64,
+    /// Where the API server fetches public keys for asymmetric algorithms.
+    pub jwks_url: String,
+    /// The API server re-fetches the JWKS on an unknown `kid` at most this often.
+    pub jwks_refetch_min_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum SigningAlgorithm {
+    HS256,
+    EdDSA,
+    ES256,
+    RS256,
+}
+
+impl SigningAlgorithm {
+    pub const ALL: [SigningAlgorithm; 4] = [
+        SigningAlgorithm::HS256,
+        SigningAlgorithm::EdDSA,
+        SigningAlgorithm::ES256,
+        SigningAlgorithm::RS256,
+    ];
+
+    pub fn jwt_algorithm(self) -> jsonwebtoken::Algorithm {
+        match self {
+            SigningAlgorithm::HS256 => jsonwebtoken::Algorithm::HS256,
+            SigningAlgorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
+            SigningAlgorithm::ES256 => jsonwebtoken::Algorithm::ES256,
+            SigningAlgorithm::RS256 => jsonwebtoken::Algorithm::RS256,
+        }
+    }
+
+    pub fn is_symmetric(self) -> bool {
+        self == SigningAlgorithm::HS256
+    }
+}
+
+impl std::fmt::Display for SigningAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self)
+    }
+}
+
+impl std::str::FromStr for SigningAlgorithm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SigningAlgorithm::ALL
+            .into_iter()
+            .find(|a| a.to_string().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown algorithm `{s}`: use HS256, EdDSA, ES256 or RS256"))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListenSettings {
+    pub host: String,
+    pub port: u16,
+    /// Worker threads; by default one per CPU core.
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiSettings {
+    #[serde(flatten)]
+    pub listen: ListenSettings,
+    pub mode: ApiMode,
+    /// Base URL of the session auth server (mode `session`).
+    pub session_auth_url: String,
+}
+
+/// How the API server checks a credential. Handlers never see which one ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiMode {
+    /// Ask the session auth server's `/introspect` on every request (the design note's
+    /// Session process, steps 4-5).
+    Session,
+    /// Read the session from Redis directly (the common shortcut).
+    SessionRedis,
+    /// Verify the self-contained token locally (the design note's step 4 for JWT).
+    Jwt,
+}
+
+impl ApiMode {
+    pub const ALL: [ApiMode; 3] = [ApiMode::Session, ApiMode::SessionRedis, ApiMode::Jwt];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiMode::Session => "session",
+            ApiMode::SessionRedis => "session-redis",
+            ApiMode::Jwt => "jwt",
+        }
+    }
+}
+
+impl std::fmt::Display for ApiMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ApiMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ApiMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| format!("unknown API mode `{s}`: use session, session-redis or jwt"))
+    }
+}
+
+impl Settings {
+    /// Loads the settings for the profile named by `APP_PROFILE` (default `production`).
+    pub fn load() -> Result<Settings, SettingsError> {
+        let profile = match std::env::var("APP_PROFILE") {
+            Ok(p) => p.parse()?,
+            Err(_) => Profile::Production,
+        };
+        Self::load_profile(profile)
+    }
+
+    /// Loads the settings for a given profile; environment variables still apply.
+    pub fn load_profile(profile: Profile) -> Result<Settings, SettingsError> {
+        let dir = config_dir().ok_or(SettingsError::NoConfigDir)?;
+        let mut settings: Settings = config::Config::builder()
+            .add_source(config::File::from(dir.join("base.yaml")))
+            .add_source(config::File::from(dir.join(format!("{}.yaml", profile.as_str()))).required(false))
+            .set_override("profile", profile.as_str())?
+            .add_source(
+                config::Environment::with_prefix("APP")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        if settings.users_file.is_relative() {
+            settings.users_file = dir.join(&settings.users_file);
+        }
+        Ok(settings)
+    }
+
+    pub fn dependency_timeout(&self) -> Duration {
+        Duration::from_millis(self.dependency_timeout_ms)
+    }
+}
+
+/// The configuration folder: `APP_CONFIG_DIR`, else `./configuration`, else the one in
+/// this source tree (so `cargo test` works from any crate's folder).
+pub fn config_dir() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("APP_CONFIG_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let candidates = [
+        PathBuf::from("configuration"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configuration"),
+    ];
+    candidates.into_iter().find(|d| d.join("base.yaml").is_file())
+}

@@ -1,0 +1,12 @@
+//! `jwt-auth`: the JWT auth server as its own process.
+
+use anyhow::Context;
+use authbench_core::{Settings, server, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init("info");
+    let settings = Settings::load().context("failed to load settings")?;
+    let app = jwt_auth::Application::build(&settings).context("failed to start the JWT auth server")?;
+    server::run_until_signalled(app).await.context("the JWT auth server failed")
+}

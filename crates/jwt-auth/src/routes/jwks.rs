@@ -1,0 +1,14 @@
+//! `GET /.well-known/jwks.json`: the public keys the API server verifies with. Empty for
+//! HS256, whose key is a shared secret and never published.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use crate::keys;
+use crate::startup::State;
+
+pub async fn jwks(state: web::Data<State>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(keys::jwks(std::slice::from_ref(state.issuer.key())))
+}

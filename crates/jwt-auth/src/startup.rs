@@ -1,0 +1,96 @@
+//! Building the JWT auth server from settings.
+
+use std::time::Duration;
+
+use actix_web::{App, web};
+use authbench_core::secret::{self, SecretError};
+use authbench_core::server::RunningServer;
+use authbench_core::settings::SigningAlgorithm;
+use authbench_core::users::{DirectoryError, UserDirectory};
+use authbench_core::{Profile, Settings, error};
+
+use crate::keys::{KeyError, SigningKey};
+use crate::routes;
+use crate::tokens::{TokenIssuer, TokenPolicy};
+
+/// Everything the handlers share.
+pub struct State {
+    pub issuer: TokenIssuer,
+    pub users: UserDirectory,
+    pub cookie_name: String,
+    pub cookie_secure: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(
+        "jwt.private_key_file is not set; {0} needs a private key (PEM). \
+         Set APP_JWT__PRIVATE_KEY_FILE, or run with APP_PROFILE=dev to generate one"
+    )]
+    MissingKey(SigningAlgorithm),
+    #[error(transparent)]
+    Users(#[from] DirectoryError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The signing key the settings describe: the HMAC secret, the private key file, or in
+/// the dev profile a key generated for this process.
+pub fn signing_key(settings: &Settings) -> Result<SigningKey, BuildError> {
+    let jwt = &settings.jwt;
+    if jwt.algorithm.is_symmetric() {
+        let secret = secret::require("jwt.secret", "APP_JWT__SECRET", jwt.secret.as_ref(), settings.profile)?;
+        return Ok(SigningKey::hs256(&secret));
+    }
+    match (&jwt.private_key_file, settings.profile) {
+        (Some(path), _) => Ok(SigningKey::from_file(jwt.algorithm, path)?),
+        (None, Profile::Dev) => {
+            tracing::warn!(
+                "jwt.private_key_file is not set; dev profile: generating a {} key for this process",
+                jwt.algorithm
+            );
+            Ok(SigningKey::generate(jwt.algorithm)?)
+        }
+        (None, Profile::Production) => Err(BuildError::MissingKey(jwt.algorithm)),
+    }
+}
+
+pub struct Application;
+
+impl Application {
+    /// Binds the listener and prepares the server with the key the settings describe.
+    pub fn build(settings: &Settings) -> Result<RunningServer, BuildError> {
+        let key = signing_key(settings)?;
+        Self::build_with_key(settings, key)
+    }
+
+    /// The same with a given key (the workbench shares one key between servers it starts).
+    pub fn build_with_key(settings: &Settings, key: SigningKey) -> Result<RunningServer, BuildError> {
+        let jwt = &settings.jwt;
+        let policy = TokenPolicy {
+            issuer: jwt.issuer.clone(),
+            audience: jwt.audience.clone(),
+            access_ttl: Duration::from_secs(jwt.access_ttl_secs),
+            refresh_ttl: Duration::from_secs(jwt.refresh_ttl_secs),
+            leeway: Duration::from_secs(jwt.leeway_secs),
+        };
+        let state = web::Data::new(State {
+            issuer: TokenIssuer::new(key, policy),
+            users: UserDirectory::load(&settings.users_file)?,
+            cookie_name: settings.cookies.token_name.clone(),
+            cookie_secure: settings.cookies.secure,
+        });
+        let server = authbench_core::serve!(&settings.jwt_auth, move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(error::json_config())
+                .configure(routes::configure)
+        })?;
+        tracing::info!(url = %server.url(), algorithm = %settings.jwt.algorithm, "JWT auth server listening");
+        Ok(server)
+    }
+}

@@ -1,0 +1,17 @@
+//! `GET /healthz` (the process answers) and `GET /readyz` (Redis answers too).
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::startup::State;
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+pub async fn readyz(state: web::Data<State>) -> HttpResponse {
+    match state.store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "redis": "ok"})),
+        Err(e) => HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "redis": e.to_string()})),
+    }
+}

@@ -1,0 +1,84 @@
+//! `POST /introspect`: step 5 of the Session process. The API server asks whether a
+//! session id is valid and for whom; the answer has the shape of RFC 7662:
+//! `{"active": true, "sub": ..., "roles": [...], "exp": ...}` or `{"active": false}`.
+//! Callers authenticate with the configured service credential (HTTP Basic).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use authbench_core::error::json_error;
+use actix_web::ResponseError;
+use authbench_core::{AuthError, credential, secret};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+
+use crate::startup::State;
+
+#[derive(Deserialize)]
+pub struct IntrospectRequest {
+    token: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum IntrospectResponse {
+    Active {
+        active: bool,
+        sub: String,
+        roles: Vec<String>,
+        /// When the session ends if unused, in seconds since the Unix epoch.
+        exp: u64,
+        iat: u64,
+        token_type: &'static str,
+    },
+    Inactive {
+        active: bool,
+    },
+}
+
+pub async fn introspect(
+    req: HttpRequest,
+    form: web::Form<IntrospectRequest>,
+    state: web::Data<State>,
+) -> HttpResponse {
+    if !caller_is_authorised(&req, &state) {
+        let mut response = json_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "introspection needs the service credential (HTTP Basic)",
+        );
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"authbench\""));
+        return response;
+    }
+    match state.store.touch(&form.token).await {
+        Ok(Some(record)) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(
+            IntrospectResponse::Active {
+                active: true,
+                sub: record.sub,
+                roles: record.roles,
+                exp: record.expires_at_ms / 1000,
+                iat: record.created_at_ms / 1000,
+                token_type: "session",
+            },
+        ),
+        Ok(None) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(IntrospectResponse::Inactive { active: false }),
+        Err(e) => AuthError::unavailable(e.to_string()).error_response(),
+    }
+}
+
+fn caller_is_authorised(req: &HttpRequest, state: &State) -> bool {
+    match credential::basic_credentials(req) {
+        Some((id, presented)) => {
+            let id_ok = secret::constant_time_eq(id.as_bytes(), state.introspection_client_id.as_bytes());
+            let secret_ok = secret::constant_time_eq(
+                presented.as_bytes(),
+                state.introspection_secret.expose_secret().as_bytes(),
+            );
+            id_ok & secret_ok
+        }
+        None => false,
+    }
+}

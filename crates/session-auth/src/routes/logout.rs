@@ -1,0 +1,21 @@
+//! `POST /logout`: the session is deleted from Redis at once, so the next API call with
+//! its id is refused, whichever API server receives it.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use authbench_core::{AuthError, credential};
+
+use crate::startup::State;
+
+pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AuthError> {
+    let session_id = credential::extract(&req, &state.cookie_name)?;
+    // Logging out an unknown or expired session is not an error: the outcome the client
+    // wants (no live session under this id) already holds.
+    state
+        .store
+        .delete(&session_id)
+        .await
+        .map_err(|e| AuthError::unavailable(e.to_string()))?;
+    Ok(HttpResponse::NoContent()
+        .cookie(credential::removal_cookie(&state.cookie_name, state.cookie_secure))
+        .finish())
+}
