@@ -1,0 +1,4 @@
+//! One module per workbench command.
+
+pub mod hash_password;
+pub mod up;

@@ -1,0 +1,146 @@
+//! `workbench up`: both architectures of the design note on loopback, in one process:
+//! Redis (found as `redis-locator` describes), the session auth server, the JWT auth
+//! server, and one API server per mode. Prints the URLs and ready-to-paste curl commands,
+//! and stops everything on Ctrl-C.
+
+use anyhow::Context;
+use authbench_core::secret::random_secret;
+use authbench_core::server::{RunningServer, shutdown_signal};
+use authbench_core::settings::{ApiMode, SigningAlgorithm};
+use authbench_core::{Profile, Settings};
+use clap::Args;
+use redis_locator::{Source, free_port};
+
+#[derive(Args)]
+pub struct UpArgs {
+    /// JWT signing algorithm: HS256, EdDSA, ES256 or RS256.
+    #[arg(long, default_value = "HS256")]
+    alg: SigningAlgorithm,
+    /// Use fixed ports from this one up (session auth, JWT auth, then the API servers:
+    /// session, session-redis, jwt) instead of free ones.
+    #[arg(long)]
+    port_base: Option<u16>,
+}
+
+/// The addresses of a running system.
+struct Urls {
+    session_auth: String,
+    jwt_auth: String,
+    api: Vec<(ApiMode, String)>,
+}
+
+pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    let redis = redis_locator::locate().await.context("failed to find or start Redis")?;
+    let mut ports = Vec::new();
+    for i in 0..5u16 {
+        ports.push(match args.port_base {
+            Some(base) => base.checked_add(i).context("--port-base is too high")?,
+            None => free_port().context("failed to find a free port")?,
+        });
+    }
+    let url = |port: u16| format!("http://127.0.0.1:{port}");
+
+    let mut settings = Settings::load_profile(Profile::Dev).context("failed to load settings")?;
+    settings.redis.url = redis.url().to_string();
+    // The servers of this process share their secrets; nothing is written anywhere.
+    settings.introspection.client_secret = Some(random_secret());
+    settings.jwt.secret = Some(random_secret());
+    settings.jwt.algorithm = args.alg;
+    settings.jwt.issuer = url(ports[1]);
+    settings.jwt.jwks_url = format!("{}/.well-known/jwks.json", url(ports[1]));
+    settings.session_auth.port = ports[0];
+    settings.jwt_auth.port = ports[1];
+    settings.api.session_auth_url = url(ports[0]);
+
+    let mut servers: Vec<RunningServer> = Vec::new();
+    servers.push(session_auth::Application::build(&settings).context("failed to start the session auth server")?);
+    servers.push(jwt_auth::Application::build(&settings).context("failed to start the JWT auth server")?);
+    let mut api_urls = Vec::new();
+    for (mode, port) in ApiMode::ALL.into_iter().zip(&ports[2..]) {
+        let mut api_settings = settings.clone();
+        api_settings.api.mode = mode;
+        api_settings.api.listen.port = *port;
+        let server = api::Application::build(&api_settings)
+            .with_context(|| format!("failed to start the API server in mode {mode}"))?;
+        api_urls.push((mode, server.url()));
+        servers.push(server);
+    }
+    let urls = Urls { session_auth: servers[0].url(), jwt_auth: servers[1].url(), api: api_urls };
+
+    let handles: Vec<_> = servers.iter().map(RunningServer::handle).collect();
+    let tasks: Vec<_> = servers.into_iter().map(|s| tokio::spawn(s.run_until_stopped())).collect();
+
+    let source = match redis.source() {
+        Source::Env => "from REDIS_URL",
+        Source::Process => "a private redis-server, stopped on exit",
+        Source::Container => "a Redis container, removed on exit",
+    };
+    print!("{}", banner(&urls, redis.url(), source, args.alg));
+
+    shutdown_signal().await;
+    eprintln!("\nstopping...");
+    for handle in handles {
+        handle.stop(true).await;
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    drop(redis);
+    Ok(())
+}
+
+fn banner(urls: &Urls, redis_url: &str, redis_source: &str, alg: SigningAlgorithm) -> String {
+    let api = |mode: ApiMode| {
+        urls.api.iter().find(|(m, _)| *m == mode).map(|(_, u)| u.as_str()).unwrap_or("")
+    };
+    let extract = |field: &str| format!("sed -E 's/.*\"{field}\":\"([^\"]+)\".*/\\1/'");
+    let login = r#"-H 'content-type: application/json' -d '{"username":"alice","password":"alice-demo-password"}'"#;
+    format!(
+        r#"
+authbench is up. Redis: {redis_url} ({redis_source}). JWT algorithm: {alg}.
+
+  session auth server        {session_auth}
+  JWT auth server            {jwt_auth}
+  API server, session        {api_session}   (asks the session auth server on every call)
+  API server, session-redis  {api_session_redis}   (reads Redis itself)
+  API server, jwt            {api_jwt}   (verifies the token alone)
+
+Paste into another shell:
+
+export SESSION_AUTH={session_auth} JWT_AUTH={jwt_auth}
+export API_SESSION={api_session} API_SESSION_REDIS={api_session_redis} API_JWT={api_jwt}
+
+# Session process, steps 1-2: log in; the session goes into Redis, its id comes back
+SID=$(curl -s -X POST $SESSION_AUTH/login {login} | {sid})
+# steps 3-6: call the API; it asks the auth server, which asks Redis            -> 200
+curl -i $API_SESSION/api/departments -H "Authorization: Bearer $SID"
+# the same session read straight from Redis                                      -> 200
+curl -i $API_SESSION_REDIS/api/me -H "Authorization: Bearer $SID"
+# log out: the session is deleted at once, and the next call is refused          -> 204, then 401
+curl -i -X POST $SESSION_AUTH/logout -H "Authorization: Bearer $SID"
+curl -i $API_SESSION/api/departments -H "Authorization: Bearer $SID"
+
+# Self-contained token process, steps 1-2: log in; the claims come back signed
+TOKENS=$(curl -s -X POST $JWT_AUTH/login {login})
+AT=$(echo "$TOKENS" | {at}); RT=$(echo "$TOKENS" | {rt})
+# steps 3-4: call the API; it checks the signature itself, no other hop          -> 200
+curl -i $API_JWT/api/departments -H "Authorization: Bearer $AT"
+# admin only: alice is admin                                                     -> 201
+curl -i -X POST $API_JWT/api/departments -H "Authorization: Bearer $AT" -H 'content-type: application/json' -d '{{"name":"Research"}}'
+# a new access token for the refresh token                                       -> 200
+curl -i -X POST $JWT_AUTH/refresh -H 'content-type: application/json' -d "{{\"refresh_token\":\"$RT\"}}"
+# the public keys (empty for HS256)
+curl -s $JWT_AUTH/.well-known/jwks.json
+
+Ctrl-C stops everything.
+"#,
+        session_auth = urls.session_auth,
+        jwt_auth = urls.jwt_auth,
+        api_session = api(ApiMode::Session),
+        api_session_redis = api(ApiMode::SessionRedis),
+        api_jwt = api(ApiMode::Jwt),
+        sid = extract("session_id"),
+        at = extract("access_token"),
+        rt = extract("refresh_token"),
+    )
+}
