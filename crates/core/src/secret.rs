@@ -57,6 +57,11 @@ pub fn random_secret() -> SecretString {
     SecretString::from(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// A random identifier of 64 bits, hex-encoded (not a secret: for names and prefixes).
+pub fn random_id() -> String {
+    format!("{:016x}", rand::rng().next_u64())
+}
+
 /// Compares two secrets in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;

@@ -254,6 +254,23 @@ impl Settings {
         Ok(settings)
     }
 
+    /// Settings for a whole system on loopback, as the workbench and the tests start it:
+    /// the dev profile, free ports, fresh random secrets shared by the servers of this
+    /// process, and a random Redis key prefix, so that systems sharing one Redis never
+    /// see each other's sessions.
+    pub fn loopback(redis_url: &str) -> Result<Settings, SettingsError> {
+        let mut settings = Self::load_profile(Profile::Dev)?;
+        settings.redis.url = redis_url.to_string();
+        settings.redis.key_prefix = format!("authbench-{}", crate::secret::random_id());
+        settings.introspection.client_secret = Some(crate::secret::random_secret());
+        settings.jwt.secret = Some(crate::secret::random_secret());
+        for listen in [&mut settings.session_auth, &mut settings.jwt_auth, &mut settings.api.listen] {
+            listen.host = "127.0.0.1".into();
+            listen.port = 0;
+        }
+        Ok(settings)
+    }
+
     pub fn dependency_timeout(&self) -> Duration {
         Duration::from_millis(self.dependency_timeout_ms)
     }

@@ -76,6 +76,15 @@ impl LocalRedis {
     }
 }
 
+impl LocalRedis {
+    /// The socket address of the Redis (resolving a host name if the URL has one).
+    pub async fn socket_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        tokio::net::lookup_host(self.addr()).await?.next().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::NotFound, format!("cannot resolve {}", self.addr()))
+        })
+    }
+}
+
 /// Finds or starts a Redis, in the order the crate documentation gives.
 pub async fn locate() -> Result<LocalRedis, LocateError> {
     if let Ok(url) = std::env::var("REDIS_URL") {

@@ -4,10 +4,9 @@
 //! and stops everything on Ctrl-C.
 
 use anyhow::Context;
-use authbench_core::secret::random_secret;
 use authbench_core::server::{RunningServer, shutdown_signal};
 use authbench_core::settings::{ApiMode, SigningAlgorithm};
-use authbench_core::{Profile, Settings};
+use authbench_core::Settings;
 use clap::Args;
 use redis_locator::{Source, free_port};
 
@@ -40,11 +39,8 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     }
     let url = |port: u16| format!("http://127.0.0.1:{port}");
 
-    let mut settings = Settings::load_profile(Profile::Dev).context("failed to load settings")?;
-    settings.redis.url = redis.url().to_string();
-    // The servers of this process share their secrets; nothing is written anywhere.
-    settings.introspection.client_secret = Some(random_secret());
-    settings.jwt.secret = Some(random_secret());
+    let mut settings = Settings::loopback(redis.url()).context("failed to load settings")?;
+    settings.redis.key_prefix = "authbench".into();
     settings.jwt.algorithm = args.alg;
     settings.jwt.issuer = url(ports[1]);
     settings.jwt.jwks_url = format!("{}/.well-known/jwks.json", url(ports[1]));

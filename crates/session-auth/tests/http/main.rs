@@ -1,0 +1,7 @@
+//! The session auth server over real HTTP, with a real Redis.
+
+mod helpers;
+mod introspect;
+mod login;
+mod logout;
+mod outage;
