@@ -183,7 +183,7 @@ pub struct ApiSettings {
 }
 
 /// How the API server checks a credential. Handlers never see which one ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ApiMode {
     /// Ask the session auth server's `/introspect` on every request (the design note's

@@ -1,0 +1,231 @@
+//! A whole system for one test: Redis (behind a link proxy), the session auth server
+//! (behind another), the JWT auth server, and one API server per mode.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use authbench_core::Settings;
+use authbench_core::settings::ApiMode;
+use jwt_auth::keys::SigningKey;
+use linkproxy::LinkProxy;
+use redis_locator::LocalRedis;
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+
+pub const ADMIN: (&str, &str) = ("alice", "alice-demo-password");
+pub const USER: (&str, &str) = ("bob", "bob-demo-password");
+
+pub struct TestSystem {
+    pub settings: Settings,
+    pub client: reqwest::Client,
+    pub session_auth: String,
+    pub jwt_auth: String,
+    api: HashMap<ApiMode, String>,
+    /// Every Redis connection of the system passes here.
+    pub redis_link: LinkProxy,
+    /// The API server's calls to the session auth server pass here.
+    pub session_auth_link: LinkProxy,
+    /// The JWT auth server's signing key.
+    pub jwt_key: SigningKey,
+    handles: Vec<ServerHandle>,
+    _redis: LocalRedis,
+}
+
+pub async fn spawn_system() -> TestSystem {
+    spawn_system_with(|_| {}).await
+}
+
+pub async fn spawn_system_with(configure: impl FnOnce(&mut Settings)) -> TestSystem {
+    authbench_core::telemetry::init("warn");
+    let redis = redis_locator::locate().await.expect("a Redis for the tests");
+    let redis_link = LinkProxy::start(redis.socket_addr().await.unwrap()).await.unwrap();
+    let mut settings = Settings::loopback(&format!("redis://{}", redis_link.addr())).unwrap();
+    settings.dependency_timeout_ms = 500;
+    for listen in [&mut settings.session_auth, &mut settings.jwt_auth, &mut settings.api.listen] {
+        listen.workers = Some(1);
+    }
+    configure(&mut settings);
+
+    let mut handles = Vec::new();
+    let mut start = |server: authbench_core::server::RunningServer| {
+        let url = server.url();
+        handles.push(server.handle());
+        tokio::spawn(server.run_until_stopped());
+        url
+    };
+    let session_auth = start(session_auth::Application::build(&settings).expect("session auth server"));
+    let session_auth_link = LinkProxy::start(session_auth.trim_start_matches("http://").parse().unwrap())
+        .await
+        .unwrap();
+    settings.api.session_auth_url = format!("http://{}", session_auth_link.addr());
+
+    let jwt_key = jwt_auth::startup::signing_key(&settings).expect("signing key");
+    let jwt_auth = start(jwt_auth::Application::build_with_key(&settings, jwt_key.clone()).expect("JWT auth server"));
+    settings.jwt.jwks_url = format!("{jwt_auth}/.well-known/jwks.json");
+
+    let mut api = HashMap::new();
+    for mode in ApiMode::ALL {
+        let mut api_settings = settings.clone();
+        api_settings.api.mode = mode;
+        api.insert(mode, start(api::Application::build(&api_settings).expect("API server")));
+    }
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    TestSystem {
+        settings,
+        client,
+        session_auth,
+        jwt_auth,
+        api,
+        redis_link,
+        session_auth_link,
+        jwt_key,
+        handles,
+        _redis: redis,
+    }
+}
+
+impl Drop for TestSystem {
+    fn drop(&mut self) {
+        for handle in self.handles.drain(..) {
+            tokio::spawn(async move { handle.stop(false).await });
+        }
+    }
+}
+
+impl TestSystem {
+    pub fn api(&self, mode: ApiMode) -> &str {
+        &self.api[&mode]
+    }
+
+    /// Logs in at the session auth server and returns the session id.
+    pub async fn session_of(&self, (username, password): (&str, &str)) -> String {
+        let response = self
+            .client
+            .post(format!("{}/login", self.session_auth))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["session_id"].as_str().unwrap().to_string()
+    }
+
+    /// Logs in at the JWT auth server and returns the token answer.
+    pub async fn tokens_of(&self, (username, password): (&str, &str)) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/login", self.jwt_auth))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// A credential for `mode`: a session id, or an access token.
+    pub async fn credential(&self, mode: ApiMode, user: (&str, &str)) -> String {
+        match mode {
+            ApiMode::Session | ApiMode::SessionRedis => self.session_of(user).await,
+            ApiMode::Jwt => self.tokens_of(user).await["access_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub async fn logout(&self, session_id: &str) {
+        let response = self
+            .client
+            .post(format!("{}/logout", self.session_auth))
+            .bearer_auth(session_id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+    }
+
+    pub async fn get(&self, mode: ApiMode, path: &str, bearer: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.api(mode)))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_anonymous(&self, mode: ApiMode, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.api(mode))).send().await.unwrap()
+    }
+
+    pub async fn create_department(&self, mode: ApiMode, bearer: &str, name: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/departments", self.api(mode)))
+            .bearer_auth(bearer)
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs arbitrary claims with the system's HS256 secret and the given `typ`.
+    pub fn forge_hs256(&self, typ: &str, claims: &Value) -> String {
+        let secret = self.settings.jwt.secret.as_ref().unwrap().expose_secret().as_bytes().to_vec();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.typ = Some(typ.to_string());
+        header.kid = Some(self.jwt_key.kid.clone());
+        jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_secret(&secret)).unwrap()
+    }
+
+    /// Valid access-token claims for `sub`, to be altered by a test.
+    pub fn valid_claims(&self, sub: &str, roles: &[&str]) -> Value {
+        let now = authbench_core::time::now_secs();
+        json!({
+            "iss": self.settings.jwt.issuer,
+            "sub": sub,
+            "aud": self.settings.jwt.audience,
+            "exp": now + 300,
+            "iat": now,
+            "nbf": now,
+            "jti": "test-jti",
+            "client_id": "authbench-login",
+            "roles": roles,
+        })
+    }
+}
+
+/// The status and the `WWW-Authenticate` header of a response.
+pub fn status_and_challenge(response: &reqwest::Response) -> (u16, String) {
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (response.status().as_u16(), challenge)
+}
+
+/// Asserts a 401 with `error="invalid_token"`.
+pub fn assert_invalid_token(response: &reqwest::Response, case: &str) {
+    let (status, challenge) = status_and_challenge(response);
+    assert_eq!(status, 401, "{case}");
+    assert!(challenge.starts_with("Bearer realm=\"authbench\""), "{case}: {challenge}");
+    assert!(challenge.contains("error=\"invalid_token\""), "{case}: {challenge}");
+    assert!(challenge.contains("error_description=\""), "{case}: {challenge}");
+}
+
+/// Polls `check` every 100 ms until it returns true or `within` passes.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
