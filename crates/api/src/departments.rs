@@ -22,7 +22,10 @@ impl Default for Departments {
             items: RwLock::new(
                 seed.iter()
                     .enumerate()
-                    .map(|(i, name)| Department { id: i as u64 + 1, name: name.to_string() })
+                    .map(|(i, name)| Department {
+                        id: i as u64 + 1,
+                        name: name.to_string(),
+                    })
                     .collect(),
             ),
         }

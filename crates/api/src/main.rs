@@ -8,5 +8,7 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init("info");
     let settings = Settings::load().context("failed to load settings")?;
     let app = api::Application::build(&settings).context("failed to start the API server")?;
-    server::run_until_signalled(app).await.context("the API server failed")
+    server::run_until_signalled(app)
+        .await
+        .context("the API server failed")
 }

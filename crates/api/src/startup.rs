@@ -14,7 +14,9 @@ use secrecy::ExposeSecret;
 use crate::departments::Departments;
 use crate::middleware::Authenticator;
 use crate::routes;
-use crate::verifier::{IntrospectionVerifier, JwksCache, JwtVerifier, KeySource, RedisSessionVerifier, Verifier};
+use crate::verifier::{
+    IntrospectionVerifier, JwksCache, JwtVerifier, KeySource, RedisSessionVerifier, Verifier,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -47,8 +49,11 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
             )?)
         }
         ApiMode::SessionRedis => {
-            let conn = redis_conn::connect(&settings.redis.url, timeout)
-                .map_err(|source| BuildError::RedisUrl { url: settings.redis.url.clone(), source })?;
+            let conn =
+                redis_conn::connect(&settings.redis.url, timeout).map_err(|source| BuildError::RedisUrl {
+                    url: settings.redis.url.clone(),
+                    source,
+                })?;
             Verifier::RedisSession(RedisSessionVerifier::new(SessionStore::new(
                 conn,
                 &settings.redis.key_prefix,
@@ -58,7 +63,12 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
         ApiMode::Jwt => {
             let jwt = &settings.jwt;
             let keys = if jwt.algorithm.is_symmetric() {
-                let secret = secret::require("jwt.secret", "APP_JWT__SECRET", jwt.secret.as_ref(), settings.profile)?;
+                let secret = secret::require(
+                    "jwt.secret",
+                    "APP_JWT__SECRET",
+                    jwt.secret.as_ref(),
+                    settings.profile,
+                )?;
                 KeySource::Shared(DecodingKey::from_secret(secret.expose_secret().as_bytes()))
             } else {
                 KeySource::Jwks(JwksCache::new(
@@ -87,7 +97,10 @@ impl Application {
             ApiMode::Jwt => settings.cookies.token_name.clone(),
         };
         let mode = verifier.mode();
-        let auth = web::Data::new(Authenticator { verifier, cookie_name });
+        let auth = web::Data::new(Authenticator {
+            verifier,
+            cookie_name,
+        });
         let departments = web::Data::new(Departments::default());
         let server = authbench_core::serve!(&settings.api.listen, move || {
             App::new()

@@ -55,7 +55,9 @@ fn check_syntax(token: &str) -> Result<&str, AuthError> {
     if valid {
         Ok(token)
     } else {
-        Err(AuthError::invalid_token("the bearer token has characters RFC 6750 does not allow"))
+        Err(AuthError::invalid_token(
+            "the bearer token has characters RFC 6750 does not allow",
+        ))
     }
 }
 
@@ -67,7 +69,9 @@ pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (id, secret) = decoded.split_once(':')?;
     Some((id.to_string(), secret.to_string()))
@@ -87,7 +91,9 @@ pub fn credential_cookie(
         .same_site(actix_web::cookie::SameSite::Lax)
         .secure(secure)
         .path("/")
-        .max_age(actix_web::cookie::time::Duration::seconds(max_age.as_secs() as i64))
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            max_age.as_secs() as i64
+        ))
         .finish()
 }
 
@@ -111,15 +117,27 @@ mod tests {
 
     #[test]
     fn another_scheme_counts_as_no_credential() {
-        assert!(matches!(parse_bearer("Basic dXNlcjpwYXNz"), Err(AuthError::MissingCredential)));
+        assert!(matches!(
+            parse_bearer("Basic dXNlcjpwYXNz"),
+            Err(AuthError::MissingCredential)
+        ));
     }
 
     #[test]
     fn an_empty_or_garbled_bearer_token_is_an_invalid_token() {
         assert!(matches!(parse_bearer("Bearer"), Err(AuthError::InvalidToken(_))));
-        assert!(matches!(parse_bearer("Bearer a b"), Err(AuthError::InvalidToken(_))));
-        assert!(matches!(parse_bearer("Bearer ===="), Err(AuthError::InvalidToken(_))));
-        assert!(matches!(parse_bearer("Bearer {json}"), Err(AuthError::InvalidToken(_))));
+        assert!(matches!(
+            parse_bearer("Bearer a b"),
+            Err(AuthError::InvalidToken(_))
+        ));
+        assert!(matches!(
+            parse_bearer("Bearer ===="),
+            Err(AuthError::InvalidToken(_))
+        ));
+        assert!(matches!(
+            parse_bearer("Bearer {json}"),
+            Err(AuthError::InvalidToken(_))
+        ));
     }
 
     #[test]
@@ -148,6 +166,9 @@ mod tests {
     #[test]
     fn no_header_and_no_cookie_is_a_missing_credential() {
         let req = TestRequest::default().to_http_request();
-        assert!(matches!(extract(&req, "session_id"), Err(AuthError::MissingCredential)));
+        assert!(matches!(
+            extract(&req, "session_id"),
+            Err(AuthError::MissingCredential)
+        ));
     }
 }

@@ -117,7 +117,10 @@ struct ErrorBody<'a> {
 pub fn json_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(ErrorBody { error, error_description: description })
+        .json(ErrorBody {
+            error,
+            error_description: description,
+        })
 }
 
 /// Why a login was refused. Shared by both auth servers.
@@ -144,8 +147,7 @@ impl ResponseError for LoginError {
     fn error_response(&self) -> HttpResponse {
         match self {
             LoginError::InvalidCredentials => {
-                let mut response =
-                    json_error(self.status_code(), "invalid_credentials", &self.to_string());
+                let mut response = json_error(self.status_code(), "invalid_credentials", &self.to_string());
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"authbench\""),
@@ -214,7 +216,12 @@ mod tests {
     async fn an_invalid_token_names_the_error_in_header_and_body() {
         let response = AuthError::invalid_token("token \"expired\"").error_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let challenge = response.headers().get(header::WWW_AUTHENTICATE).unwrap().to_str().unwrap();
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .unwrap()
+            .to_str()
+            .unwrap();
         assert!(challenge.contains("error=\"invalid_token\""));
         assert!(challenge.contains("error_description=\"token 'expired'\""));
         let body = to_bytes(response.into_body()).await.unwrap();
@@ -226,7 +233,12 @@ mod tests {
     async fn a_missing_role_is_403_insufficient_scope_with_the_role_named() {
         let response = AuthError::InsufficientScope("admin".into()).error_response();
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
-        let challenge = response.headers().get(header::WWW_AUTHENTICATE).unwrap().to_str().unwrap();
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .unwrap()
+            .to_str()
+            .unwrap();
         assert!(challenge.contains("error=\"insufficient_scope\""));
         assert!(challenge.contains("scope=\"admin\""));
     }

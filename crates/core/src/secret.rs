@@ -35,7 +35,10 @@ pub fn require(
 ) -> Result<SecretString, SecretError> {
     let problem = match configured {
         Some(s) if s.expose_secret().len() >= MIN_SECRET_BYTES => return Ok(s.clone()),
-        Some(s) => SecretError::TooShort { name, len: s.expose_secret().len() },
+        Some(s) => SecretError::TooShort {
+            name,
+            len: s.expose_secret().len(),
+        },
         None => SecretError::Missing { name, env },
     };
     match profile {

@@ -47,7 +47,10 @@ impl RunningServer {
 /// Binds the listener a server will use.
 pub fn bind(listen: &ListenSettings) -> io::Result<TcpListener> {
     TcpListener::bind((listen.host.as_str(), listen.port)).map_err(|e| {
-        io::Error::new(e.kind(), format!("cannot listen on {}:{}: {e}", listen.host, listen.port))
+        io::Error::new(
+            e.kind(),
+            format!("cannot listen on {}:{}: {e}", listen.host, listen.port),
+        )
     })
 }
 

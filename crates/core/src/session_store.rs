@@ -156,7 +156,10 @@ impl SessionStore {
         let Some(fields) = fields else { return Ok(None) };
         let [sub, roles, created, absolute, expires] = <[String; 5]>::try_from(fields)
             .map_err(|f| StoreError::Corrupt(format!("expected 5 fields, got {}", f.len())))?;
-        let number = |s: &str| s.parse::<u64>().map_err(|e| StoreError::Corrupt(format!("{s}: {e}")));
+        let number = |s: &str| {
+            s.parse::<u64>()
+                .map_err(|e| StoreError::Corrupt(format!("{s}: {e}")))
+        };
         Ok(Some(SessionRecord {
             sub,
             roles: serde_json::from_str(&roles).map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -189,7 +192,8 @@ impl SessionStore {
     /// `Ok` when Redis answers a PING in time.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        self.timed(redis::cmd("PING").query_async::<String>(&mut conn)).await?;
+        self.timed(redis::cmd("PING").query_async::<String>(&mut conn))
+            .await?;
         Ok(())
     }
 
@@ -216,7 +220,8 @@ pub fn new_session_id() -> Result<String, StoreError> {
 /// Cheap syntax check that spares Redis a lookup for something that was never an id.
 pub fn looks_like_session_id(s: &str) -> bool {
     s.len() == SESSION_ID_LEN
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

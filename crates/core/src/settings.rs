@@ -264,7 +264,11 @@ impl Settings {
         settings.redis.key_prefix = format!("authbench-{}", crate::secret::random_id());
         settings.introspection.client_secret = Some(crate::secret::random_secret());
         settings.jwt.secret = Some(crate::secret::random_secret());
-        for listen in [&mut settings.session_auth, &mut settings.jwt_auth, &mut settings.api.listen] {
+        for listen in [
+            &mut settings.session_auth,
+            &mut settings.jwt_auth,
+            &mut settings.api.listen,
+        ] {
             listen.host = "127.0.0.1".into();
             listen.port = 0;
         }

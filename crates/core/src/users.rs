@@ -40,7 +40,10 @@ pub struct AuthenticatedUser {
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
     #[error("cannot read the user directory {path}: {source}")]
-    Read { path: String, source: config::ConfigError },
+    Read {
+        path: String,
+        source: Box<config::ConfigError>,
+    },
     #[error("user `{0}` has a password hash that is not a valid PHC string")]
     BadHash(String),
     #[error("user `{0}` is listed twice")]
@@ -62,7 +65,10 @@ impl UserDirectory {
             .add_source(config::File::from(path))
             .build()
             .and_then(|c| c.try_deserialize())
-            .map_err(|source| DirectoryError::Read { path: path.display().to_string(), source })?;
+            .map_err(|source| DirectoryError::Read {
+                path: path.display().to_string(),
+                source: Box::new(source),
+            })?;
         Self::from_records(file.users)
     }
 
@@ -85,7 +91,10 @@ impl UserDirectory {
             None => hash_password(&SecretString::from("not a real password")).ok(),
         }
         .unwrap_or_default();
-        Ok(UserDirectory { users: Arc::new(users), dummy_hash: Arc::new(dummy_hash) })
+        Ok(UserDirectory {
+            users: Arc::new(users),
+            dummy_hash: Arc::new(dummy_hash),
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -117,7 +126,10 @@ impl UserDirectory {
             .await
             .map_err(|e| LoginError::Unexpected(anyhow::anyhow!("password check panicked: {e}")))?;
         match (user, verified) {
-            (Some(user), true) => Ok(AuthenticatedUser { sub: user.username, roles: user.roles }),
+            (Some(user), true) => Ok(AuthenticatedUser {
+                sub: user.username,
+                roles: user.roles,
+            }),
             _ => Err(LoginError::InvalidCredentials),
         }
     }
@@ -173,14 +185,26 @@ mod tests {
             .authenticate("carol", SecretString::from("right password"))
             .await
             .unwrap();
-        assert_eq!(user, AuthenticatedUser { sub: "carol".into(), roles: vec!["user".into()] });
+        assert_eq!(
+            user,
+            AuthenticatedUser {
+                sub: "carol".into(),
+                roles: vec!["user".into()]
+            }
+        );
     }
 
     #[tokio::test]
     async fn a_wrong_password_and_an_unknown_user_give_the_same_error() {
         let dir = directory();
-        let wrong = dir.authenticate("carol", SecretString::from("nope")).await.unwrap_err();
-        let unknown = dir.authenticate("mallory", SecretString::from("nope")).await.unwrap_err();
+        let wrong = dir
+            .authenticate("carol", SecretString::from("nope"))
+            .await
+            .unwrap_err();
+        let unknown = dir
+            .authenticate("mallory", SecretString::from("nope"))
+            .await
+            .unwrap_err();
         assert_eq!(wrong.to_string(), unknown.to_string());
         assert!(matches!(wrong, LoginError::InvalidCredentials));
         assert!(matches!(unknown, LoginError::InvalidCredentials));
@@ -191,7 +215,10 @@ mod tests {
         let dir = directory();
         let real = params_of(&dir.users["carol"].password_hash).unwrap();
         let dummy = params_of(&dir.dummy_hash).unwrap();
-        assert_eq!((real.m_cost(), real.t_cost(), real.p_cost()), (dummy.m_cost(), dummy.t_cost(), dummy.p_cost()));
+        assert_eq!(
+            (real.m_cost(), real.t_cost(), real.p_cost()),
+            (dummy.m_cost(), dummy.t_cost(), dummy.p_cost())
+        );
     }
 
     #[test]

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
+use authbench_core::settings::SigningAlgorithm;
 use aws_lc_rs::encoding::AsDer;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use authbench_core::settings::SigningAlgorithm;
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use secrecy::{ExposeSecret, SecretString};
@@ -16,7 +16,10 @@ pub enum KeyError {
     #[error("cannot read the private key file {path}: {source}")]
     Read { path: String, source: std::io::Error },
     #[error("the private key is not a valid {alg} key in PEM form: {source}")]
-    Parse { alg: SigningAlgorithm, source: jsonwebtoken::errors::Error },
+    Parse {
+        alg: SigningAlgorithm,
+        source: jsonwebtoken::errors::Error,
+    },
     #[error("generating a {0} key failed")]
     Generate(SigningAlgorithm),
     #[error("cannot derive the public key: {0}")]
@@ -53,26 +56,38 @@ impl SigningKey {
 
     /// An asymmetric key from a PEM private key (PKCS#8; PKCS#1 also for RSA).
     pub fn from_pem(algorithm: SigningAlgorithm, pem: &[u8]) -> Result<SigningKey, KeyError> {
-        let parse = |source| KeyError::Parse { alg: algorithm, source };
+        let parse = |source| KeyError::Parse {
+            alg: algorithm,
+            source,
+        };
         let encoding = match algorithm {
             SigningAlgorithm::HS256 => return Err(KeyError::Generate(algorithm)),
             SigningAlgorithm::EdDSA => EncodingKey::from_ed_pem(pem).map_err(parse)?,
             SigningAlgorithm::ES256 => EncodingKey::from_ec_pem(pem).map_err(parse)?,
             SigningAlgorithm::RS256 => EncodingKey::from_rsa_pem(pem).map_err(parse)?,
         };
-        let mut jwk = Jwk::from_encoding_key(&encoding, algorithm.jwt_algorithm()).map_err(KeyError::Public)?;
+        let mut jwk =
+            Jwk::from_encoding_key(&encoding, algorithm.jwt_algorithm()).map_err(KeyError::Public)?;
         // RFC 7638 thumbprint: the same key always gets the same kid, on every replica.
         let kid = jwk.thumbprint(ThumbprintHash::SHA256).map_err(KeyError::Public)?;
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         let decoding = DecodingKey::from_jwk(&jwk).map_err(KeyError::Public)?;
-        Ok(SigningKey { algorithm, kid, encoding, decoding, public_jwk: Some(jwk) })
+        Ok(SigningKey {
+            algorithm,
+            kid,
+            encoding,
+            decoding,
+            public_jwk: Some(jwk),
+        })
     }
 
     /// Reads a PEM private key file.
     pub fn from_file(algorithm: SigningAlgorithm, path: &Path) -> Result<SigningKey, KeyError> {
-        let pem = std::fs::read(path)
-            .map_err(|source| KeyError::Read { path: path.display().to_string(), source })?;
+        let pem = std::fs::read(path).map_err(|source| KeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::from_pem(algorithm, &pem)
     }
 
@@ -93,7 +108,8 @@ impl SigningKey {
                 .as_ref()
                 .to_vec(),
             SigningAlgorithm::RS256 => {
-                let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(failed)?;
+                let key =
+                    aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(failed)?;
                 let der: aws_lc_rs::encoding::Pkcs8V1Der = key.as_der().map_err(failed)?;
                 der.as_ref().to_vec()
             }
@@ -109,7 +125,9 @@ impl SigningKey {
 
 /// The JWKS of a set of keys: the public halves only (HMAC keys are never published).
 pub fn jwks(keys: &[SigningKey]) -> JwkSet {
-    JwkSet { keys: keys.iter().filter_map(|k| k.public_jwk.clone()).collect() }
+    JwkSet {
+        keys: keys.iter().filter_map(|k| k.public_jwk.clone()).collect(),
+    }
 }
 
 fn pem_private_key(der: &[u8]) -> String {
@@ -129,13 +147,20 @@ mod tests {
 
     #[test]
     fn generated_asymmetric_keys_publish_one_jwk_with_a_thumbprint_kid_and_a_fixed_alg() {
-        for alg in [SigningAlgorithm::EdDSA, SigningAlgorithm::ES256, SigningAlgorithm::RS256] {
+        for alg in [
+            SigningAlgorithm::EdDSA,
+            SigningAlgorithm::ES256,
+            SigningAlgorithm::RS256,
+        ] {
             let key = SigningKey::generate(alg).unwrap();
             let set = jwks(std::slice::from_ref(&key));
             assert_eq!(set.keys.len(), 1, "{alg}");
             let jwk = &set.keys[0];
             assert_eq!(jwk.common.key_id.as_deref(), Some(key.kid.as_str()));
-            assert!(jwk.common.key_algorithm.is_some(), "{alg}: the JWK names its algorithm");
+            assert!(
+                jwk.common.key_algorithm.is_some(),
+                "{alg}: the JWK names its algorithm"
+            );
             assert_eq!(jwk.thumbprint(ThumbprintHash::SHA256).unwrap(), key.kid);
         }
     }

@@ -8,5 +8,7 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init("info");
     let settings = Settings::load().context("failed to load settings")?;
     let app = jwt_auth::Application::build(&settings).context("failed to start the JWT auth server")?;
-    server::run_until_signalled(app).await.context("the JWT auth server failed")
+    server::run_until_signalled(app)
+        .await
+        .context("the JWT auth server failed")
 }

@@ -43,7 +43,12 @@ pub enum BuildError {
 pub fn signing_key(settings: &Settings) -> Result<SigningKey, BuildError> {
     let jwt = &settings.jwt;
     if jwt.algorithm.is_symmetric() {
-        let secret = secret::require("jwt.secret", "APP_JWT__SECRET", jwt.secret.as_ref(), settings.profile)?;
+        let secret = secret::require(
+            "jwt.secret",
+            "APP_JWT__SECRET",
+            jwt.secret.as_ref(),
+            settings.profile,
+        )?;
         return Ok(SigningKey::hs256(&secret));
     }
     match (&jwt.private_key_file, settings.profile) {

@@ -51,7 +51,11 @@ impl TokenIssuer {
         refresh_validation.set_audience(&[&policy.issuer]);
         refresh_validation.set_issuer(&[&policy.issuer]);
         refresh_validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        TokenIssuer { key, policy, refresh_validation }
+        TokenIssuer {
+            key,
+            policy,
+            refresh_validation,
+        }
     }
 
     pub fn key(&self) -> &SigningKey {

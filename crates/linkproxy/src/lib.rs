@@ -115,7 +115,9 @@ async fn supervise(
 async fn connection(mut client: TcpStream, upstream: SocketAddr, mut mode_rx: watch::Receiver<Mode>) {
     let mode = *mode_rx.borrow_and_update();
     if mode == Mode::Pass {
-        let Ok(mut server) = TcpStream::connect(upstream).await else { return };
+        let Ok(mut server) = TcpStream::connect(upstream).await else {
+            return;
+        };
         let _ = server.set_nodelay(true);
         tokio::select! {
             _ = tokio::io::copy_bidirectional(&mut client, &mut server) => return,
@@ -183,7 +185,10 @@ mod tests {
 
         proxy.set_mode(Mode::Blackhole);
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(round_trip(proxy.addr()).await.unwrap_err().kind(), io::ErrorKind::TimedOut);
+        assert_eq!(
+            round_trip(proxy.addr()).await.unwrap_err().kind(),
+            io::ErrorKind::TimedOut
+        );
 
         proxy.set_mode(Mode::Pass);
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -15,8 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use testcontainers_modules::redis::Redis;
-use testcontainers_modules::testcontainers::runners::AsyncRunner;
 use testcontainers_modules::testcontainers::ImageExt;
+use testcontainers_modules::testcontainers::runners::AsyncRunner;
 
 /// The image tag asked of Docker (Debian 12's Redis is 7.0).
 pub const CONTAINER_TAG: &str = "7.0";
@@ -80,18 +80,25 @@ impl LocalRedis {
     /// The socket address of the Redis (resolving a host name if the URL has one).
     pub async fn socket_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         tokio::net::lookup_host(self.addr()).await?.next().ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::NotFound, format!("cannot resolve {}", self.addr()))
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("cannot resolve {}", self.addr()),
+            )
         })
     }
 }
 
 /// Finds or starts a Redis, in the order the crate documentation gives.
 pub async fn locate() -> Result<LocalRedis, LocateError> {
-    if let Ok(url) = std::env::var("REDIS_URL") {
-        if !url.trim().is_empty() {
-            tracing::info!(%url, "using Redis from REDIS_URL");
-            return Ok(LocalRedis { url, source: Source::Env, _guard: None });
-        }
+    if let Ok(url) = std::env::var("REDIS_URL")
+        && !url.trim().is_empty()
+    {
+        tracing::info!(%url, "using Redis from REDIS_URL");
+        return Ok(LocalRedis {
+            url,
+            source: Source::Env,
+            _guard: None,
+        });
     }
     if let Some(path) = find_on_path("redis-server") {
         return start_process(&path).await;
@@ -104,13 +111,25 @@ pub async fn locate() -> Result<LocalRedis, LocateError> {
 
 /// Starts a private `redis-server` on a free loopback port.
 pub async fn start_process(path: &std::path::Path) -> Result<LocalRedis, LocateError> {
-    let failed = |reason: String| LocateError::ProcessFailed { path: path.display().to_string(), reason };
+    let failed = |reason: String| LocateError::ProcessFailed {
+        path: path.display().to_string(),
+        reason,
+    };
     let mut last_error = String::new();
     // A free port can be taken between finding it and Redis binding it; try a few.
     for _ in 0..3 {
         let port = free_port().map_err(|e| failed(e.to_string()))?;
         let child = Command::new(path)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -121,7 +140,11 @@ pub async fn start_process(path: &std::path::Path) -> Result<LocalRedis, LocateE
         match wait_until_answering(&url, &mut guard.0, Duration::from_secs(5)).await {
             Ok(()) => {
                 tracing::info!(%url, "started a private redis-server");
-                return Ok(LocalRedis { url, source: Source::Process, _guard: Some(Box::new(guard)) });
+                return Ok(LocalRedis {
+                    url,
+                    source: Source::Process,
+                    _guard: Some(Box::new(guard)),
+                });
             }
             Err(e) => last_error = e,
         }
@@ -136,10 +159,17 @@ async fn start_container() -> Result<LocalRedis, String> {
         .await
         .map_err(|e| e.to_string())?;
     let host = container.get_host().await.map_err(|e| e.to_string())?;
-    let port = container.get_host_port_ipv4(6379).await.map_err(|e| e.to_string())?;
+    let port = container
+        .get_host_port_ipv4(6379)
+        .await
+        .map_err(|e| e.to_string())?;
     let url = format!("redis://{host}:{port}");
     tracing::info!(%url, "started a Redis container");
-    Ok(LocalRedis { url, source: Source::Container, _guard: Some(Box::new(container)) })
+    Ok(LocalRedis {
+        url,
+        source: Source::Container,
+        _guard: Some(Box::new(container)),
+    })
 }
 
 async fn wait_until_answering(url: &str, child: &mut Child, within: Duration) -> Result<(), String> {
@@ -149,10 +179,10 @@ async fn wait_until_answering(url: &str, child: &mut Child, within: Duration) ->
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("redis-server exited at start ({status})"));
         }
-        if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
-            if redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok() {
-                return Ok(());
-            }
+        if let Ok(mut conn) = client.get_multiplexed_async_connection().await
+            && redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
+        {
+            return Ok(());
         }
         if Instant::now() > deadline {
             return Err(format!("no answer on {url} within {within:?}"));
@@ -176,5 +206,7 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
 
 fn is_executable(path: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    path.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }

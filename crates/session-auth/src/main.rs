@@ -7,6 +7,9 @@ use authbench_core::{Settings, server, telemetry};
 async fn main() -> anyhow::Result<()> {
     telemetry::init("info");
     let settings = Settings::load().context("failed to load settings")?;
-    let app = session_auth::Application::build(&settings).context("failed to start the session auth server")?;
-    server::run_until_signalled(app).await.context("the session auth server failed")
+    let app =
+        session_auth::Application::build(&settings).context("failed to start the session auth server")?;
+    server::run_until_signalled(app)
+        .await
+        .context("the session auth server failed")
 }

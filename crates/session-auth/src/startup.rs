@@ -31,7 +31,9 @@ pub enum BuildError {
     Users(#[from] DirectoryError),
     #[error("invalid Redis URL `{url}`: {source}")]
     RedisUrl { url: String, source: redis::RedisError },
-    #[error("session lifetimes must be positive and idle <= absolute (got idle {idle}s, absolute {absolute}s)")]
+    #[error(
+        "session lifetimes must be positive and idle <= absolute (got idle {idle}s, absolute {absolute}s)"
+    )]
     Lifetimes { idle: u64, absolute: u64 },
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -49,17 +51,28 @@ impl Application {
             settings.introspection.client_secret.as_ref(),
             settings.profile,
         )?;
-        let (idle, absolute) = (settings.session.idle_timeout_secs, settings.session.absolute_lifetime_secs);
+        let (idle, absolute) = (
+            settings.session.idle_timeout_secs,
+            settings.session.absolute_lifetime_secs,
+        );
         if idle == 0 || absolute == 0 || idle > absolute {
             return Err(BuildError::Lifetimes { idle, absolute });
         }
         let users = UserDirectory::load(&settings.users_file)?;
-        let conn = redis_conn::connect(&settings.redis.url, settings.dependency_timeout())
-            .map_err(|source| BuildError::RedisUrl { url: settings.redis.url.clone(), source })?;
+        let conn =
+            redis_conn::connect(&settings.redis.url, settings.dependency_timeout()).map_err(|source| {
+                BuildError::RedisUrl {
+                    url: settings.redis.url.clone(),
+                    source,
+                }
+            })?;
         let state = web::Data::new(State {
             store: SessionStore::new(conn, &settings.redis.key_prefix, settings.dependency_timeout()),
             users,
-            lifetimes: Lifetimes { idle: Duration::from_secs(idle), absolute: Duration::from_secs(absolute) },
+            lifetimes: Lifetimes {
+                idle: Duration::from_secs(idle),
+                absolute: Duration::from_secs(absolute),
+            },
             cookie_name: settings.cookies.session_name.clone(),
             cookie_secure: settings.cookies.secure,
             introspection_client_id: settings.introspection.client_id.clone(),

@@ -8,7 +8,11 @@ mod commands;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "workbench", version, about = "Session versus JWT authentication, side by side")]
+#[command(
+    name = "workbench",
+    version,
+    about = "Session versus JWT authentication, side by side"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

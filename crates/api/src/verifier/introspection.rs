@@ -70,12 +70,21 @@ impl IntrospectionVerifier {
                 "the session auth server answered {status} to introspection"
             )));
         }
-        let answer: Introspection =
-            response.json().await.map_err(|e| unreachable("the session auth server", e))?;
+        let answer: Introspection = response
+            .json()
+            .await
+            .map_err(|e| unreachable("the session auth server", e))?;
         match answer {
-            Introspection { active: true, sub: Some(sub), roles, exp } => {
-                Ok(Identity { sub, roles, expires_at: exp.unwrap_or(0) })
-            }
+            Introspection {
+                active: true,
+                sub: Some(sub),
+                roles,
+                exp,
+            } => Ok(Identity {
+                sub,
+                roles,
+                expires_at: exp.unwrap_or(0),
+            }),
             _ => Err(inactive_session()),
         }
     }
@@ -90,7 +99,10 @@ impl IntrospectionVerifier {
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(AuthError::unavailable(format!("the session auth server is not ready ({})", response.status())))
+            Err(AuthError::unavailable(format!(
+                "the session auth server is not ready ({})",
+                response.status()
+            )))
         }
     }
 }

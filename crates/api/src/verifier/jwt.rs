@@ -36,14 +36,21 @@ struct VerifyKey {
 
 impl JwtVerifier {
     pub fn new(keys: KeySource, issuer: String, audience: String, leeway: Duration) -> Self {
-        JwtVerifier { keys, issuer, audience, leeway }
+        JwtVerifier {
+            keys,
+            issuer,
+            audience,
+            leeway,
+        }
     }
 
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::invalid_token("the token is malformed"))?;
         if !is_access_typ(header.typ.as_deref()) {
-            return Err(AuthError::invalid_token("this is not an access token (typ must be at+jwt)"));
+            return Err(AuthError::invalid_token(
+                "this is not an access token (typ must be at+jwt)",
+            ));
         }
         let claims = match &self.keys {
             KeySource::Shared(key) => {
@@ -59,7 +66,11 @@ impl JwtVerifier {
                 decode(token, &key.key, &key.validation)?
             }
         };
-        Ok(Identity { sub: claims.sub, roles: claims.roles, expires_at: claims.exp })
+        Ok(Identity {
+            sub: claims.sub,
+            roles: claims.roles,
+            expires_at: claims.exp,
+        })
     }
 
     pub async fn ready(&self) -> Result<(), AuthError> {
@@ -97,7 +108,11 @@ pub struct JwksCache {
 }
 
 impl JwksCache {
-    pub fn new(url: String, timeout: Duration, min_refetch_interval: Duration) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        url: String,
+        timeout: Duration,
+        min_refetch_interval: Duration,
+    ) -> Result<Self, reqwest::Error> {
         Ok(JwksCache {
             url,
             client: super::introspection::http_client(timeout)?,
@@ -140,7 +155,9 @@ impl JwksCache {
                 tracing::warn!(error = %e, "JWKS re-fetch failed; keeping the keys already known");
             }
         } else if self.snapshot().is_empty() {
-            return Err(AuthError::unavailable("the JWT auth server's keys are not available yet"));
+            return Err(AuthError::unavailable(
+                "the JWT auth server's keys are not available yet",
+            ));
         }
         self.snapshot()
             .get(kid)
@@ -193,7 +210,10 @@ impl JwksCache {
                 Ok(key) => {
                     keys.insert(
                         kid.clone(),
-                        Arc::new(VerifyKey { key, validation: validation(algorithm) }),
+                        Arc::new(VerifyKey {
+                            key,
+                            validation: validation(algorithm),
+                        }),
                     );
                 }
                 Err(e) => tracing::warn!(kid, error = %e, "skipping a JWK that cannot be used"),

@@ -8,8 +8,8 @@ pub use introspection::IntrospectionVerifier;
 pub use jwt::{JwksCache, JwtVerifier, KeySource};
 pub use redis_session::RedisSessionVerifier;
 
-use authbench_core::{AuthError, Identity};
 use authbench_core::settings::ApiMode;
+use authbench_core::{AuthError, Identity};
 
 /// How this API server checks credentials.
 pub enum Verifier {

@@ -28,6 +28,9 @@ impl RedisSessionVerifier {
     }
 
     pub async fn ready(&self) -> Result<(), AuthError> {
-        self.store.ping().await.map_err(|e| AuthError::unavailable(e.to_string()))
+        self.store
+            .ping()
+            .await
+            .map_err(|e| AuthError::unavailable(e.to_string()))
     }
 }

@@ -9,7 +9,11 @@ use serde_json::json;
 
 use crate::helpers::{USER, assert_invalid_token, spawn_system_with};
 
-const ASYMMETRIC: [SigningAlgorithm; 3] = [SigningAlgorithm::EdDSA, SigningAlgorithm::ES256, SigningAlgorithm::RS256];
+const ASYMMETRIC: [SigningAlgorithm; 3] = [
+    SigningAlgorithm::EdDSA,
+    SigningAlgorithm::ES256,
+    SigningAlgorithm::RS256,
+];
 
 fn sign(key: &SigningKey, kid: &str, alg: jsonwebtoken::Algorithm, claims: &serde_json::Value) -> String {
     let mut header = jsonwebtoken::Header::new(alg);
@@ -39,7 +43,10 @@ async fn a_token_signed_by_another_key_under_the_servers_kid_is_refused() {
 
         let forged = sign(&impostor, &system.jwt_key.kid, alg.jwt_algorithm(), &claims);
 
-        assert_invalid_token(&system.get(ApiMode::Jwt, "/api/me", &forged).await, &format!("{alg} impostor"));
+        assert_invalid_token(
+            &system.get(ApiMode::Jwt, "/api/me", &forged).await,
+            &format!("{alg} impostor"),
+        );
     }
 }
 
@@ -58,7 +65,11 @@ async fn an_unknown_kid_is_refused() {
 async fn an_hs256_token_keyed_with_the_public_key_is_refused() {
     // Algorithm confusion: a verifier that lets the token's `alg` choose would check this
     // HMAC with the public key as the secret, and accept it.
-    for alg in [SigningAlgorithm::ES256, SigningAlgorithm::RS256, SigningAlgorithm::EdDSA] {
+    for alg in [
+        SigningAlgorithm::ES256,
+        SigningAlgorithm::RS256,
+        SigningAlgorithm::EdDSA,
+    ] {
         let system = spawn_system_with(|s| s.jwt.algorithm = alg).await;
         let jwks: serde_json::Value = system
             .client
@@ -72,16 +83,29 @@ async fn an_hs256_token_keyed_with_the_public_key_is_refused() {
         let public = serde_json::to_vec(&jwks["keys"][0]).unwrap();
         let claims = system.valid_claims("bob", &["admin"]);
         let header = json!({"alg": "HS256", "typ": "at+jwt", "kid": system.jwt_key.kid});
-        for secret in [public.clone(), jwks["keys"][0]["x"].as_str().unwrap_or_default().as_bytes().to_vec()] {
+        for secret in [
+            public.clone(),
+            jwks["keys"][0]["x"]
+                .as_str()
+                .unwrap_or_default()
+                .as_bytes()
+                .to_vec(),
+        ] {
             let signing_input = format!(
                 "{}.{}",
                 URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap()),
                 URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap())
             );
-            let tag = aws_lc_rs::hmac::sign(&aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &secret), signing_input.as_bytes());
+            let tag = aws_lc_rs::hmac::sign(
+                &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &secret),
+                signing_input.as_bytes(),
+            );
             let forged = format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()));
 
-            assert_invalid_token(&system.get(ApiMode::Jwt, "/api/me", &forged).await, &format!("{alg} confusion"));
+            assert_invalid_token(
+                &system.get(ApiMode::Jwt, "/api/me", &forged).await,
+                &format!("{alg} confusion"),
+            );
         }
     }
 }

@@ -39,10 +39,16 @@ pub async fn spawn_system() -> TestSystem {
 pub async fn spawn_system_with(configure: impl FnOnce(&mut Settings)) -> TestSystem {
     authbench_core::telemetry::init("warn");
     let redis = redis_locator::locate().await.expect("a Redis for the tests");
-    let redis_link = LinkProxy::start(redis.socket_addr().await.unwrap()).await.unwrap();
+    let redis_link = LinkProxy::start(redis.socket_addr().await.unwrap())
+        .await
+        .unwrap();
     let mut settings = Settings::loopback(&format!("redis://{}", redis_link.addr())).unwrap();
     settings.dependency_timeout_ms = 500;
-    for listen in [&mut settings.session_auth, &mut settings.jwt_auth, &mut settings.api.listen] {
+    for listen in [
+        &mut settings.session_auth,
+        &mut settings.jwt_auth,
+        &mut settings.api.listen,
+    ] {
         listen.workers = Some(1);
     }
     configure(&mut settings);
@@ -61,16 +67,23 @@ pub async fn spawn_system_with(configure: impl FnOnce(&mut Settings)) -> TestSys
     settings.api.session_auth_url = format!("http://{}", session_auth_link.addr());
 
     let jwt_key = jwt_auth::startup::signing_key(&settings).expect("signing key");
-    let jwt_auth = start(jwt_auth::Application::build_with_key(&settings, jwt_key.clone()).expect("JWT auth server"));
+    let jwt_auth =
+        start(jwt_auth::Application::build_with_key(&settings, jwt_key.clone()).expect("JWT auth server"));
     settings.jwt.jwks_url = format!("{jwt_auth}/.well-known/jwks.json");
 
     let mut api = HashMap::new();
     for mode in ApiMode::ALL {
         let mut api_settings = settings.clone();
         api_settings.api.mode = mode;
-        api.insert(mode, start(api::Application::build(&api_settings).expect("API server")));
+        api.insert(
+            mode,
+            start(api::Application::build(&api_settings).expect("API server")),
+        );
     }
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
     TestSystem {
         settings,
         client,
@@ -129,7 +142,10 @@ impl TestSystem {
     pub async fn credential(&self, mode: ApiMode, user: (&str, &str)) -> String {
         match mode {
             ApiMode::Session | ApiMode::SessionRedis => self.session_of(user).await,
-            ApiMode::Jwt => self.tokens_of(user).await["access_token"].as_str().unwrap().to_string(),
+            ApiMode::Jwt => self.tokens_of(user).await["access_token"]
+                .as_str()
+                .unwrap()
+                .to_string(),
         }
     }
 
@@ -154,7 +170,11 @@ impl TestSystem {
     }
 
     pub async fn get_anonymous(&self, mode: ApiMode, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.api(mode))).send().await.unwrap()
+        self.client
+            .get(format!("{}{path}", self.api(mode)))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn create_department(&self, mode: ApiMode, bearer: &str, name: &str) -> reqwest::Response {
@@ -169,7 +189,15 @@ impl TestSystem {
 
     /// Signs arbitrary claims with the system's HS256 secret and the given `typ`.
     pub fn forge_hs256(&self, typ: &str, claims: &Value) -> String {
-        let secret = self.settings.jwt.secret.as_ref().unwrap().expose_secret().as_bytes().to_vec();
+        let secret = self
+            .settings
+            .jwt
+            .secret
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .as_bytes()
+            .to_vec();
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
         header.typ = Some(typ.to_string());
         header.kid = Some(self.jwt_key.kid.clone());
@@ -207,8 +235,14 @@ pub fn status_and_challenge(response: &reqwest::Response) -> (u16, String) {
 pub fn assert_invalid_token(response: &reqwest::Response, case: &str) {
     let (status, challenge) = status_and_challenge(response);
     assert_eq!(status, 401, "{case}");
-    assert!(challenge.starts_with("Bearer realm=\"authbench\""), "{case}: {challenge}");
-    assert!(challenge.contains("error=\"invalid_token\""), "{case}: {challenge}");
+    assert!(
+        challenge.starts_with("Bearer realm=\"authbench\""),
+        "{case}: {challenge}"
+    );
+    assert!(
+        challenge.contains("error=\"invalid_token\""),
+        "{case}: {challenge}"
+    );
     assert!(challenge.contains("error_description=\""), "{case}: {challenge}");
 }
 

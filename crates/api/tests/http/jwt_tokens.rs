@@ -21,7 +21,8 @@ async fn a_payload_tampered_after_signing_is_refused() {
     let system = spawn_system().await;
     let token = system.credential(JWT, USER).await;
     let parts: Vec<&str> = token.split('.').collect();
-    let mut claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     claims["roles"] = json!(["admin", "user"]);
     let tampered = format!("{}.{}.{}", parts[0], b64(&claims), parts[2]);
 
@@ -86,8 +87,14 @@ async fn claims_outside_the_rules_are_refused_even_when_correctly_signed() {
         c
     };
     let cases = [
-        ("expired 1 s beyond the leeway", with("exp", json!(now - leeway - 1))),
-        ("nbf in the future beyond the leeway", with("nbf", json!(now + leeway + 60))),
+        (
+            "expired 1 s beyond the leeway",
+            with("exp", json!(now - leeway - 1)),
+        ),
+        (
+            "nbf in the future beyond the leeway",
+            with("nbf", json!(now + leeway + 60)),
+        ),
         ("exp missing", without("exp")),
         ("nbf missing", without("nbf")),
         ("sub missing", without("sub")),
@@ -148,11 +155,16 @@ async fn a_refresh_token_is_never_accepted_as_an_access_token() {
 
     // Even with the access `typ`, its audience and kind still give it away.
     let claims: serde_json::Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD.decode(refresh.split('.').nth(1).unwrap()).unwrap(),
+        &URL_SAFE_NO_PAD
+            .decode(refresh.split('.').nth(1).unwrap())
+            .unwrap(),
     )
     .unwrap();
     let retyped = system.forge_hs256("at+jwt", &claims);
-    assert_invalid_token(&system.get(JWT, "/api/me", &retyped).await, "refresh claims as at+jwt");
+    assert_invalid_token(
+        &system.get(JWT, "/api/me", &retyped).await,
+        "refresh claims as at+jwt",
+    );
 }
 
 #[tokio::test]
@@ -170,7 +182,12 @@ async fn a_token_without_the_access_token_type_is_refused() {
 async fn malformed_tokens_are_refused_without_a_crash() {
     let system = spawn_system().await;
     let token = system.credential(JWT, USER).await;
-    let not_json = format!("{}.{}.{}", URL_SAFE_NO_PAD.encode("{not json"), URL_SAFE_NO_PAD.encode("[]"), "AAAA");
+    let not_json = format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode("{not json"),
+        URL_SAFE_NO_PAD.encode("[]"),
+        "AAAA"
+    );
     let cases = [
         ("truncated", token[..token.len() / 2].to_string()),
         ("two parts", token.rsplit_once('.').unwrap().0.to_string()),

@@ -22,7 +22,11 @@ async fn with_redis_stopped_session_calls_get_503_while_jwt_calls_get_200_and_bo
         assert_eq!(response.status(), 503, "{mode}");
         assert_eq!(response.headers()["retry-after"], "1", "{mode}");
         // A generous bound that only rules out a hang (the configured timeout is 500 ms).
-        assert!(started.elapsed() < Duration::from_secs(5), "{mode}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{mode}: {:?}",
+            started.elapsed()
+        );
     }
     for _ in 0..10 {
         assert_eq!(system.get(ApiMode::Jwt, "/api/me", &token).await.status(), 200);
@@ -50,7 +54,11 @@ async fn a_frozen_redis_gives_503_within_the_timeout_instead_of_a_hang() {
         let started = Instant::now();
         let response = system.get(mode, "/api/me", &session).await;
         assert_eq!(response.status(), 503, "{mode}");
-        assert!(started.elapsed() < Duration::from_secs(5), "{mode}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{mode}: {:?}",
+            started.elapsed()
+        );
     }
 }
 
@@ -66,10 +74,23 @@ async fn with_the_session_auth_server_unreachable_only_the_session_mode_fails() 
         let started = Instant::now();
         let response = system.get(ApiMode::Session, "/api/me", &session).await;
         assert_eq!(response.status(), 503, "{mode:?}");
-        assert!(started.elapsed() < Duration::from_secs(5), "{mode:?}: {:?}", started.elapsed());
-        assert_eq!(system.get(ApiMode::SessionRedis, "/api/me", &session).await.status(), 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{mode:?}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            system
+                .get(ApiMode::SessionRedis, "/api/me", &session)
+                .await
+                .status(),
+            200
+        );
         assert_eq!(system.get(ApiMode::Jwt, "/api/me", &token).await.status(), 200);
-        assert_eq!(system.get_anonymous(ApiMode::Session, "/readyz").await.status(), 503);
+        assert_eq!(
+            system.get_anonymous(ApiMode::Session, "/readyz").await.status(),
+            503
+        );
     }
 
     system.session_auth_link.set_mode(Mode::Pass);

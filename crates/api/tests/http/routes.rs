@@ -18,7 +18,10 @@ async fn me_shows_the_same_identity_in_every_mode() {
         let me: Value = response.json().await.unwrap();
         assert_eq!(me["sub"], "alice", "{mode}");
         assert_eq!(me["roles"], serde_json::json!(["admin", "user"]), "{mode}");
-        assert!(me["expires_at"].as_u64().unwrap() > authbench_core::time::now_secs(), "{mode}");
+        assert!(
+            me["expires_at"].as_u64().unwrap() > authbench_core::time::now_secs(),
+            "{mode}"
+        );
     }
 }
 
@@ -44,12 +47,19 @@ async fn an_admin_creates_a_department_in_every_mode() {
     for mode in ApiMode::ALL {
         let credential = system.credential(mode, ADMIN).await;
 
-        let response = system.create_department(mode, &credential, &format!("Research {mode}")).await;
+        let response = system
+            .create_department(mode, &credential, &format!("Research {mode}"))
+            .await;
 
         assert_eq!(response.status(), 201, "{mode}");
         let created: Value = response.json().await.unwrap();
         assert_eq!(created["name"], format!("Research {mode}"));
-        let listed: Vec<Value> = system.get(mode, "/api/departments", &credential).await.json().await.unwrap();
+        let listed: Vec<Value> = system
+            .get(mode, "/api/departments", &credential)
+            .await
+            .json()
+            .await
+            .unwrap();
         assert!(listed.contains(&created), "{mode}");
     }
 }
@@ -65,7 +75,10 @@ async fn a_plain_user_creating_a_department_gets_403_insufficient_scope_in_every
 
         let (status, challenge) = status_and_challenge(&response);
         assert_eq!(status, 403, "{mode}");
-        assert!(challenge.contains("error=\"insufficient_scope\""), "{mode}: {challenge}");
+        assert!(
+            challenge.contains("error=\"insufficient_scope\""),
+            "{mode}: {challenge}"
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"], "insufficient_scope");
     }
@@ -133,7 +146,11 @@ async fn another_authorization_scheme_is_answered_with_the_bearer_challenge() {
             .unwrap();
 
         let (status, challenge) = status_and_challenge(&response);
-        assert_eq!((status, challenge.as_str()), (401, "Bearer realm=\"authbench\""), "{mode}");
+        assert_eq!(
+            (status, challenge.as_str()),
+            (401, "Bearer realm=\"authbench\""),
+            "{mode}"
+        );
     }
 }
 
@@ -143,9 +160,21 @@ async fn a_credential_of_one_flow_is_refused_by_the_other() {
     let session_id = system.credential(ApiMode::Session, USER).await;
     let token = system.credential(ApiMode::Jwt, USER).await;
 
-    assert_eq!(system.get(ApiMode::Jwt, "/api/me", &session_id).await.status(), 401);
-    assert_eq!(system.get(ApiMode::Session, "/api/me", &token).await.status(), 401);
-    assert_eq!(system.get(ApiMode::SessionRedis, "/api/me", &token).await.status(), 401);
+    assert_eq!(
+        system.get(ApiMode::Jwt, "/api/me", &session_id).await.status(),
+        401
+    );
+    assert_eq!(
+        system.get(ApiMode::Session, "/api/me", &token).await.status(),
+        401
+    );
+    assert_eq!(
+        system
+            .get(ApiMode::SessionRedis, "/api/me", &token)
+            .await
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -153,7 +182,15 @@ async fn health_and_readiness_answer_in_every_mode() {
     let system = spawn_system().await;
 
     for mode in ApiMode::ALL {
-        assert_eq!(system.get_anonymous(mode, "/healthz").await.status(), 200, "{mode}");
-        assert_eq!(system.get_anonymous(mode, "/readyz").await.status(), 200, "{mode}");
+        assert_eq!(
+            system.get_anonymous(mode, "/healthz").await.status(),
+            200,
+            "{mode}"
+        );
+        assert_eq!(
+            system.get_anonymous(mode, "/readyz").await.status(),
+            200,
+            "{mode}"
+        );
     }
 }

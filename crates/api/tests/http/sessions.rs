@@ -69,6 +69,9 @@ async fn a_busy_session_still_ends_at_its_absolute_lifetime() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     for mode in SESSION_MODES {
-        assert_invalid_token(&system.get(mode, "/api/me", &id).await, &format!("{mode} absolute"));
+        assert_invalid_token(
+            &system.get(mode, "/api/me", &id).await,
+            &format!("{mode} absolute"),
+        );
     }
 }

@@ -28,11 +28,20 @@ pub struct TokenResponse {
     pub refresh_expires_in: Option<u64>,
 }
 
-pub async fn login(body: web::Json<LoginRequest>, state: web::Data<State>) -> Result<HttpResponse, LoginError> {
+pub async fn login(
+    body: web::Json<LoginRequest>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, LoginError> {
     let LoginRequest { username, password } = body.into_inner();
     let user = state.users.authenticate(&username, password).await?;
-    let access = state.issuer.issue_access(&user.sub, &user.roles).map_err(|e| LoginError::Unexpected(e.into()))?;
-    let refresh = state.issuer.issue_refresh(&user.sub).map_err(|e| LoginError::Unexpected(e.into()))?;
+    let access = state
+        .issuer
+        .issue_access(&user.sub, &user.roles)
+        .map_err(|e| LoginError::Unexpected(e.into()))?;
+    let refresh = state
+        .issuer
+        .issue_refresh(&user.sub)
+        .map_err(|e| LoginError::Unexpected(e.into()))?;
     let policy = state.issuer.policy();
     Ok(token_answer(
         &state,

@@ -14,7 +14,10 @@ pub struct RefreshRequest {
     refresh_token: String,
 }
 
-pub async fn refresh(body: web::Json<RefreshRequest>, state: web::Data<State>) -> Result<HttpResponse, AuthError> {
+pub async fn refresh(
+    body: web::Json<RefreshRequest>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, AuthError> {
     let claims = state.issuer.verify_refresh(&body.refresh_token)?;
     let roles = state
         .users

@@ -33,8 +33,16 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = server.url();
     let handle = server.handle();
     tokio::spawn(server.run_until_stopped());
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-    TestApp { address, settings, client, handle }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        settings,
+        client,
+        handle,
+    }
 }
 
 impl Drop for TestApp {
@@ -83,7 +91,15 @@ impl TestApp {
 
     /// Verifies an HS256 token with the shared secret and returns its claims.
     pub fn hs256_claims(&self, token: &str, audience: &str) -> Value {
-        let secret = self.settings.jwt.secret.as_ref().unwrap().expose_secret().as_bytes().to_vec();
+        let secret = self
+            .settings
+            .jwt
+            .secret
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .as_bytes()
+            .to_vec();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[audience]);
         validation.set_issuer(&[&self.settings.jwt.issuer]);

@@ -17,7 +17,10 @@ async fn a_login_returns_an_rfc_9068_access_token_and_a_refresh_token() {
     assert_eq!(body["refresh_expires_in"], 86400);
     let access = body["access_token"].as_str().unwrap();
     assert!(cookie.starts_with(&format!("access_token={access};")), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
     let header = jsonwebtoken::decode_header(access).unwrap();
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
@@ -27,7 +30,10 @@ async fn a_login_returns_an_rfc_9068_access_token_and_a_refresh_token() {
     assert_eq!(claims["roles"], serde_json::json!(["admin", "user"]));
     assert_eq!(claims["aud"], app.settings.jwt.audience);
     assert_eq!(claims["iss"], app.settings.jwt.issuer);
-    assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 300);
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        300
+    );
     for claim in ["nbf", "jti", "client_id"] {
         assert!(claims.get(claim).is_some(), "{claim} missing");
     }
@@ -40,7 +46,9 @@ async fn each_token_gets_its_own_jti() {
     let a = app.tokens_of(USER).await;
     let b = app.tokens_of(USER).await;
 
-    let jti = |t: &Value| app.hs256_claims(t["access_token"].as_str().unwrap(), &app.settings.jwt.audience)["jti"].clone();
+    let jti = |t: &Value| {
+        app.hs256_claims(t["access_token"].as_str().unwrap(), &app.settings.jwt.audience)["jti"].clone()
+    };
     assert_ne!(jti(&a), jti(&b));
 }
 
@@ -82,7 +90,9 @@ async fn a_short_hs256_secret_stops_the_server_outside_the_dev_profile() {
     settings.profile = authbench_core::Profile::Production;
     settings.jwt.secret = Some(secrecy::SecretString::from("0123456789abcdef0123456789abcde"));
 
-    let error = jwt_auth::Application::build(&settings).err().expect("the build must fail");
+    let error = jwt_auth::Application::build(&settings)
+        .err()
+        .expect("the build must fail");
 
     assert!(error.to_string().contains("31 bytes"), "{error}");
 }
@@ -93,7 +103,9 @@ async fn a_missing_private_key_stops_the_server_outside_the_dev_profile() {
     settings.profile = authbench_core::Profile::Production;
     settings.jwt.algorithm = authbench_core::settings::SigningAlgorithm::ES256;
 
-    let error = jwt_auth::Application::build(&settings).err().expect("the build must fail");
+    let error = jwt_auth::Application::build(&settings)
+        .err()
+        .expect("the build must fail");
 
     assert!(error.to_string().contains("APP_JWT__PRIVATE_KEY_FILE"), "{error}");
 }

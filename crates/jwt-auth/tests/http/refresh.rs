@@ -28,7 +28,12 @@ async fn an_access_token_is_refused_as_a_refresh_token() {
     let response = app.refresh(tokens["access_token"].as_str().unwrap()).await;
 
     assert_eq!(response.status(), 401);
-    assert!(response.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    assert!(
+        response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
 }
 
 #[tokio::test]
@@ -60,7 +65,10 @@ async fn an_expired_refresh_token_is_refused() {
     let response = app.refresh(tokens["refresh_token"].as_str().unwrap()).await;
 
     assert_eq!(response.status(), 401);
-    let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_string();
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(challenge.contains("expired"), "{challenge}");
 }
 

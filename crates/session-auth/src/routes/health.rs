@@ -12,6 +12,8 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<State>) -> HttpResponse {
     match state.store.ping().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "redis": "ok"})),
-        Err(e) => HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "redis": e.to_string()})),
+        Err(e) => {
+            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "redis": e.to_string()}))
+        }
     }
 }

@@ -3,10 +3,10 @@
 //! `{"active": true, "sub": ..., "roles": [...], "exp": ...}` or `{"active": false}`.
 //! Callers authenticate with the configured service credential (HTTP Basic).
 
+use actix_web::ResponseError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use authbench_core::error::json_error;
-use actix_web::ResponseError;
 use authbench_core::{AuthError, credential, secret};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -46,22 +46,23 @@ pub async fn introspect(
             "invalid_client",
             "introspection needs the service credential (HTTP Basic)",
         );
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"authbench\""));
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"authbench\""),
+        );
         return response;
     }
     match state.store.touch(&form.token).await {
-        Ok(Some(record)) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(
-            IntrospectResponse::Active {
+        Ok(Some(record)) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(IntrospectResponse::Active {
                 active: true,
                 sub: record.sub,
                 roles: record.roles,
                 exp: record.expires_at_ms / 1000,
                 iat: record.created_at_ms / 1000,
                 token_type: "session",
-            },
-        ),
+            }),
         Ok(None) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(IntrospectResponse::Inactive { active: false }),

@@ -16,6 +16,9 @@ pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Result<HttpRes
         .await
         .map_err(|e| AuthError::unavailable(e.to_string()))?;
     Ok(HttpResponse::NoContent()
-        .cookie(credential::removal_cookie(&state.cookie_name, state.cookie_secure))
+        .cookie(credential::removal_cookie(
+            &state.cookie_name,
+            state.cookie_secure,
+        ))
         .finish())
 }

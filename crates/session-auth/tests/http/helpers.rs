@@ -53,7 +53,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("HTTP client");
-    TestApp { address, settings, client, redis_link, redis, handle, _redis: local }
+    TestApp {
+        address,
+        settings,
+        client,
+        redis_link,
+        redis,
+        handle,
+        _redis: local,
+    }
 }
 
 impl Drop for TestApp {
@@ -92,7 +100,14 @@ impl TestApp {
 
     /// Introspects with the configured service credential.
     pub async fn introspect(&self, token: &str) -> reqwest::Response {
-        let secret = self.settings.introspection.client_secret.as_ref().unwrap().expose_secret().to_string();
+        let secret = self
+            .settings
+            .introspection
+            .client_secret
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .to_string();
         self.client
             .post(format!("{}/introspect", self.address))
             .basic_auth(&self.settings.introspection.client_id, Some(secret))
@@ -109,13 +124,21 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Number of session keys this app's prefix holds in Redis.
     pub async fn sessions_in_redis(&self) -> usize {
         let pattern = format!("{}:session:*", self.settings.redis.key_prefix);
-        let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut self.redis.clone()).await.unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(pattern)
+            .query_async(&mut self.redis.clone())
+            .await
+            .unwrap();
         keys.len()
     }
 }

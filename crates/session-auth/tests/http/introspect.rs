@@ -52,7 +52,12 @@ async fn introspection_without_the_service_credential_is_refused_with_invalid_cl
 
     for response in [anonymous, wrong_secret] {
         assert_eq!(response.status(), 401);
-        assert!(response.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+        assert!(
+            response.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"], "invalid_client");
     }
@@ -63,7 +68,13 @@ async fn introspection_without_a_token_is_a_400() {
     let app = spawn_app().await;
     let secret = {
         use secrecy::ExposeSecret;
-        app.settings.introspection.client_secret.as_ref().unwrap().expose_secret().to_string()
+        app.settings
+            .introspection
+            .client_secret
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .to_string()
     };
 
     let response = app

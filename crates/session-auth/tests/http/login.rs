@@ -18,7 +18,10 @@ async fn a_login_returns_a_256_bit_session_id_in_json_and_in_an_httponly_cookie(
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attribute), "{attribute} missing from {cookie}");
     }
-    assert!(!cookie.contains("Secure"), "the dev profile serves plain HTTP: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "the dev profile serves plain HTTP: {cookie}"
+    );
     assert_eq!(body["sub"], "alice");
     assert_eq!(body["roles"], serde_json::json!(["admin", "user"]));
     assert_eq!(body["expires_in"], 1800);
@@ -33,12 +36,27 @@ async fn the_session_is_stored_in_redis_with_the_idle_timeout_as_its_ttl() {
 
     assert_eq!(app.sessions_in_redis().await, 1);
     let pattern = format!("{}:session:*", app.settings.redis.key_prefix);
-    let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut app.redis.clone()).await.unwrap();
-    let ttl: i64 = redis::cmd("PTTL").arg(&keys[0]).query_async(&mut app.redis.clone()).await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(pattern)
+        .query_async(&mut app.redis.clone())
+        .await
+        .unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(&keys[0])
+        .query_async(&mut app.redis.clone())
+        .await
+        .unwrap();
     assert!(ttl > 1_790_000 && ttl <= 1_800_000, "ttl {ttl} ms");
-    let fields: Vec<String> = redis::cmd("HKEYS").arg(&keys[0]).query_async(&mut app.redis.clone()).await.unwrap();
+    let fields: Vec<String> = redis::cmd("HKEYS")
+        .arg(&keys[0])
+        .query_async(&mut app.redis.clone())
+        .await
+        .unwrap();
     for field in ["sub", "roles", "created_at", "last_seen", "abs_exp"] {
-        assert!(fields.iter().any(|f| f == field), "{field} missing from {fields:?}");
+        assert!(
+            fields.iter().any(|f| f == field),
+            "{field} missing from {fields:?}"
+        );
     }
 }
 
@@ -77,7 +95,12 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_401() {
 async fn bad_json_at_login_is_a_400_with_a_json_error() {
     let app = spawn_app().await;
 
-    for body in ["{not json", r#"{"username":"alice"}"#, r#"{"username":1,"password":2}"#, ""] {
+    for body in [
+        "{not json",
+        r#"{"username":"alice"}"#,
+        r#"{"username":1,"password":2}"#,
+        "",
+    ] {
         let response = app
             .client
             .post(format!("{}/login", app.address))
@@ -129,7 +152,9 @@ async fn a_short_introspection_secret_stops_the_server_outside_the_dev_profile()
     settings.profile = authbench_core::Profile::Production;
     settings.introspection.client_secret = Some(secrecy::SecretString::from("short"));
 
-    let error = session_auth::Application::build(&settings).err().expect("the build must fail");
+    let error = session_auth::Application::build(&settings)
+        .err()
+        .expect("the build must fail");
 
     assert!(error.to_string().contains("at least 32"), "{error}");
 }

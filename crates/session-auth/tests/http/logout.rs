@@ -36,10 +36,18 @@ async fn logout_by_cookie_works_and_clears_the_cookie() {
 async fn logout_without_a_credential_is_a_401_with_a_bare_challenge() {
     let app = spawn_app().await;
 
-    let response = app.client.post(format!("{}/logout", app.address)).send().await.unwrap();
+    let response = app
+        .client
+        .post(format!("{}/logout", app.address))
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(response.status(), 401);
-    assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"authbench\"");
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Bearer realm=\"authbench\""
+    );
 }
 
 #[tokio::test]

@@ -11,12 +11,22 @@ async fn readyz_follows_redis_and_healthz_does_not() {
 
     app.redis_link.set_mode(Mode::Refuse);
 
-    assert!(eventually(Duration::from_secs(5), || async { app.get("/readyz").await.status() == 503 }).await);
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            app.get("/readyz").await.status() == 503
+        })
+        .await
+    );
     assert_eq!(app.get("/healthz").await.status(), 200);
 
     app.redis_link.set_mode(Mode::Pass);
 
-    assert!(eventually(Duration::from_secs(10), || async { app.get("/readyz").await.status() == 200 }).await);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            app.get("/readyz").await.status() == 200
+        })
+        .await
+    );
 }
 
 #[tokio::test]
@@ -26,7 +36,12 @@ async fn with_redis_down_login_and_introspection_answer_503_and_recover_when_it_
 
     app.redis_link.set_mode(Mode::Refuse);
 
-    assert!(eventually(Duration::from_secs(5), || async { app.introspect(&id).await.status() == 503 }).await);
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            app.introspect(&id).await.status() == 503
+        })
+        .await
+    );
     let login = app.login(USER.0, USER.1).await;
     assert_eq!(login.status(), 503);
     assert_eq!(login.headers()["retry-after"], "1");
@@ -34,10 +49,17 @@ async fn with_redis_down_login_and_introspection_answer_503_and_recover_when_it_
     app.redis_link.set_mode(Mode::Pass);
 
     assert!(
-        eventually(Duration::from_secs(10), || async { app.introspect(&id).await.status() == 200 }).await,
+        eventually(Duration::from_secs(10), || async {
+            app.introspect(&id).await.status() == 200
+        })
+        .await,
         "service resumes when Redis returns"
     );
-    assert_eq!(app.introspection_of(&id).await["active"], true, "no session was lost");
+    assert_eq!(
+        app.introspection_of(&id).await["active"],
+        true,
+        "no session was lost"
+    );
 }
 
 #[tokio::test]

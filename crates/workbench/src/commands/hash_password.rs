@@ -14,7 +14,10 @@ pub fn run() -> anyhow::Result<()> {
         std::io::stderr().flush().ok();
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("failed to read the password from stdin")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("failed to read the password from stdin")?;
     let password = line.trim_end_matches(['\r', '\n']);
     if password.is_empty() {
         bail!("the password is empty");

@@ -4,9 +4,9 @@
 //! and stops everything on Ctrl-C.
 
 use anyhow::Context;
+use authbench_core::Settings;
 use authbench_core::server::{RunningServer, shutdown_signal};
 use authbench_core::settings::{ApiMode, SigningAlgorithm};
-use authbench_core::Settings;
 use clap::Args;
 use redis_locator::{Source, free_port};
 
@@ -29,7 +29,9 @@ struct Urls {
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
-    let redis = redis_locator::locate().await.context("failed to find or start Redis")?;
+    let redis = redis_locator::locate()
+        .await
+        .context("failed to find or start Redis")?;
     let mut ports = Vec::new();
     for i in 0..5u16 {
         ports.push(match args.port_base {
@@ -49,7 +51,9 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     settings.api.session_auth_url = url(ports[0]);
 
     let mut servers: Vec<RunningServer> = Vec::new();
-    servers.push(session_auth::Application::build(&settings).context("failed to start the session auth server")?);
+    servers.push(
+        session_auth::Application::build(&settings).context("failed to start the session auth server")?,
+    );
     servers.push(jwt_auth::Application::build(&settings).context("failed to start the JWT auth server")?);
     let mut api_urls = Vec::new();
     for (mode, port) in ApiMode::ALL.into_iter().zip(&ports[2..]) {
@@ -61,10 +65,17 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         api_urls.push((mode, server.url()));
         servers.push(server);
     }
-    let urls = Urls { session_auth: servers[0].url(), jwt_auth: servers[1].url(), api: api_urls };
+    let urls = Urls {
+        session_auth: servers[0].url(),
+        jwt_auth: servers[1].url(),
+        api: api_urls,
+    };
 
     let handles: Vec<_> = servers.iter().map(RunningServer::handle).collect();
-    let tasks: Vec<_> = servers.into_iter().map(|s| tokio::spawn(s.run_until_stopped())).collect();
+    let tasks: Vec<_> = servers
+        .into_iter()
+        .map(|s| tokio::spawn(s.run_until_stopped()))
+        .collect();
 
     let source = match redis.source() {
         Source::Env => "from REDIS_URL",
@@ -87,10 +98,15 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 
 fn banner(urls: &Urls, redis_url: &str, redis_source: &str, alg: SigningAlgorithm) -> String {
     let api = |mode: ApiMode| {
-        urls.api.iter().find(|(m, _)| *m == mode).map(|(_, u)| u.as_str()).unwrap_or("")
+        urls.api
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .map(|(_, u)| u.as_str())
+            .unwrap_or("")
     };
     let extract = |field: &str| format!("sed -E 's/.*\"{field}\":\"([^\"]+)\".*/\\1/'");
-    let login = r#"-H 'content-type: application/json' -d '{"username":"alice","password":"alice-demo-password"}'"#;
+    let login =
+        r#"-H 'content-type: application/json' -d '{"username":"alice","password":"alice-demo-password"}'"#;
     format!(
         r#"
 authbench is up. Redis: {redis_url} ({redis_source}). JWT algorithm: {alg}.
