@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use actix_web::{App, web};
-use authbench_core::secret::{self, SecretError};
+use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
 use authbench_core::session_store::SessionStore;
 use authbench_core::settings::ApiMode;
@@ -35,12 +35,7 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
     let timeout = settings.dependency_timeout();
     Ok(match settings.api.mode {
         ApiMode::Session => {
-            let secret = secret::require(
-                "introspection.client_secret",
-                "APP_INTROSPECTION__CLIENT_SECRET",
-                settings.introspection.client_secret.as_ref(),
-                settings.profile,
-            )?;
+            let secret = settings.introspection_secret()?;
             Verifier::Introspection(IntrospectionVerifier::new(
                 &settings.api.session_auth_url,
                 settings.introspection.client_id.clone(),
@@ -63,12 +58,7 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
         ApiMode::Jwt => {
             let jwt = &settings.jwt;
             let keys = if jwt.algorithm.is_symmetric() {
-                let secret = secret::require(
-                    "jwt.secret",
-                    "APP_JWT__SECRET",
-                    jwt.secret.as_ref(),
-                    settings.profile,
-                )?;
+                let secret = settings.jwt_secret()?;
                 KeySource::Shared(DecodingKey::from_secret(secret.expose_secret().as_bytes()))
             } else {
                 KeySource::Jwks(JwksCache::new(

@@ -170,33 +170,32 @@ impl ResponseError for LoginError {
     }
 }
 
+/// Largest JSON or form body the servers read.
+const BODY_LIMIT: usize = 16 * 1024;
+
 /// A JSON extractor configuration whose rejections are small JSON 400s (bad JSON, wrong
 /// content type, body too large) instead of actix-web's plain-text default.
 pub fn json_config() -> actix_web::web::JsonConfig {
     actix_web::web::JsonConfig::default()
-        .limit(16 * 1024)
-        .error_handler(|err, _req| {
-            let description = err.to_string();
-            actix_web::error::InternalError::from_response(
-                err,
-                json_error(StatusCode::BAD_REQUEST, "invalid_request", &description),
-            )
-            .into()
-        })
+        .limit(BODY_LIMIT)
+        .error_handler(|err, _req| invalid_request(err))
 }
 
 /// The same for form bodies (`application/x-www-form-urlencoded`).
 pub fn form_config() -> actix_web::web::FormConfig {
     actix_web::web::FormConfig::default()
-        .limit(16 * 1024)
-        .error_handler(|err, _req| {
-            let description = err.to_string();
-            actix_web::error::InternalError::from_response(
-                err,
-                json_error(StatusCode::BAD_REQUEST, "invalid_request", &description),
-            )
-            .into()
-        })
+        .limit(BODY_LIMIT)
+        .error_handler(|err, _req| invalid_request(err))
+}
+
+/// A body the extractor could not read, answered as `400 invalid_request` in JSON.
+fn invalid_request<E: std::fmt::Debug + std::fmt::Display + 'static>(err: E) -> actix_web::Error {
+    let description = err.to_string();
+    actix_web::error::InternalError::from_response(
+        err,
+        json_error(StatusCode::BAD_REQUEST, "invalid_request", &description),
+    )
+    .into()
 }
 
 #[cfg(test)]

@@ -275,6 +275,26 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The HS256 secret, by the rules of [`crate::secret::require`].
+    pub fn jwt_secret(&self) -> Result<SecretString, crate::secret::SecretError> {
+        crate::secret::require(
+            "jwt.secret",
+            "APP_JWT__SECRET",
+            self.jwt.secret.as_ref(),
+            self.profile,
+        )
+    }
+
+    /// The introspection credential's secret, by the same rules.
+    pub fn introspection_secret(&self) -> Result<SecretString, crate::secret::SecretError> {
+        crate::secret::require(
+            "introspection.client_secret",
+            "APP_INTROSPECTION__CLIENT_SECRET",
+            self.introspection.client_secret.as_ref(),
+            self.profile,
+        )
+    }
+
     pub fn dependency_timeout(&self) -> Duration {
         Duration::from_millis(self.dependency_timeout_ms)
     }
@@ -291,4 +311,69 @@ pub fn config_dir() -> Option<PathBuf> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configuration"),
     ];
     candidates.into_iter().find(|d| d.join("base.yaml").is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Environment variables are process-wide; these tests only read ones no other test
+    // sets, and set them for a child process, never for this one.
+
+    #[test]
+    fn the_base_settings_load_with_the_documented_defaults() {
+        let settings = Settings::load_profile(Profile::Production).unwrap();
+        assert_eq!(settings.session.idle_timeout_secs, 30 * 60);
+        assert_eq!(settings.session.absolute_lifetime_secs, 8 * 3600);
+        assert_eq!(settings.jwt.access_ttl_secs, 5 * 60);
+        assert_eq!(settings.jwt.refresh_ttl_secs, 24 * 3600);
+        assert_eq!(settings.jwt.leeway_secs, 30);
+        assert_eq!(settings.dependency_timeout(), Duration::from_secs(1));
+        assert_eq!(settings.jwt.algorithm, SigningAlgorithm::HS256);
+        assert!(settings.cookies.secure);
+        assert!(settings.users_file.is_absolute() || settings.users_file.exists());
+    }
+
+    #[test]
+    fn the_dev_profile_turns_secure_cookies_off() {
+        let settings = Settings::load_profile(Profile::Dev).unwrap();
+        assert_eq!(settings.profile, Profile::Dev);
+        assert!(!settings.cookies.secure);
+    }
+
+    #[test]
+    fn app_variables_override_the_files() {
+        // Run this test binary again, filtered to the probe below, with the variables set.
+        let exe = std::env::current_exe().unwrap();
+        let output = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "settings::tests::probe_overrides",
+                "--nocapture",
+                "--include-ignored",
+            ])
+            .env("APP_API__MODE", "jwt")
+            .env("APP_SESSION__IDLE_TIMEOUT_SECS", "7")
+            .env("APP_JWT__ALGORITHM", "ES256")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("probe: jwt 7 ES256"), "{stdout}");
+    }
+
+    #[test]
+    #[ignore = "run by app_variables_override_the_files in a child process"]
+    fn probe_overrides() {
+        let s = Settings::load_profile(Profile::Production).unwrap();
+        println!(
+            "probe: {} {} {}",
+            s.api.mode, s.session.idle_timeout_secs, s.jwt.algorithm
+        );
+    }
+
+    #[test]
+    fn an_unknown_profile_is_refused_with_the_choices() {
+        let err = "staging".parse::<Profile>().unwrap_err();
+        assert!(err.to_string().contains("dev"), "{err}");
+    }
 }

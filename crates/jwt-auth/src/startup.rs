@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use actix_web::{App, web};
-use authbench_core::secret::{self, SecretError};
+use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
 use authbench_core::settings::SigningAlgorithm;
 use authbench_core::users::{DirectoryError, UserDirectory};
@@ -43,12 +43,7 @@ pub enum BuildError {
 pub fn signing_key(settings: &Settings) -> Result<SigningKey, BuildError> {
     let jwt = &settings.jwt;
     if jwt.algorithm.is_symmetric() {
-        let secret = secret::require(
-            "jwt.secret",
-            "APP_JWT__SECRET",
-            jwt.secret.as_ref(),
-            settings.profile,
-        )?;
+        let secret = settings.jwt_secret()?;
         return Ok(SigningKey::hs256(&secret));
     }
     match (&jwt.private_key_file, settings.profile) {

@@ -143,6 +143,25 @@ async fn connection(mut client: TcpStream, upstream: SocketAddr, mut mode_rx: wa
     }
 }
 
+/// Polls `check` every 100 ms until it returns true or `within` passes; `true` if it did.
+/// What a test uses to wait for a system to notice that a link changed.
+pub async fn eventually<F, Fut>(within: std::time::Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use actix_web::{App, web};
-use authbench_core::secret::{self, SecretError};
+use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
 use authbench_core::session_store::{Lifetimes, SessionStore};
 use authbench_core::users::{DirectoryError, UserDirectory};
@@ -45,12 +45,7 @@ impl Application {
     /// Binds the listener (port 0 picks a free one) and prepares the server. Redis is
     /// reached lazily: the server starts while Redis is down, and `/readyz` says so.
     pub fn build(settings: &Settings) -> Result<RunningServer, BuildError> {
-        let introspection_secret = secret::require(
-            "introspection.client_secret",
-            "APP_INTROSPECTION__CLIENT_SECRET",
-            settings.introspection.client_secret.as_ref(),
-            settings.profile,
-        )?;
+        let introspection_secret = settings.introspection_secret()?;
         let (idle, absolute) = (
             settings.session.idle_timeout_secs,
             settings.session.absolute_lifetime_secs,
