@@ -11,6 +11,8 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -28,6 +30,7 @@ pub enum Mode {
 pub struct LinkProxy {
     addr: SocketAddr,
     mode: watch::Sender<Mode>,
+    accepted: Arc<AtomicU64>,
     task: JoinHandle<()>,
 }
 
@@ -37,8 +40,9 @@ impl LinkProxy {
         let listener = listen(SocketAddr::from(([127, 0, 0, 1], 0)))?;
         let addr = listener.local_addr()?;
         let (mode, mode_rx) = watch::channel(Mode::Pass);
-        let task = tokio::spawn(supervise(Some(listener), addr, upstream, mode_rx));
-        Ok(LinkProxy { addr, mode, task })
+        let accepted = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(supervise(Some(listener), addr, upstream, mode_rx, accepted.clone()));
+        Ok(LinkProxy { addr, mode, accepted, task })
     }
 
     /// Where clients should connect instead of the upstream.
@@ -52,6 +56,12 @@ impl LinkProxy {
 
     pub fn mode(&self) -> Mode {
         *self.mode.borrow()
+    }
+
+    /// How many connections the proxy has accepted so far: how a test sees whether a
+    /// client reuses its connections or opens new ones.
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
     }
 }
 
@@ -75,6 +85,7 @@ async fn supervise(
     addr: SocketAddr,
     upstream: SocketAddr,
     mut mode_rx: watch::Receiver<Mode>,
+    accepted: Arc<AtomicU64>,
 ) {
     loop {
         let mode = *mode_rx.borrow_and_update();
@@ -97,8 +108,9 @@ async fn supervise(
         }
         let Some(active) = listener.as_ref() else { continue };
         tokio::select! {
-            accepted = active.accept() => {
-                if let Ok((client, _)) = accepted {
+            accepted_connection = active.accept() => {
+                if let Ok((client, _)) = accepted_connection {
+                    accepted.fetch_add(1, Ordering::Relaxed);
                     let _ = client.set_nodelay(true);
                     tokio::spawn(connection(client, upstream, mode_rx.clone()));
                 }
