@@ -41,8 +41,19 @@ impl LinkProxy {
         let addr = listener.local_addr()?;
         let (mode, mode_rx) = watch::channel(Mode::Pass);
         let accepted = Arc::new(AtomicU64::new(0));
-        let task = tokio::spawn(supervise(Some(listener), addr, upstream, mode_rx, accepted.clone()));
-        Ok(LinkProxy { addr, mode, accepted, task })
+        let task = tokio::spawn(supervise(
+            Some(listener),
+            addr,
+            upstream,
+            mode_rx,
+            accepted.clone(),
+        ));
+        Ok(LinkProxy {
+            addr,
+            mode,
+            accepted,
+            task,
+        })
     }
 
     /// Where clients should connect instead of the upstream.

@@ -38,7 +38,9 @@ pub async fn spawn_system() -> TestSystem {
 
 pub async fn spawn_system_with(configure: impl FnOnce(&mut Settings)) -> TestSystem {
     authbench_core::telemetry::init("warn");
-    let redis = redis_locator::locate().await.unwrap_or_else(|e| panic!("a Redis for the tests: {e}"));
+    let redis = redis_locator::locate()
+        .await
+        .unwrap_or_else(|e| panic!("a Redis for the tests: {e}"));
     let redis_link = LinkProxy::start(redis.socket_addr().await.unwrap())
         .await
         .unwrap();

@@ -200,18 +200,37 @@ async fn steady_session_traffic_opens_no_new_connection_to_the_auth_server_or_re
     let system = spawn_system().await;
     let session = system.session_of(USER).await;
     for mode in [ApiMode::Session, ApiMode::SessionRedis] {
-        assert_eq!(system.get(mode, "/api/me", &session).await.status(), 200, "{mode} warm-up");
+        assert_eq!(
+            system.get(mode, "/api/me", &session).await.status(),
+            200,
+            "{mode} warm-up"
+        );
     }
     let auth_connections = system.session_auth_link.accepted();
     let redis_connections = system.redis_link.accepted();
-    assert!(auth_connections >= 1 && redis_connections >= 1, "the links are in the path");
+    assert!(
+        auth_connections >= 1 && redis_connections >= 1,
+        "the links are in the path"
+    );
 
     for _ in 0..100 {
         for mode in [ApiMode::Session, ApiMode::SessionRedis] {
-            assert_eq!(system.get(mode, "/api/me", &session).await.status(), 200, "{mode}");
+            assert_eq!(
+                system.get(mode, "/api/me", &session).await.status(),
+                200,
+                "{mode}"
+            );
         }
     }
 
-    assert_eq!(system.session_auth_link.accepted(), auth_connections, "API -> session auth: pooled keep-alive");
-    assert_eq!(system.redis_link.accepted(), redis_connections, "servers -> Redis: one multiplexed connection each");
+    assert_eq!(
+        system.session_auth_link.accepted(),
+        auth_connections,
+        "API -> session auth: pooled keep-alive"
+    );
+    assert_eq!(
+        system.redis_link.accepted(),
+        redis_connections,
+        "servers -> Redis: one multiplexed connection each"
+    );
 }

@@ -29,7 +29,9 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     authbench_core::telemetry::init("warn");
-    let local = redis_locator::locate().await.unwrap_or_else(|e| panic!("a Redis for the tests: {e}"));
+    let local = redis_locator::locate()
+        .await
+        .unwrap_or_else(|e| panic!("a Redis for the tests: {e}"));
     let redis_link = LinkProxy::start(local.socket_addr().await.expect("Redis address"))
         .await
         .expect("link proxy");

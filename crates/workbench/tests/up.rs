@@ -1,0 +1,122 @@
+//! `workbench up` as a user runs it: the printed commands work, and Ctrl-C stops
+//! everything, including the Redis it started.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// Reads the banner until its last line, with a deadline; returns the `export` values.
+fn read_banner(stdout: impl std::io::Read) -> (Vec<(String, String)>, String) {
+    let mut exports = Vec::new();
+    let mut redis_url = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("a banner line");
+        if let Some(rest) = line.strip_prefix("export ") {
+            for pair in rest.split_whitespace() {
+                let (name, value) = pair.split_once('=').expect("NAME=value");
+                exports.push((name.to_string(), value.to_string()));
+            }
+        }
+        if let Some(rest) = line.strip_prefix("authbench is up. Redis: ") {
+            redis_url = rest.split_whitespace().next().unwrap_or_default().to_string();
+        }
+        if line.starts_with("Ctrl-C stops everything") {
+            break;
+        }
+    }
+    (exports, redis_url)
+}
+
+#[tokio::test]
+async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .arg("up")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("workbench starts");
+    let stdout = child.stdout.take().unwrap();
+    let (exports, redis_url) = tokio::task::spawn_blocking(move || read_banner(stdout))
+        .await
+        .unwrap();
+    let url = |name: &str| {
+        exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .expect(name)
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let login = json!({"username": "alice", "password": "alice-demo-password"});
+
+    let session: Value = client
+        .post(format!("{}/login", url("SESSION_AUTH")))
+        .json(&login)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tokens: Value = client
+        .post(format!("{}/login", url("JWT_AUTH")))
+        .json(&login)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (api, credential) in [
+        ("API_SESSION", session["session_id"].as_str().unwrap()),
+        ("API_SESSION_REDIS", session["session_id"].as_str().unwrap()),
+        ("API_JWT", tokens["access_token"].as_str().unwrap()),
+    ] {
+        let status = client
+            .get(format!("{}/api/departments", url(api)))
+            .bearer_auth(credential)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{api}");
+    }
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "workbench up did not stop on Ctrl-C");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    assert!(status.success(), "{status}");
+    assert!(
+        client
+            .get(format!("{}/healthz", url("API_JWT")))
+            .send()
+            .await
+            .is_err(),
+        "the servers are gone"
+    );
+    // A Redis from REDIS_URL belongs to the user and stays; one that `up` started must go.
+    if std::env::var("REDIS_URL").is_err() {
+        let redis = redis::Client::open(redis_url.as_str()).unwrap();
+        assert!(
+            redis.get_multiplexed_async_connection().await.is_err(),
+            "the Redis it started is gone"
+        );
+    }
+}
