@@ -145,7 +145,14 @@ impl JwksCache {
         if let Some(key) = self.snapshot().get(kid) {
             return Ok(key.clone());
         }
-        let recently = last.is_some_and(|t| t.elapsed() < self.min_refetch_interval);
+        // With no key at all every request fails anyway, so retry sooner: at most once a
+        // second, so the flow recovers quickly once the auth server answers again.
+        let interval = if self.snapshot().is_empty() {
+            self.min_refetch_interval.min(Duration::from_secs(1))
+        } else {
+            self.min_refetch_interval
+        };
+        let recently = last.is_some_and(|t| t.elapsed() < interval);
         if !recently {
             *last = Some(Instant::now());
             if let Err(e) = self.fetch(&validation).await {

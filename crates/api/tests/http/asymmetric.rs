@@ -123,3 +123,48 @@ async fn once_the_keys_are_known_the_jwt_flow_does_not_need_the_auth_server() {
 
     assert_eq!(system.get(ApiMode::Jwt, "/api/me", &token).await.status(), 200);
 }
+
+#[tokio::test]
+async fn without_reachable_public_keys_the_jwt_flow_answers_503_then_recovers_when_they_return() {
+    let system = spawn_system_with(|s| s.jwt.algorithm = SigningAlgorithm::ES256).await;
+    let token = system.credential(ApiMode::Jwt, USER).await;
+    system.jwt_auth_link.set_mode(linkproxy::Mode::Refuse);
+
+    let response = system.get(ApiMode::Jwt, "/api/me", &token).await;
+
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    assert_eq!(system.get_anonymous(ApiMode::Jwt, "/readyz").await.status(), 503);
+
+    system.jwt_auth_link.set_mode(linkproxy::Mode::Pass);
+
+    // The configured re-fetch interval is 30 s; with no key known the API retries sooner.
+    let recovered = linkproxy::eventually(std::time::Duration::from_secs(10), || async {
+        system.get(ApiMode::Jwt, "/api/me", &token).await.status() == 200
+    })
+    .await;
+    assert!(recovered, "the JWT flow recovers once the keys can be fetched");
+}
+
+#[tokio::test]
+async fn forged_kids_do_not_make_the_api_server_hammer_the_auth_server() {
+    let system = spawn_system_with(|s| s.jwt.algorithm = SigningAlgorithm::ES256).await;
+    let token = system.credential(ApiMode::Jwt, USER).await;
+    assert_eq!(system.get(ApiMode::Jwt, "/api/me", &token).await.status(), 200);
+    let impostor = SigningKey::generate(SigningAlgorithm::ES256).unwrap();
+    let claims = system.valid_claims("bob", &["user"]);
+    let fetches_before = system.jwt_auth_link.accepted();
+
+    for i in 0..50 {
+        let forged = sign(
+            &impostor,
+            &format!("forged-{i}"),
+            jsonwebtoken::Algorithm::ES256,
+            &claims,
+        );
+        assert_invalid_token(&system.get(ApiMode::Jwt, "/api/me", &forged).await, "forged kid");
+    }
+
+    // At most one re-fetch per configured interval (30 s): one new connection at most.
+    assert!(system.jwt_auth_link.accepted() - fetches_before <= 1);
+}

@@ -26,6 +26,8 @@ pub struct TestSystem {
     pub redis_link: LinkProxy,
     /// The API server's calls to the session auth server pass here.
     pub session_auth_link: LinkProxy,
+    /// The API server's JWKS fetches from the JWT auth server pass here.
+    pub jwt_auth_link: LinkProxy,
     /// The JWT auth server's signing key.
     pub jwt_key: SigningKey,
     handles: Vec<ServerHandle>,
@@ -71,7 +73,10 @@ pub async fn spawn_system_with(configure: impl FnOnce(&mut Settings)) -> TestSys
     let jwt_key = jwt_auth::startup::signing_key(&settings).expect("signing key");
     let jwt_auth =
         start(jwt_auth::Application::build_with_key(&settings, jwt_key.clone()).expect("JWT auth server"));
-    settings.jwt.jwks_url = format!("{jwt_auth}/.well-known/jwks.json");
+    let jwt_auth_link = LinkProxy::start(jwt_auth.trim_start_matches("http://").parse().unwrap())
+        .await
+        .unwrap();
+    settings.jwt.jwks_url = format!("http://{}/.well-known/jwks.json", jwt_auth_link.addr());
 
     let mut api = HashMap::new();
     for mode in ApiMode::ALL {
@@ -94,6 +99,7 @@ pub async fn spawn_system_with(configure: impl FnOnce(&mut Settings)) -> TestSys
         api,
         redis_link,
         session_auth_link,
+        jwt_auth_link,
         jwt_key,
         handles,
         _redis: redis,
