@@ -372,6 +372,25 @@ mod tests {
     }
 
     #[test]
+    fn printing_the_settings_never_shows_a_secret() {
+        let settings = Settings::loopback("redis://127.0.0.1:1").unwrap();
+        use secrecy::ExposeSecret;
+        let jwt = settings.jwt.secret.as_ref().unwrap().expose_secret().to_string();
+        let introspection = settings
+            .introspection
+            .client_secret
+            .as_ref()
+            .unwrap()
+            .expose_secret()
+            .to_string();
+
+        let printed = format!("{settings:?}");
+
+        assert!(!printed.contains(&jwt) && !printed.contains(&introspection));
+        assert!(printed.contains("REDACTED"), "{printed}");
+    }
+
+    #[test]
     fn an_unknown_profile_is_refused_with_the_choices() {
         let err = "staging".parse::<Profile>().unwrap_err();
         assert!(err.to_string().contains("dev"), "{err}");
