@@ -44,6 +44,15 @@ impl RunningServer {
     }
 }
 
+/// How long a server keeps an idle keep-alive connection open. Clients that pool
+/// connections (the API server's client to the session auth server) drop idle ones
+/// sooner ([`CLIENT_POOL_IDLE`]), so a client never reuses a connection the server is
+/// closing at that moment: that race would surface as a spurious 503.
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
+
+/// How long pooled client connections may sit idle; below [`KEEP_ALIVE`].
+pub const CLIENT_POOL_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Binds the listener a server will use.
 pub fn bind(listen: &ListenSettings) -> io::Result<TcpListener> {
     TcpListener::bind((listen.host.as_str(), listen.port)).map_err(|e| {
@@ -54,10 +63,10 @@ pub fn bind(listen: &ListenSettings) -> io::Result<TcpListener> {
     })
 }
 
-/// Runs an actix-web app factory on a listener with the house settings: signals are left
-/// to the caller (binaries stop on Ctrl-C themselves; tests and the workbench stop
-/// servers through their handles), and a stop waits at most two seconds for requests in
-/// flight.
+/// Runs an actix-web app factory on a listener with the house settings: keep-alive of
+/// [`KEEP_ALIVE`]; signals left to the caller (binaries stop on Ctrl-C themselves, tests
+/// and the workbench stop servers through their handles); and a stop that waits at most
+/// two seconds for requests in flight.
 #[macro_export]
 macro_rules! serve {
     ($listen:expr, $factory:expr) => {{
@@ -66,6 +75,7 @@ macro_rules! serve {
         let addr = listener.local_addr()?;
         let mut server = ::actix_web::HttpServer::new($factory)
             .disable_signals()
+            .keep_alive($crate::server::KEEP_ALIVE)
             .shutdown_timeout(2);
         if let Some(workers) = listen.workers {
             server = server.workers(workers.max(1));

@@ -112,7 +112,7 @@ pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest:
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
-        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_idle_timeout(authbench_core::server::CLIENT_POOL_IDLE)
         .tcp_nodelay(true)
         .no_proxy()
         .build()
