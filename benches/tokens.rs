@@ -7,11 +7,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use authbench_core::claims::AccessClaims;
+use authbench_core::claims::{AccessClaims, jwt_validation};
 use authbench_core::session_store::new_session_id;
 use authbench_core::settings::SigningAlgorithm;
 use criterion::{Criterion, criterion_group, criterion_main};
-use jsonwebtoken::Validation;
 use jwt_auth::keys::SigningKey;
 use jwt_auth::tokens::{TokenIssuer, TokenPolicy};
 use secrecy::SecretString;
@@ -38,11 +37,13 @@ fn tokens(c: &mut Criterion) {
     for alg in SigningAlgorithm::ALL {
         let issuer = issuer(alg);
         let token = issuer.issue_access("alice", &roles).expect("token").token;
-        let mut validation = Validation::new(alg.jwt_algorithm());
-        validation.set_audience(&["bench-api"]);
-        validation.set_issuer(&["bench-issuer"]);
-        validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        // The same checks the API server makes.
+        let validation = jwt_validation(
+            alg.jwt_algorithm(),
+            "bench-issuer",
+            "bench-api",
+            Duration::from_secs(30),
+        );
 
         let mut group = c.benchmark_group(format!("jwt/{alg}"));
         group.bench_function("issue", |b| {

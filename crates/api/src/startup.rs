@@ -67,12 +67,12 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
                     Duration::from_secs(jwt.jwks_refetch_min_interval_secs),
                 )?)
             };
-            Verifier::Jwt(JwtVerifier::new(
+            Verifier::Jwt(Box::new(JwtVerifier::new(
                 keys,
                 jwt.issuer.clone(),
                 jwt.audience.clone(),
                 Duration::from_secs(jwt.leeway_secs),
-            ))
+            )))
         }
     })
 }

@@ -48,6 +48,25 @@ pub fn is_access_typ(typ: Option<&str>) -> bool {
         || t.eq_ignore_ascii_case("application/at+jwt"))
 }
 
+/// The checks every token of this system passes, for one algorithm: a signature by that
+/// algorithm only, `exp` and `nbf` within the leeway, the issuer, the audience (the API's
+/// for access tokens, the auth server's own for refresh tokens), and the presence of
+/// `exp`, `nbf`, `iss`, `aud` and `sub`. Build it once, not per request.
+pub fn jwt_validation(
+    algorithm: jsonwebtoken::Algorithm,
+    issuer: &str,
+    audience: &str,
+    leeway: std::time::Duration,
+) -> jsonwebtoken::Validation {
+    let mut v = jsonwebtoken::Validation::new(algorithm);
+    v.leeway = leeway.as_secs();
+    v.validate_nbf = true;
+    v.set_issuer(&[issuer]);
+    v.set_audience(&[audience]);
+    v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    v
+}
+
 /// Maps jsonwebtoken's errors to the short `error_description` a client sees.
 pub fn describe(error: &jsonwebtoken::errors::Error) -> &'static str {
     use jsonwebtoken::errors::ErrorKind::*;

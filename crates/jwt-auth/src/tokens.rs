@@ -5,6 +5,7 @@ use std::time::Duration;
 use authbench_core::AuthError;
 use authbench_core::claims::{
     ACCESS_TOKEN_TYP, AccessClaims, REFRESH_TOKEN_TYP, REFRESH_TOKEN_USE, RefreshClaims, describe,
+    jwt_validation,
 };
 use authbench_core::time::now_secs;
 use base64::Engine;
@@ -44,13 +45,13 @@ pub struct Issued<C> {
 
 impl TokenIssuer {
     pub fn new(key: SigningKey, policy: TokenPolicy) -> Self {
-        let mut refresh_validation = Validation::new(key.algorithm.jwt_algorithm());
-        refresh_validation.leeway = policy.leeway.as_secs();
-        refresh_validation.validate_nbf = true;
         // A refresh token's audience is this server itself, never the API.
-        refresh_validation.set_audience(&[&policy.issuer]);
-        refresh_validation.set_issuer(&[&policy.issuer]);
-        refresh_validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        let refresh_validation = jwt_validation(
+            key.algorithm.jwt_algorithm(),
+            &policy.issuer,
+            &policy.issuer,
+            policy.leeway,
+        );
         TokenIssuer {
             key,
             policy,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use authbench_core::claims::{AccessClaims, describe, is_access_typ};
+use authbench_core::claims::{AccessClaims, describe, is_access_typ, jwt_validation};
 use authbench_core::{AuthError, Identity};
 use jsonwebtoken::jwk::{JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -18,6 +18,8 @@ pub struct JwtVerifier {
     issuer: String,
     audience: String,
     leeway: Duration,
+    /// The HS256 checks, built once (asymmetric keys carry their own).
+    shared_validation: Validation,
 }
 
 /// Where the verification keys come from.
@@ -36,11 +38,13 @@ struct VerifyKey {
 
 impl JwtVerifier {
     pub fn new(keys: KeySource, issuer: String, audience: String, leeway: Duration) -> Self {
+        let shared_validation = jwt_validation(Algorithm::HS256, &issuer, &audience, leeway);
         JwtVerifier {
             keys,
             issuer,
             audience,
             leeway,
+            shared_validation,
         }
     }
 
@@ -53,10 +57,7 @@ impl JwtVerifier {
             ));
         }
         let claims = match &self.keys {
-            KeySource::Shared(key) => {
-                let validation = self.validation(Algorithm::HS256);
-                decode(token, key, &validation)?
-            }
+            KeySource::Shared(key) => decode(token, key, &self.shared_validation)?,
             KeySource::Jwks(cache) => {
                 let kid = header
                     .kid
@@ -80,15 +81,9 @@ impl JwtVerifier {
         }
     }
 
-    /// The checks every access token passes, for one algorithm.
+    /// The checks for tokens of one algorithm (for keys found in the JWKS).
     fn validation(&self, algorithm: Algorithm) -> Validation {
-        let mut v = Validation::new(algorithm);
-        v.leeway = self.leeway.as_secs();
-        v.validate_nbf = true;
-        v.set_issuer(&[&self.issuer]);
-        v.set_audience(&[&self.audience]);
-        v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        v
+        jwt_validation(algorithm, &self.issuer, &self.audience, self.leeway)
     }
 }
 

@@ -15,7 +15,7 @@ use authbench_core::{AuthError, Identity};
 pub enum Verifier {
     Introspection(IntrospectionVerifier),
     RedisSession(RedisSessionVerifier),
-    Jwt(JwtVerifier),
+    Jwt(Box<JwtVerifier>),
 }
 
 impl Verifier {
