@@ -203,6 +203,14 @@ mod tests {
     use super::*;
     use actix_web::body::to_bytes;
 
+    fn challenge_of(response: &HttpResponse) -> String {
+        let value = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .expect("a challenge");
+        value.to_str().expect("ASCII").to_string()
+    }
+
     #[actix_web::test]
     async fn a_missing_credential_gets_a_bare_bearer_challenge() {
         let response = AuthError::MissingCredential.error_response();
@@ -215,12 +223,7 @@ mod tests {
     async fn an_invalid_token_names_the_error_in_header_and_body() {
         let response = AuthError::invalid_token("token \"expired\"").error_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let challenge = response
-            .headers()
-            .get(header::WWW_AUTHENTICATE)
-            .unwrap()
-            .to_str()
-            .unwrap();
+        let challenge = challenge_of(&response);
         assert!(challenge.contains("error=\"invalid_token\""));
         assert!(challenge.contains("error_description=\"token 'expired'\""));
         let body = to_bytes(response.into_body()).await.unwrap();
@@ -232,12 +235,7 @@ mod tests {
     async fn a_missing_role_is_403_insufficient_scope_with_the_role_named() {
         let response = AuthError::InsufficientScope("admin".into()).error_response();
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
-        let challenge = response
-            .headers()
-            .get(header::WWW_AUTHENTICATE)
-            .unwrap()
-            .to_str()
-            .unwrap();
+        let challenge = challenge_of(&response);
         assert!(challenge.contains("error=\"insufficient_scope\""));
         assert!(challenge.contains("scope=\"admin\""));
     }

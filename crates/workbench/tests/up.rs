@@ -53,26 +53,16 @@ async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let login = json!({"username": "alice", "password": "alice-demo-password"});
+    let login = |server: String| {
+        let request = client.post(format!("{server}/login")).json(&json!({
+            "username": "alice",
+            "password": "alice-demo-password",
+        }));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
 
-    let session: Value = client
-        .post(format!("{}/login", url("SESSION_AUTH")))
-        .json(&login)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let tokens: Value = client
-        .post(format!("{}/login", url("JWT_AUTH")))
-        .json(&login)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = login(url("SESSION_AUTH")).await;
+    let tokens = login(url("JWT_AUTH")).await;
     for (api, credential) in [
         ("API_SESSION", session["session_id"].as_str().unwrap()),
         ("API_SESSION_REDIS", session["session_id"].as_str().unwrap()),
