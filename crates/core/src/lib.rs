@@ -10,6 +10,7 @@
 pub mod claims;
 pub mod credential;
 pub mod error;
+pub mod flows;
 pub mod identity;
 pub mod redis_conn;
 pub mod secret;

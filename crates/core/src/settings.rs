@@ -12,6 +12,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use crate::flows::{ApiMode, SigningAlgorithm};
+
 /// Which rules apply to secrets and cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -119,52 +121,6 @@ pub struct JwtSettings {
     pub jwks_refetch_min_interval_secs: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub enum SigningAlgorithm {
-    HS256,
-    EdDSA,
-    ES256,
-    RS256,
-}
-
-impl SigningAlgorithm {
-    pub const ALL: [SigningAlgorithm; 4] = [
-        SigningAlgorithm::HS256,
-        SigningAlgorithm::EdDSA,
-        SigningAlgorithm::ES256,
-        SigningAlgorithm::RS256,
-    ];
-
-    pub fn jwt_algorithm(self) -> jsonwebtoken::Algorithm {
-        match self {
-            SigningAlgorithm::HS256 => jsonwebtoken::Algorithm::HS256,
-            SigningAlgorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
-            SigningAlgorithm::ES256 => jsonwebtoken::Algorithm::ES256,
-            SigningAlgorithm::RS256 => jsonwebtoken::Algorithm::RS256,
-        }
-    }
-
-    pub fn is_symmetric(self) -> bool {
-        self == SigningAlgorithm::HS256
-    }
-}
-
-impl std::fmt::Display for SigningAlgorithm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self)
-    }
-}
-
-impl std::str::FromStr for SigningAlgorithm {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        SigningAlgorithm::ALL
-            .into_iter()
-            .find(|a| a.to_string().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown algorithm `{s}`: use HS256, EdDSA, ES256 or RS256"))
-    }
-}
-
 #[derive(Debug, Clone, Deserialize)]
 pub struct ListenSettings {
     pub host: String,
@@ -180,47 +136,6 @@ pub struct ApiSettings {
     pub mode: ApiMode,
     /// Base URL of the session auth server (mode `session`).
     pub session_auth_url: String,
-}
-
-/// How the API server checks a credential. Handlers never see which one ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ApiMode {
-    /// Ask the session auth server's `/introspect` on every request (the design note's
-    /// Session process, steps 4-5).
-    Session,
-    /// Read the session from Redis directly (the common shortcut).
-    SessionRedis,
-    /// Verify the self-contained token locally (the design note's step 4 for JWT).
-    Jwt,
-}
-
-impl ApiMode {
-    pub const ALL: [ApiMode; 3] = [ApiMode::Session, ApiMode::SessionRedis, ApiMode::Jwt];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiMode::Session => "session",
-            ApiMode::SessionRedis => "session-redis",
-            ApiMode::Jwt => "jwt",
-        }
-    }
-}
-
-impl std::fmt::Display for ApiMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ApiMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ApiMode::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("unknown API mode `{s}`: use session, session-redis or jwt"))
-    }
 }
 
 impl Settings {
