@@ -197,19 +197,12 @@ impl TestSystem {
 
     /// Signs arbitrary claims with the system's HS256 secret and the given `typ`.
     pub fn forge_hs256(&self, typ: &str, claims: &Value) -> String {
-        let secret = self
-            .settings
-            .jwt
-            .secret
-            .as_ref()
-            .unwrap()
-            .expose_secret()
-            .as_bytes()
-            .to_vec();
+        let secret = self.settings.jwt_secret().expect("the test secret");
+        let secret = secret.expose_secret().as_bytes();
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
         header.typ = Some(typ.to_string());
         header.kid = Some(self.jwt_key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_secret(&secret)).unwrap()
+        jsonwebtoken::encode(&header, claims, &jsonwebtoken::EncodingKey::from_secret(secret)).unwrap()
     }
 
     /// Valid access-token claims for `sub`, to be altered by a test.

@@ -91,19 +91,12 @@ impl TestApp {
 
     /// Verifies an HS256 token with the shared secret and returns its claims.
     pub fn hs256_claims(&self, token: &str, audience: &str) -> Value {
-        let secret = self
-            .settings
-            .jwt
-            .secret
-            .as_ref()
-            .unwrap()
-            .expose_secret()
-            .as_bytes()
-            .to_vec();
+        let secret = self.settings.jwt_secret().expect("the test secret");
+        let secret = secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_audience(&[audience]);
         validation.set_issuer(&[&self.settings.jwt.issuer]);
-        jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(&secret), &validation)
+        jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(secret), &validation)
             .expect("a valid token")
             .claims
     }

@@ -100,20 +100,21 @@ impl TestApp {
             .expect("logout request")
     }
 
-    /// Introspects with the configured service credential.
+    /// Introspects a token with the configured service credential.
     pub async fn introspect(&self, token: &str) -> reqwest::Response {
-        let secret = self
-            .settings
-            .introspection
-            .client_secret
-            .as_ref()
-            .unwrap()
-            .expose_secret()
-            .to_string();
+        self.introspect_form(&[("token", token)]).await
+    }
+
+    /// Posts any form to `/introspect` with the configured service credential.
+    pub async fn introspect_form(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        let secret = self.settings.introspection_secret().expect("the test secret");
         self.client
             .post(format!("{}/introspect", self.address))
-            .basic_auth(&self.settings.introspection.client_id, Some(secret))
-            .form(&[("token", token)])
+            .basic_auth(
+                &self.settings.introspection.client_id,
+                Some(secret.expose_secret()),
+            )
+            .form(form)
             .send()
             .await
             .expect("introspect request")

@@ -66,25 +66,8 @@ async fn introspection_without_the_service_credential_is_refused_with_invalid_cl
 #[tokio::test]
 async fn introspection_without_a_token_is_a_400() {
     let app = spawn_app().await;
-    let secret = {
-        use secrecy::ExposeSecret;
-        app.settings
-            .introspection
-            .client_secret
-            .as_ref()
-            .unwrap()
-            .expose_secret()
-            .to_string()
-    };
 
-    let response = app
-        .client
-        .post(format!("{}/introspect", app.address))
-        .basic_auth(&app.settings.introspection.client_id, Some(secret))
-        .form(&[("not_token", "x")])
-        .send()
-        .await
-        .unwrap();
+    let response = app.introspect_form(&[("not_token", "x")]).await;
 
     assert_eq!(response.status(), 400);
 }
