@@ -34,6 +34,9 @@ pub enum Source {
 pub struct LocalRedis {
     url: String,
     source: Source,
+    /// The process id, when this crate started a `redis-server` (its CPU time can then be
+    /// read from `/proc`).
+    pid: Option<u32>,
     /// Held for its `Drop`: stops the process or removes the container.
     _guard: Option<Box<dyn std::any::Any + Send>>,
 }
@@ -68,6 +71,11 @@ impl LocalRedis {
         self.source
     }
 
+    /// The process id of the `redis-server` this crate started, if it started one.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
     /// `host:port` of the Redis.
     pub fn addr(&self) -> String {
         let rest = self.url.split_once("://").map(|(_, r)| r).unwrap_or(&self.url);
@@ -97,6 +105,7 @@ pub async fn locate() -> Result<LocalRedis, LocateError> {
         return Ok(LocalRedis {
             url,
             source: Source::Env,
+            pid: None,
             _guard: None,
         });
     }
@@ -143,6 +152,7 @@ pub async fn start_process(path: &std::path::Path) -> Result<LocalRedis, LocateE
                 return Ok(LocalRedis {
                     url,
                     source: Source::Process,
+                    pid: Some(guard.0.id()),
                     _guard: Some(Box::new(guard)),
                 });
             }
@@ -168,6 +178,7 @@ async fn start_container() -> Result<LocalRedis, String> {
     Ok(LocalRedis {
         url,
         source: Source::Container,
+        pid: None,
         _guard: Some(Box::new(container)),
     })
 }

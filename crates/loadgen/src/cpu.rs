@@ -1,0 +1,212 @@
+//! CPU time per process, read from `/proc/<pid>/stat` (user + system time), grouped into
+//! tiers (API server, auth server, Redis, generator), so that a run can say how many CPU
+//! microseconds one request cost in each tier.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+/// Clock ticks per second of the `/proc` counters (`getconf CLK_TCK`, 100 on Linux).
+pub fn clock_ticks() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 { ticks as u64 } else { 100 }
+}
+
+/// User plus system CPU time the process has used so far (all its threads, live or
+/// ended). Resolution: one clock tick (10 ms).
+pub fn process_cpu(pid: u32) -> io::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    parse_stat(&stat)
+        .map(|ticks| Duration::from_secs_f64(ticks as f64 / clock_ticks() as f64))
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unexpected /proc/<pid>/stat format"))
+}
+
+/// utime + stime, in ticks, from the text of `/proc/<pid>/stat`.
+fn parse_stat(stat: &str) -> Option<u64> {
+    // The command name (field 2) is in parentheses and may hold spaces: count fields
+    // after its closing parenthesis. Field 3 (state) is index 0 there; utime is field 14,
+    // stime field 15.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// A named group of processes whose CPU time is added up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tier {
+    pub name: String,
+    pub pids: Vec<u32>,
+}
+
+impl Tier {
+    pub fn new(name: impl Into<String>, pids: Vec<u32>) -> Tier {
+        Tier {
+            name: name.into(),
+            pids,
+        }
+    }
+
+    fn cpu(&self) -> Option<Duration> {
+        self.pids
+            .iter()
+            .map(|pid| process_cpu(*pid).ok())
+            .sum::<Option<Duration>>()
+    }
+}
+
+/// What one tier used during a measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierCpu {
+    pub name: String,
+    pub pids: Vec<u32>,
+    /// CPU time used in the window, in milliseconds (`None`: a process could not be read).
+    pub cpu_ms: Option<f64>,
+    /// Average cores busy over the window.
+    pub cores: Option<f64>,
+    /// Cores busy per 100 ms (10 ms tick resolution, so single samples are coarse).
+    pub timeline: Vec<f64>,
+}
+
+/// Samples the tiers every 100 ms from [`CpuMeter::start`] to [`CpuMeter::finish`].
+pub struct CpuMeter {
+    tiers: Vec<Tier>,
+    baseline: Vec<Option<Duration>>,
+    started: Instant,
+    stop: Arc<AtomicBool>,
+    sampler: Option<JoinHandle<Vec<Vec<f64>>>>,
+}
+
+impl CpuMeter {
+    pub fn start(tiers: Vec<Tier>) -> CpuMeter {
+        let baseline: Vec<_> = tiers.iter().map(Tier::cpu).collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let sampler = {
+            let tiers = tiers.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || sample(&tiers, &stop))
+        };
+        CpuMeter {
+            tiers,
+            baseline,
+            started: Instant::now(),
+            stop,
+            sampler: Some(sampler),
+        }
+    }
+
+    pub fn finish(mut self) -> Vec<TierCpu> {
+        let elapsed = self.started.elapsed().as_secs_f64().max(1e-9);
+        let now: Vec<_> = self.tiers.iter().map(Tier::cpu).collect();
+        self.stop.store(true, Ordering::Relaxed);
+        let timelines = self
+            .sampler
+            .take()
+            .and_then(|s| s.join().ok())
+            .unwrap_or_default();
+        self.tiers
+            .iter()
+            .enumerate()
+            .map(|(i, tier)| {
+                let used = match (self.baseline[i], now[i]) {
+                    (Some(a), Some(b)) => Some(b.saturating_sub(a).as_secs_f64() * 1000.0),
+                    _ => None,
+                };
+                TierCpu {
+                    name: tier.name.clone(),
+                    pids: tier.pids.clone(),
+                    cpu_ms: used,
+                    cores: used.map(|ms| ms / 1000.0 / elapsed),
+                    timeline: timelines.get(i).cloned().unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for CpuMeter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn sample(tiers: &[Tier], stop: &AtomicBool) -> Vec<Vec<f64>> {
+    const STEP: Duration = Duration::from_millis(100);
+    let mut timelines = vec![Vec::new(); tiers.len()];
+    let mut last: Vec<_> = tiers.iter().map(Tier::cpu).collect();
+    let mut last_at = Instant::now();
+    let mut next = last_at + STEP;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        next += STEP;
+        let at = Instant::now();
+        let span = (at - last_at).as_secs_f64().max(1e-9);
+        for (i, tier) in tiers.iter().enumerate() {
+            let now = tier.cpu();
+            let cores = match (last[i], now) {
+                (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64() / span,
+                _ => 0.0,
+            };
+            timelines[i].push(cores);
+            last[i] = now;
+        }
+        last_at = at;
+    }
+    timelines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_name_with_spaces_and_parentheses_is_skipped() {
+        let stat = "1234 (my (odd) proc) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 40 0 0 20 0 1 0 5 0 0";
+        assert_eq!(parse_stat(stat), Some(290));
+    }
+
+    /// The kernel's process CPU clock, read through another interface than `/proc`.
+    fn cpu_clock() -> Duration {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: ts is a valid timespec to write into.
+        unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+
+    #[test]
+    fn proc_cpu_time_agrees_with_the_process_cpu_clock() {
+        let pid = std::process::id();
+        let (proc_before, clock_before) = (process_cpu(pid).unwrap(), cpu_clock());
+        let mut x = 0u64;
+        while cpu_clock() - clock_before < Duration::from_millis(300) {
+            for _ in 0..10_000 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        }
+        let (proc_used, clock_used) = (process_cpu(pid).unwrap() - proc_before, cpu_clock() - clock_before);
+        // /proc counts whole ticks (10 ms); other test threads running meanwhile add the same
+        // time to both readings.
+        let diff = proc_used.as_secs_f64() - clock_used.as_secs_f64();
+        assert!(diff.abs() < 0.025, "/proc says {proc_used:?}, the CPU clock {clock_used:?}");
+    }
+
+    #[test]
+    fn a_meter_reports_every_tier_and_none_for_a_process_that_is_gone() {
+        let meter = CpuMeter::start(vec![
+            Tier::new("self", vec![std::process::id()]),
+            Tier::new("gone", vec![u32::MAX - 1]),
+        ]);
+        std::thread::sleep(Duration::from_millis(250));
+        let tiers = meter.finish();
+        assert_eq!(tiers[0].name, "self");
+        assert!(tiers[0].cpu_ms.is_some());
+        assert!(!tiers[0].timeline.is_empty());
+        assert_eq!(tiers[1].cpu_ms, None);
+    }
+}

@@ -1,0 +1,28 @@
+//! The workbench's load generator: the method of wrk2 and HdrHistogram, on tokio.
+//!
+//! - **Open loop** ([`Mode::Open`]): requests are due at a constant arrival rate, whatever the
+//!   server does. A dispatcher thread releases each request at its *intended* time; any idle
+//!   virtual user sends it. Latency counts from the intended time, so a server stall is seen
+//!   by every request that was due during it (coordinated-omission correction, as wrk2 and
+//!   `oha --latency-correction` do). Requests the generator could not send on time are
+//!   counted (`late`, `unsent`), never hidden.
+//! - **Closed loop** ([`Mode::Closed`]): each virtual user sends its next request as soon as
+//!   the previous answer is in, for the maximum throughput. Its latencies are service times
+//!   and hide stalls; the validation tests show both side by side.
+//!
+//! Each virtual user holds one keep-alive HTTP/1.1 connection per target and its own
+//! credential, and sends to the targets in round robin. Warm-up is excluded. Results are
+//! HdrHistograms (1 µs to 60 s, 3 significant digits), per-status counts, error kinds and a
+//! per-100 ms timeline ([`RunResult`]), with per-process CPU time read from `/proc`
+//! ([`cpu`]).
+
+pub mod cpu;
+mod client;
+mod plan;
+mod record;
+mod report;
+mod run;
+
+pub use plan::{Mode, Plan, RequestSpec, Stop, Target, TargetError};
+pub use report::{Bucket, Latency, RunResult, Schedule, TIMELINE_STEP_MS};
+pub use run::{RunError, run};

@@ -1,0 +1,162 @@
+//! The result of a run, as saved in the results JSON.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+use serde::{Deserialize, Serialize};
+
+/// Width of one timeline bucket.
+pub const TIMELINE_STEP_MS: u64 = 100;
+
+/// Latency figures in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub min_us: u64,
+    pub mean_us: f64,
+    pub stdev_us: f64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub p9999_us: u64,
+    pub max_us: u64,
+}
+
+impl Latency {
+    pub(crate) fn of(h: &Histogram<u64>) -> Latency {
+        if h.is_empty() {
+            return Latency {
+                min_us: 0,
+                mean_us: 0.0,
+                stdev_us: 0.0,
+                p50_us: 0,
+                p90_us: 0,
+                p99_us: 0,
+                p999_us: 0,
+                p9999_us: 0,
+                max_us: 0,
+            };
+        }
+        Latency {
+            min_us: h.min(),
+            mean_us: h.mean(),
+            stdev_us: h.stdev(),
+            p50_us: h.value_at_quantile(0.5),
+            p90_us: h.value_at_quantile(0.9),
+            p99_us: h.value_at_quantile(0.99),
+            p999_us: h.value_at_quantile(0.999),
+            p9999_us: h.value_at_quantile(0.9999),
+            max_us: h.max(),
+        }
+    }
+}
+
+/// 100 ms of a run, by intended send time from the start of the measured window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub t_ms: u64,
+    pub responses: u64,
+    /// Answers with a 2xx status.
+    pub success: u64,
+    pub statuses: BTreeMap<u16, u64>,
+    /// Requests with no HTTP answer (connect, closed, protocol, timeout).
+    pub errors: u64,
+    pub mean_us: f64,
+    pub max_us: u64,
+}
+
+/// How well the open-loop schedule was kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub rate: f64,
+    /// Requests due in the measured window.
+    pub intended: u64,
+    pub sent: u64,
+    /// Due but never sent: the run ended with them still waiting for a free connection.
+    pub unsent: u64,
+    /// Sent more than 1 ms after their intended time (all connections busy, or the
+    /// generator itself too slow). Their latency still counts from the intended time.
+    pub late: u64,
+    pub max_send_lag_us: u64,
+    /// How far behind its clock the dispatcher thread itself fell (a busy generator host).
+    pub dispatcher_max_lag_us: u64,
+    /// Requests sent per second in the measured window.
+    pub achieved_rate: f64,
+    /// False when requests were left unsent or more than 1 % were late.
+    pub kept_rate: bool,
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// `open` or `closed`.
+    pub mode: String,
+    pub connections: usize,
+    pub targets: Vec<String>,
+    pub method: String,
+    pub path: String,
+    pub warmup_ms: u64,
+    /// Length of the measured window.
+    pub duration_ms: u64,
+    /// Answers received for requests due in the measured window (any status).
+    pub responses: u64,
+    /// Answers with a 2xx status.
+    pub success: u64,
+    pub statuses: BTreeMap<u16, u64>,
+    /// Requests with no HTTP answer, by kind.
+    pub errors: BTreeMap<String, u64>,
+    pub body_bytes: u64,
+    /// Answers per second over the measured window.
+    pub throughput_rps: f64,
+    /// From the intended send time (coordinated-omission corrected). In closed loop the
+    /// intended time is the send time, so this equals `service_time`.
+    pub latency: Latency,
+    /// From the actual send time (what a closed-loop tool reports).
+    pub service_time: Latency,
+    /// `(percentile, latency_us)` pairs at 0, 50, 75, 87.5 ... 99.999 and 100 %, for
+    /// HdrHistogram-style percentile charts.
+    pub percentiles: Vec<(f64, u64)>,
+    /// The corrected histogram, HdrHistogram V2 + deflate, base64: any other figure can be
+    /// recomputed from it.
+    pub histogram: String,
+    pub schedule: Option<Schedule>,
+    pub timeline: Vec<Bucket>,
+}
+
+impl RunResult {
+    /// The corrected latency histogram, decoded from [`RunResult::histogram`].
+    pub fn decode_histogram(&self) -> Option<Histogram<u64>> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.histogram)
+            .ok()?;
+        hdrhistogram::serialization::Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .ok()
+    }
+}
+
+pub(crate) fn percentile_curve(h: &Histogram<u64>) -> Vec<(f64, u64)> {
+    if h.is_empty() {
+        return Vec::new();
+    }
+    let mut points = Vec::new();
+    let mut remaining = 1.0f64;
+    while 1.0 - remaining <= 0.99999 {
+        let q = 1.0 - remaining;
+        points.push((q * 100.0, h.value_at_quantile(q)));
+        remaining /= 2.0;
+    }
+    points.push((99.999, h.value_at_quantile(0.99999)));
+    points.push((100.0, h.max()));
+    points
+}
+
+pub(crate) fn encode_histogram(h: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    match V2DeflateSerializer::new().serialize(h, &mut bytes) {
+        Ok(_) => base64::engine::general_purpose::STANDARD.encode(bytes),
+        Err(_) => String::new(),
+    }
+}
