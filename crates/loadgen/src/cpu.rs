@@ -173,7 +173,10 @@ mod tests {
 
     /// The kernel's process CPU clock, read through another interface than `/proc`.
     fn cpu_clock() -> Duration {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
         // SAFETY: ts is a valid timespec to write into.
         unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
         Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
@@ -189,11 +192,17 @@ mod tests {
                 x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
             }
         }
-        let (proc_used, clock_used) = (process_cpu(pid).unwrap() - proc_before, cpu_clock() - clock_before);
+        let (proc_used, clock_used) = (
+            process_cpu(pid).unwrap() - proc_before,
+            cpu_clock() - clock_before,
+        );
         // /proc counts whole ticks (10 ms); other test threads running meanwhile add the same
         // time to both readings.
         let diff = proc_used.as_secs_f64() - clock_used.as_secs_f64();
-        assert!(diff.abs() < 0.025, "/proc says {proc_used:?}, the CPU clock {clock_used:?}");
+        assert!(
+            diff.abs() < 0.025,
+            "/proc says {proc_used:?}, the CPU clock {clock_used:?}"
+        );
     }
 
     #[test]

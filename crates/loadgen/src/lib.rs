@@ -16,13 +16,14 @@
 //! per-100 ms timeline ([`RunResult`]), with per-process CPU time read from `/proc`
 //! ([`cpu`]).
 
-pub mod cpu;
 mod client;
+pub mod cpu;
 mod plan;
 mod record;
 mod report;
 mod run;
 
+pub use hyper::header;
 pub use plan::{Mode, Plan, RequestSpec, Stop, Target, TargetError};
 pub use report::{Bucket, Latency, RunResult, Schedule, TIMELINE_STEP_MS};
 pub use run::{RunError, run};

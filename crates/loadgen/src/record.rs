@@ -95,7 +95,9 @@ impl Recorder {
     }
 
     pub(crate) fn merge(&mut self, other: Recorder) {
-        self.corrected.add(&other.corrected).expect("same histogram bounds");
+        self.corrected
+            .add(&other.corrected)
+            .expect("same histogram bounds");
         self.service.add(&other.service).expect("same histogram bounds");
         for (status, n) in other.statuses {
             *self.statuses.entry(status).or_default() += n;

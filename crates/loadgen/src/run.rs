@@ -344,11 +344,7 @@ fn assemble(plan: &Plan, recorder: Recorder, duration: Duration, schedule: Optio
         responses,
         success,
         statuses: recorder.statuses.clone(),
-        errors: recorder
-            .errors
-            .iter()
-            .map(|(k, n)| (k.to_string(), *n))
-            .collect(),
+        errors: recorder.errors.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
         body_bytes: recorder.body_bytes,
         throughput_rps: responses as f64 / duration.as_secs_f64().max(1e-9),
         latency: Latency::of(&recorder.corrected),

@@ -148,7 +148,11 @@ async fn closed_loop_throughput_follows_from_users_and_delay() {
     // 4 users, each waiting 10 ms per answer: at most 400 answers per second.
     assert!(result.throughput_rps <= 400.0, "{}", result.throughput_rps);
     assert!(result.throughput_rps >= 250.0, "{}", result.throughput_rps);
-    assert!(result.latency.p50_us >= 10 * MS && result.latency.p50_us < 15 * MS, "{:?}", result.latency);
+    assert!(
+        result.latency.p50_us >= 10 * MS && result.latency.p50_us < 15 * MS,
+        "{:?}",
+        result.latency
+    );
     assert!(result.schedule.is_none());
 }
 
@@ -239,7 +243,10 @@ async fn requests_go_round_robin_over_the_targets_and_a_count_stops_the_run() {
     .unwrap();
 
     assert_eq!(result.responses, 200);
-    let (ra, rb) = (a.requests.load(Ordering::Relaxed), b.requests.load(Ordering::Relaxed));
+    let (ra, rb) = (
+        a.requests.load(Ordering::Relaxed),
+        b.requests.load(Ordering::Relaxed),
+    );
     assert_eq!(ra + rb, 200);
     assert!(ra.abs_diff(rb) <= 2, "a got {ra}, b got {rb}");
 }

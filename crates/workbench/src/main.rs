@@ -1,9 +1,12 @@
 //! `workbench`: starts the two architectures side by side and drives them.
 //!
-//! Commands: `up` (everything on loopback, with ready-to-paste curl commands) and
-//! `hash-password` (an argon2id hash for the user directory).
+//! Commands: `up` (everything on loopback, with ready-to-paste curl commands),
+//! `throughput`, `latency` and `calibrate` (the experiments, see [`experiments`]),
+//! `hash-password` (an argon2id hash for the user directory), and the hidden `serve` that
+//! the experiments use to run each server as its own process.
 
 mod commands;
+mod experiments;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +26,15 @@ enum Command {
     /// Start Redis, both auth servers and one API server per mode on loopback; print the
     /// URLs and curl commands; stop everything on Ctrl-C.
     Up(commands::up::UpArgs),
+    /// Closed-loop maximum throughput per flow, with CPU microseconds per request per tier.
+    Throughput(experiments::throughput::ThroughputArgs),
+    /// Open-loop latency per flow at fractions of its maximum (coordinated-omission corrected).
+    Latency(experiments::latency::LatencyArgs),
+    /// The load generator beside wrk against the same endpoint, to state their ratio.
+    Calibrate(experiments::calibrate::CalibrateArgs),
+    /// Run one server as its own process (used by the experiments).
+    #[command(hide = true)]
+    Serve(commands::serve::ServeArgs),
     /// Print an argon2id hash of a password (read from stdin) for configuration/users.yaml.
     HashPassword,
 }
@@ -32,6 +44,10 @@ async fn main() -> anyhow::Result<()> {
     authbench_core::telemetry::init("warn");
     match Cli::parse().command {
         Command::Up(args) => commands::up::run(args).await,
+        Command::Throughput(args) => experiments::throughput::run(args).await.map(drop),
+        Command::Latency(args) => experiments::latency::run(args).await.map(drop),
+        Command::Calibrate(args) => experiments::calibrate::run(args).await.map(drop),
+        Command::Serve(args) => commands::serve::run(args).await,
         Command::HashPassword => commands::hash_password::run(),
     }
 }

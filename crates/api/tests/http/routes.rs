@@ -234,3 +234,23 @@ async fn steady_session_traffic_opens_no_new_connection_to_the_auth_server_or_re
         "servers -> Redis: one multiplexed connection each"
     );
 }
+
+#[tokio::test]
+async fn the_baseline_route_answers_the_same_list_without_a_credential_in_every_mode() {
+    let system = spawn_system().await;
+
+    for mode in ApiMode::ALL {
+        let credential = system.credential(mode, USER).await;
+        let with_auth: Value = system
+            .get(mode, "/api/departments", &credential)
+            .await
+            .json()
+            .await
+            .unwrap();
+
+        let response = system.get_anonymous(mode, "/public/departments").await;
+
+        assert_eq!(response.status(), 200, "{mode}");
+        assert_eq!(response.json::<Value>().await.unwrap(), with_auth, "{mode}");
+    }
+}

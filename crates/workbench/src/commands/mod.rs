@@ -1,4 +1,5 @@
 //! One module per workbench command.
 
 pub mod hash_password;
+pub mod serve;
 pub mod up;

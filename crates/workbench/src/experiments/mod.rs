@@ -1,0 +1,209 @@
+//! The workbench's experiments: each starts the flows it measures as separate processes,
+//! drives them with the `loadgen` crate, meters CPU per tier from `/proc`, and writes one
+//! JSON results file with the whole method.
+//!
+//! - [`throughput`]: closed-loop maximum per flow;
+//! - [`latency`]: open-loop sweep at fractions of each flow's maximum;
+//! - [`calibrate`]: the generator against `wrk` on the same endpoint, in the same run.
+
+pub mod calibrate;
+pub mod flows;
+pub mod latency;
+pub mod method;
+pub mod progress;
+pub mod results;
+pub mod system;
+pub mod throughput;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use loadgen::cpu::CpuMeter;
+use loadgen::{Mode, Plan, RequestSpec, Stop, Target};
+
+use flows::Flow;
+use method::Method;
+use progress::RunBar;
+use results::{FlowRun, cpu_per_request};
+use system::{FlowSystem, ServerOptions};
+
+/// Options every load experiment shares.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Flows to measure, comma-separated: baseline, session, session-redis, jwt-hs256,
+    /// jwt-eddsa, jwt-es256, jwt-rs256.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "baseline,session,session-redis,jwt-hs256,jwt-eddsa,jwt-es256,jwt-rs256"
+    )]
+    pub flows: Vec<Flow>,
+    /// Virtual users, each with its own login and keep-alive connection.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Load before each measured run that is not recorded (e.g. 1s, 500ms).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Length of each measured run (e.g. 5s, 1m).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// actix-web workers per server process.
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
+    /// Folder the results file is written to.
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+}
+
+impl RunArgs {
+    fn method(&self, experiment: &str, modes: &[&str], redis: &str) -> Method {
+        let mut method = Method::new(experiment);
+        method.modes = modes.iter().map(|m| m.to_string()).collect();
+        method.connections = self.connections;
+        method.warmup_ms = self.warmup.as_millis() as u64;
+        method.duration_ms = self.duration.as_millis() as u64;
+        method.server_workers = self.workers;
+        method.redis = redis.to_string();
+        method
+    }
+
+    fn server_options(&self) -> ServerOptions {
+        ServerOptions {
+            workers: self.workers,
+        }
+    }
+}
+
+/// Parses `500ms`, `5s`, `2m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 500ms, 5s, 2m)"))?;
+    let secs = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" | "min" => value * 60.0,
+        _ => return Err(format!("`{s}`: the unit must be ms, s or m")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
+}
+
+/// Locates Redis once per experiment and says where it came from.
+pub async fn redis() -> anyhow::Result<(redis_locator::LocalRedis, String)> {
+    let redis = redis_locator::locate()
+        .await
+        .context("the session flows need Redis")?;
+    let source = match redis.source() {
+        redis_locator::Source::Env => "REDIS_URL",
+        redis_locator::Source::Process => "a private redis-server started by the workbench",
+        redis_locator::Source::Container => "a Redis container (CPU time not metered)",
+    };
+    let described = format!("{} ({source})", redis.url());
+    Ok((redis, described))
+}
+
+/// Warms up, then measures one run of `system`'s flow with CPU metered per tier.
+pub async fn measure(
+    system: &FlowSystem,
+    users: &[Vec<(loadgen::header::HeaderName, loadgen::header::HeaderValue)>],
+    mode: Mode,
+    args: &RunArgs,
+    label: &str,
+    position: &str,
+) -> anyhow::Result<FlowRun> {
+    let flow = system.flow;
+    let plan = Plan {
+        mode,
+        warmup: Duration::ZERO,
+        stop: Stop::After(args.warmup),
+        targets: vec![Target::parse(system.api_url())?],
+        request: RequestSpec::get(flow.path()),
+        users: users.to_vec(),
+        request_timeout: Duration::from_secs(10),
+    };
+    let bar = RunBar::start(format!("{position} {flow} {label}"), args.warmup + args.duration);
+    if !args.warmup.is_zero() {
+        loadgen::run(plan.clone()).await?;
+    }
+    let meter = CpuMeter::start(system.tiers());
+    let result = loadgen::run(Plan {
+        stop: Stop::After(args.duration),
+        ..plan
+    })
+    .await?;
+    let cpu = meter.finish();
+    let cpu_us_per_request = cpu_per_request(&cpu, result.responses);
+    let errors: u64 = result.errors.values().sum();
+    bar.finish(&format!(
+        "{position} {flow:<14} {label:>5}  {:>9.0} req/s  p50 {:>8}  p99 {:>8}  CPU/request {:>6.1} µs{}",
+        result.throughput_rps,
+        show_us(result.latency.p50_us),
+        show_us(result.latency.p99_us),
+        cpu_us_per_request.get("total").copied().unwrap_or(0.0),
+        problems(&result, errors),
+    ));
+    Ok(FlowRun {
+        flow: flow.to_string(),
+        algorithm: flow.algorithm().map(|a| a.to_string()),
+        label: label.to_string(),
+        target_rate: match mode {
+            Mode::Open { rate } => Some(rate),
+            Mode::Closed => None,
+        },
+        cpu,
+        cpu_us_per_request,
+        result,
+    })
+}
+
+fn problems(result: &loadgen::RunResult, errors: u64) -> String {
+    let mut notes = Vec::new();
+    let not_ok = result.responses - result.success;
+    if not_ok > 0 {
+        notes.push(format!("{not_ok} non-2xx"));
+    }
+    if errors > 0 {
+        notes.push(format!("{errors} errors"));
+    }
+    if let Some(s) = &result.schedule
+        && !s.kept_rate
+    {
+        notes.push(format!("rate not kept: {} late, {} unsent", s.late, s.unsent));
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", notes.join(", "))
+    }
+}
+
+/// `850µs`, `12.3ms`, `1.20s`.
+pub fn show_us(us: u64) -> String {
+    match us {
+        0..1_000 => format!("{us}µs"),
+        1_000..1_000_000 => format!("{:.2}ms", us as f64 / 1000.0),
+        _ => format!("{:.2}s", us as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_with_or_without_a_unit() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+}

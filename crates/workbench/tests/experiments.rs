@@ -1,0 +1,157 @@
+//! The experiments as a user runs them, shortened: every flow's servers start as their own
+//! processes, every virtual user logs in, and the results file holds the run, the CPU per
+//! tier and the method.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn workbench(args: &[&str], out: &Path) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("workbench runs");
+    assert!(
+        output.status.success(),
+        "workbench {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let experiment = args[0];
+    let text = std::fs::read_to_string(out.join(format!("{experiment}.json"))).expect("a results file");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+fn tier<'a>(run: &'a Value, name: &str) -> Option<&'a Value> {
+    run["cpu"].as_array().unwrap().iter().find(|t| t["name"] == name)
+}
+
+const SHORT: [&str; 6] = ["--warmup", "200ms", "--duration", "500ms", "--connections", "4"];
+
+#[test]
+fn throughput_measures_each_flow_through_its_own_processes_with_cpu_per_tier() {
+    let out = tempdir();
+    let mut args = vec![
+        "throughput",
+        "--flows",
+        "baseline,session,session-redis,jwt-es256",
+    ];
+    args.extend(SHORT);
+    let file = workbench(&args, &out);
+
+    assert_eq!(file["schema"], "authbench.results/1");
+    let method = &file["method"];
+    assert_eq!(method["experiment"], "throughput");
+    assert_eq!(method["connections"], 4);
+    assert_eq!(method["duration_ms"], 500);
+    assert!(method["machine"]["cores"].as_u64().unwrap() >= 1);
+    assert!(
+        method["crate_versions"]["jsonwebtoken"]
+            .as_str()
+            .unwrap()
+            .starts_with("11.")
+    );
+    assert!(!method["started_at"].as_str().unwrap().is_empty());
+
+    let runs = file["runs"].as_array().unwrap();
+    let flows: Vec<&str> = runs.iter().map(|r| r["flow"].as_str().unwrap()).collect();
+    assert_eq!(flows, ["baseline", "session", "session-redis", "jwt-es256"]);
+    for run in runs {
+        let result = &run["result"];
+        let responses = result["responses"].as_u64().unwrap();
+        assert!(responses > 0, "{}", run["flow"]);
+        // Every virtual user logged in through the flow, so every call is accepted.
+        assert_eq!(
+            result["success"], responses,
+            "{}: {}",
+            run["flow"], result["statuses"]
+        );
+        assert_eq!(result["mode"], "closed");
+        assert!(result["latency"]["p50_us"].as_u64().unwrap() > 0);
+        // The API server and the generator are always metered, and they did work.
+        for name in ["api", "generator"] {
+            let cpu = tier(run, name).unwrap_or_else(|| panic!("{}: no {name} tier", run["flow"]));
+            assert!(cpu["cpu_ms"].as_f64().is_some(), "{}: {name}", run["flow"]);
+        }
+        assert!(run["cpu_us_per_request"]["total"].as_f64().unwrap() > 0.0);
+    }
+    // The session flows meter the session auth server and Redis; the JWT flow its auth
+    // server; the baseline neither.
+    assert!(tier(&runs[0], "session-auth").is_none() && tier(&runs[0], "redis").is_none());
+    assert!(tier(&runs[1], "session-auth").is_some() && tier(&runs[1], "redis").is_some());
+    assert!(tier(&runs[3], "jwt-auth").is_some() && tier(&runs[3], "redis").is_none());
+    // In the session flow the auth server works on every request.
+    assert!(
+        tier(&runs[1], "session-auth").unwrap()["cpu_ms"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}
+
+#[test]
+fn latency_runs_open_loop_at_fractions_of_the_measured_maximum() {
+    let out = tempdir();
+    let mut args = vec!["latency", "--flows", "jwt-hs256", "--fractions", "20,40"];
+    args.extend(SHORT);
+    let file = workbench(&args, &out);
+
+    let runs = file["runs"].as_array().unwrap();
+    let labels: Vec<&str> = runs.iter().map(|r| r["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["max", "20%", "40%"]);
+    let max = runs[0]["result"]["throughput_rps"].as_f64().unwrap();
+    for (run, fraction) in runs[1..].iter().zip([0.2, 0.4]) {
+        let rate = run["target_rate"].as_f64().unwrap();
+        assert!(
+            (rate - max * fraction).abs() < 1.0,
+            "{rate} vs {max} x {fraction}"
+        );
+        let schedule = &run["result"]["schedule"];
+        assert_eq!(run["result"]["mode"], "open");
+        assert!(schedule["intended"].as_u64().unwrap() > 0);
+        assert!(!run["result"]["timeline"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn calibrate_runs_wrk_and_the_generator_against_the_same_endpoint() {
+    let out = tempdir();
+    let mut args = vec!["calibrate", "--wrk-threads", "1"];
+    args.extend(["--warmup", "200ms", "--duration", "1s", "--connections", "4"]);
+    let file = workbench(&args, &out);
+
+    let runs = file["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r["flow"] == "baseline"));
+    let notes = file["notes"].as_array().unwrap();
+    let calibration: Value = notes
+        .iter()
+        .find_map(|n| serde_json::from_str::<Value>(n.as_str().unwrap()).ok())
+        .expect("the wrk figures are in the notes");
+    assert!(calibration["wrk"]["requests_per_sec"].as_f64().unwrap() > 0.0);
+    assert!(calibration["ratio"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn an_unknown_flow_is_refused_with_the_choices() {
+    let output = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .args(["throughput", "--flows", "kerberos"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown flow `kerberos`"), "{stderr}");
+    assert!(stderr.contains("session-redis"), "{stderr}");
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "authbench-experiments-{}",
+        authbench_core::secret::random_id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
