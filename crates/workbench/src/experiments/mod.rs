@@ -142,7 +142,8 @@ pub async fn measure(
     let cpu_us_per_request = cpu_per_request(&cpu, result.responses);
     let errors: u64 = result.errors.values().sum();
     bar.finish(&format!(
-        "{position} {flow:<14} {label:>5}  {:>9.0} req/s  p50 {:>8}  p99 {:>8}  CPU/request {:>6.1} µs{}",
+        "{position} {:<14} {label:>5}  {:>9.0} req/s  p50 {:>8}  p99 {:>8}  CPU/request {:>6.1} µs{}",
+        flow.to_string(),
         result.throughput_rps,
         show_us(result.latency.p50_us),
         show_us(result.latency.p99_us),
