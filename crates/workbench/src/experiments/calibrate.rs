@@ -9,9 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flows::Flow;
 use super::results::{FlowRun, ResultsFile};
-use super::system::FlowSystem;
-use super::throughput::warn_if_debug;
-use super::{RunArgs, measure, redis};
+use super::{RunArgs, begin, measure, start_flow};
 
 #[derive(Args, Debug, Clone)]
 pub struct CalibrateArgs {
@@ -39,11 +37,8 @@ pub async fn run(args: CalibrateArgs) -> anyhow::Result<ResultsFile> {
     let threads = args.wrk_threads;
     let mut args = args.run;
     args.flows = vec![Flow::Baseline];
-    let (redis, redis_described) = redis().await?;
-    let mut file = ResultsFile::new(args.method("calibrate", &["closed"], &redis_described));
-    warn_if_debug(&mut file);
-    let system = FlowSystem::start(Flow::Baseline, &redis, args.server_options()).await?;
-    let users = system.log_in(args.connections).await?;
+    let (redis, mut file) = begin(&args, "calibrate", &["closed"]).await?;
+    let (system, users) = start_flow(Flow::Baseline, &redis, &args).await?;
     let url = format!("{}{}", system.api_url(), Flow::Baseline.path());
 
     // Ours, wrk, ours again: the order effect shows as the gap between our two runs.

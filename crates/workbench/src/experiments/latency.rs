@@ -8,9 +8,7 @@ use clap::Args;
 use loadgen::Mode;
 
 use super::results::ResultsFile;
-use super::system::FlowSystem;
-use super::throughput::warn_if_debug;
-use super::{RunArgs, measure, redis};
+use super::{RunArgs, begin, measure, start_flow};
 
 #[derive(Args, Debug, Clone)]
 pub struct LatencyArgs {
@@ -36,13 +34,10 @@ pub async fn run(args: LatencyArgs) -> anyhow::Result<ResultsFile> {
         "--fractions are percentages above 0 and at most 100"
     );
     let args = args.run;
-    let (redis, redis_described) = redis().await?;
-    let mut file = ResultsFile::new(args.method("latency", &["closed", "open"], &redis_described));
-    warn_if_debug(&mut file);
+    let (redis, mut file) = begin(&args, "latency", &["closed", "open"]).await?;
     let count = args.flows.len();
     for (i, flow) in args.flows.iter().enumerate() {
-        let system = FlowSystem::start(*flow, &redis, args.server_options()).await?;
-        let users = system.log_in(args.connections).await?;
+        let (system, users) = start_flow(*flow, &redis, &args).await?;
         let position = format!("[{}/{count}]", i + 1);
         let max = match &maxima {
             Some(file) => file

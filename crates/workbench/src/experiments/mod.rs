@@ -95,8 +95,40 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
 }
 
+/// The credential headers of each virtual user.
+pub type Users = Vec<Vec<(loadgen::header::HeaderName, loadgen::header::HeaderValue)>>;
+
+/// What every experiment does first: find Redis (once for all flows) and open a results
+/// file with the method.
+pub async fn begin(
+    args: &RunArgs,
+    experiment: &str,
+    modes: &[&str],
+) -> anyhow::Result<(redis_locator::LocalRedis, results::ResultsFile)> {
+    let (redis, described) = redis().await?;
+    let mut file = results::ResultsFile::new(args.method(experiment, modes, &described));
+    if cfg!(debug_assertions) {
+        let note = "measured with a debug build: these numbers are not comparable with release \
+                    figures (run with `cargo run --release -p workbench -- ...`)";
+        eprintln!("warning: {note}");
+        file.notes.push(note.into());
+    }
+    Ok((redis, file))
+}
+
+/// Starts one flow's servers and logs its virtual users in.
+pub async fn start_flow(
+    flow: Flow,
+    redis: &redis_locator::LocalRedis,
+    args: &RunArgs,
+) -> anyhow::Result<(FlowSystem, Users)> {
+    let system = FlowSystem::start(flow, redis, args.server_options()).await?;
+    let users = system.log_in(args.connections).await?;
+    Ok((system, users))
+}
+
 /// Locates Redis once per experiment and says where it came from.
-pub async fn redis() -> anyhow::Result<(redis_locator::LocalRedis, String)> {
+async fn redis() -> anyhow::Result<(redis_locator::LocalRedis, String)> {
     let redis = redis_locator::locate()
         .await
         .context("the session flows need Redis")?;
@@ -112,7 +144,7 @@ pub async fn redis() -> anyhow::Result<(redis_locator::LocalRedis, String)> {
 /// Warms up, then measures one run of `system`'s flow with CPU metered per tier.
 pub async fn measure(
     system: &FlowSystem,
-    users: &[Vec<(loadgen::header::HeaderName, loadgen::header::HeaderValue)>],
+    users: &Users,
     mode: Mode,
     args: &RunArgs,
     label: &str,

@@ -5,8 +5,7 @@ use clap::Args;
 use loadgen::Mode;
 
 use super::results::{FlowRun, ResultsFile};
-use super::system::FlowSystem;
-use super::{RunArgs, measure, redis};
+use super::{RunArgs, begin, measure, start_flow};
 
 #[derive(Args, Debug, Clone)]
 pub struct ThroughputArgs {
@@ -16,13 +15,10 @@ pub struct ThroughputArgs {
 
 pub async fn run(args: ThroughputArgs) -> anyhow::Result<ResultsFile> {
     let args = args.run;
-    let (redis, redis_described) = redis().await?;
-    let mut file = ResultsFile::new(args.method("throughput", &["closed"], &redis_described));
-    warn_if_debug(&mut file);
+    let (redis, mut file) = begin(&args, "throughput", &["closed"]).await?;
     let count = args.flows.len();
     for (i, flow) in args.flows.iter().enumerate() {
-        let system = FlowSystem::start(*flow, &redis, args.server_options()).await?;
-        let users = system.log_in(args.connections).await?;
+        let (system, users) = start_flow(*flow, &redis, &args).await?;
         let position = format!("[{}/{count}]", i + 1);
         let run = measure(&system, &users, Mode::Closed, &args, "max", &position).await?;
         file.runs.push(run);
@@ -47,13 +43,4 @@ fn against_baseline(runs: &[FlowRun]) -> Option<String> {
         "throughput against the no-auth baseline: {}",
         parts.join(", ")
     ))
-}
-
-pub fn warn_if_debug(file: &mut ResultsFile) {
-    if cfg!(debug_assertions) {
-        let note = "measured with a debug build: these numbers are not comparable with release \
-                    figures (run with `cargo run --release -p workbench -- ...`)";
-        eprintln!("warning: {note}");
-        file.notes.push(note.into());
-    }
 }
