@@ -1,12 +1,15 @@
 //! `workbench`: starts the two architectures side by side and drives them.
 //!
-//! Commands: `up` (everything on loopback, with ready-to-paste curl commands),
-//! `throughput`, `latency` and `calibrate` (the experiments, see [`experiments`]),
-//! `hash-password` (an argon2id hash for the user directory), and the hidden `serve` that
-//! the experiments use to run each server as its own process.
+//! Commands: `compare` (the whole suite, then the report: the main job), `up` (everything
+//! on loopback, with ready-to-paste curl commands), `throughput`, `latency`, `calibrate`
+//! and `tokens` (the experiments, see [`experiments`]), `report` (charts and text from
+//! results files, see [`report`]), `hash-password` (an argon2id hash for the user
+//! directory), and the hidden `serve` that the experiments use to run each server as its
+//! own process.
 
 mod commands;
 mod experiments;
+mod report;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +26,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the whole suite (throughput, latency, calibration, token costs) and write the
+    /// report with its charts: about 7 minutes on 2 cores.
+    Compare(commands::compare::CompareArgs),
     /// Start Redis, both auth servers and one API server per mode on loopback; print the
     /// URLs and curl commands; stop everything on Ctrl-C.
     Up(commands::up::UpArgs),
@@ -32,6 +38,10 @@ enum Command {
     Latency(experiments::latency::LatencyArgs),
     /// The load generator beside wrk against the same endpoint, to state their ratio.
     Calibrate(experiments::calibrate::CalibrateArgs),
+    /// CPU time of one token operation per algorithm, beside the raw primitive.
+    Tokens(experiments::tokens::TokensArgs),
+    /// Charts and a README from a folder of results files.
+    Report(report::ReportArgs),
     /// Run one server as its own process (used by the experiments).
     #[command(hide = true)]
     Serve(commands::serve::ServeArgs),
@@ -43,10 +53,13 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     authbench_core::telemetry::init("warn");
     match Cli::parse().command {
+        Command::Compare(args) => commands::compare::run(args).await,
         Command::Up(args) => commands::up::run(args).await,
         Command::Throughput(args) => experiments::throughput::run(args).await.map(drop),
         Command::Latency(args) => experiments::latency::run(args).await.map(drop),
         Command::Calibrate(args) => experiments::calibrate::run(args).await.map(drop),
+        Command::Tokens(args) => experiments::tokens::run(args).await.map(drop),
+        Command::Report(args) => report::run(args).await.map(drop),
         Command::Serve(args) => commands::serve::run(args).await,
         Command::HashPassword => commands::hash_password::run(),
     }

@@ -126,13 +126,94 @@ fn calibrate_runs_wrk_and_the_generator_against_the_same_endpoint() {
     let runs = file["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     assert!(runs.iter().all(|r| r["flow"] == "baseline"));
-    let notes = file["notes"].as_array().unwrap();
-    let calibration: Value = notes
-        .iter()
-        .find_map(|n| serde_json::from_str::<Value>(n.as_str().unwrap()).ok())
-        .expect("the wrk figures are in the notes");
+    let calibration = &file["calibration"];
     assert!(calibration["wrk"]["requests_per_sec"].as_f64().unwrap() > 0.0);
     assert!(calibration["ratio"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
+    let report = tempdir().join("report");
+    let output = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .args([
+            "compare",
+            "--flows",
+            "baseline,session,jwt-hs256",
+            "--rounds",
+            "2",
+        ])
+        .args(["--fractions", "50", "--warmup", "100ms", "--duration", "300ms"])
+        .args(["--connections", "2", "--out"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "compare failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let read = |name: &str| -> Value {
+        let path = report.join("results").join(format!("{name}.json"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    };
+
+    // Throughput: two rounds, interleaved over the flows.
+    let throughput = read("throughput");
+    assert_eq!(throughput["method"]["rounds"], 2);
+    let runs = throughput["runs"].as_array().unwrap();
+    let order: Vec<(String, u64)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["flow"].as_str().unwrap().to_string(),
+                r["round"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64)> = [1, 2]
+        .into_iter()
+        .flat_map(|round| ["baseline", "session", "jwt-hs256"].map(|f| (f.to_string(), round)))
+        .collect();
+    assert_eq!(order, expected);
+
+    // Latency: at half of each flow's median maximum, taken from the throughput file.
+    let latency = read("latency");
+    for run in latency["runs"].as_array().unwrap() {
+        assert_eq!(run["label"], "50%");
+        let rates: Vec<f64> = runs
+            .iter()
+            .filter(|r| r["flow"] == run["flow"])
+            .map(|r| r["result"]["throughput_rps"].as_f64().unwrap())
+            .collect();
+        let median = (rates[0] + rates[1]) / 2.0;
+        let rate = run["target_rate"].as_f64().unwrap();
+        assert!(
+            (rate - median / 2.0).abs() < 1.0,
+            "{}: {rate} vs {median}",
+            run["flow"]
+        );
+    }
+
+    // Calibration and token costs ran too.
+    assert!(read("calibrate")["calibration"]["ratio"].as_f64().unwrap() > 0.0);
+    let costs = read("tokens")["costs"].as_array().unwrap().clone();
+    assert!(
+        costs
+            .iter()
+            .any(|c| c["algorithm"] == "RS256" && c["op"] == "verify")
+    );
+    assert!(costs.iter().all(|c| c["median_ns"].as_f64().unwrap() > 0.0));
+
+    // The report sits beside them, with its charts.
+    let readme = std::fs::read_to_string(report.join("README.md")).unwrap();
+    for chart in ["throughput", "cpu-per-request", "latency-50", "token-verify"] {
+        assert!(readme.contains(&format!("charts/{chart}.png")), "{chart}");
+        assert!(
+            report.join("charts").join(format!("{chart}.png")).exists(),
+            "{chart}"
+        );
+    }
 }
 
 #[test]

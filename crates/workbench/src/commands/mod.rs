@@ -1,5 +1,6 @@
 //! One module per workbench command.
 
+pub mod compare;
 pub mod hash_password;
 pub mod serve;
 pub mod up;

@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 
 use super::flows::Flow;
 use super::results::{FlowRun, ResultsFile};
-use super::{RunArgs, begin, measure, start_flow};
+use super::{OutArgs, RunArgs, begin, measure, start_flow};
 
 #[derive(Args, Debug, Clone)]
 pub struct CalibrateArgs {
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub output: OutArgs,
     /// wrk threads (`-t`).
     #[arg(long, default_value_t = 2)]
     pub wrk_threads: usize,
@@ -35,6 +37,7 @@ pub async fn run(args: CalibrateArgs) -> anyhow::Result<ResultsFile> {
     let wrk = redis_locator::find_on_path("wrk")
         .context("wrk is not on PATH: install it with `apt-get install wrk`")?;
     let threads = args.wrk_threads;
+    let out = args.output.out;
     let mut args = args.run;
     args.flows = vec![Flow::Baseline];
     let (redis, mut file) = begin(&args, "calibrate", &["closed"]).await?;
@@ -85,14 +88,14 @@ pub async fn run(args: CalibrateArgs) -> anyhow::Result<ResultsFile> {
         wrk: wrk_result,
         ratio,
     };
-    file.notes.push(serde_json::to_string(&calibration)?);
-    let path = file.write(&args.out)?;
+    file.calibration = Some(calibration);
+    let path = file.write(&out)?;
     println!("results: {}", path.display());
     Ok(file)
 }
 
-/// The wrk figures, kept in the results file's notes as JSON.
-#[derive(Debug, Serialize, Deserialize)]
+/// The wrk figures beside ours.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Calibration {
     pub wrk: WrkResult,
     /// Our best maximum over wrk's.

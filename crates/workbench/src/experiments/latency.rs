@@ -8,17 +8,19 @@ use clap::Args;
 use loadgen::Mode;
 
 use super::results::ResultsFile;
-use super::{RunArgs, begin, measure, start_flow};
+use super::{OutArgs, RunArgs, begin, measure, start_flow};
 
 #[derive(Args, Debug, Clone)]
 pub struct LatencyArgs {
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub output: OutArgs,
     /// Open-loop rates as percentages of each flow's maximum.
     #[arg(long, value_delimiter = ',', default_value = "25,50,75,90")]
     pub fractions: Vec<f64>,
-    /// Take each flow's maximum from this throughput results file instead of measuring it
-    /// first.
+    /// Take each flow's maximum (the median of its rounds) from this throughput results file
+    /// instead of measuring it first.
     #[arg(long)]
     pub max_from: Option<PathBuf>,
 }
@@ -33,6 +35,7 @@ pub async fn run(args: LatencyArgs) -> anyhow::Result<ResultsFile> {
         fractions.iter().all(|f| *f > 0.0 && *f <= 100.0),
         "--fractions are percentages above 0 and at most 100"
     );
+    let out = args.output.out;
     let args = args.run;
     let (redis, mut file) = begin(&args, "latency", &["closed", "open"]).await?;
     let count = args.flows.len();
@@ -41,10 +44,7 @@ pub async fn run(args: LatencyArgs) -> anyhow::Result<ResultsFile> {
         let position = format!("[{}/{count}]", i + 1);
         let max = match &maxima {
             Some(file) => file
-                .runs
-                .iter()
-                .find(|r| r.flow == flow.to_string() && r.label == "max")
-                .map(|r| r.result.throughput_rps)
+                .maximum(&flow.to_string())
                 .with_context(|| format!("the throughput file has no maximum for {flow}"))?,
             None => {
                 let run = measure(&system, &users, Mode::Closed, &args, "max", &position).await?;
@@ -69,7 +69,7 @@ pub async fn run(args: LatencyArgs) -> anyhow::Result<ResultsFile> {
             file.runs.push(run);
         }
     }
-    let path = file.write(&args.out)?;
+    let path = file.write(&out)?;
     println!("results: {}", path.display());
     Ok(file)
 }

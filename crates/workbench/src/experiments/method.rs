@@ -47,6 +47,9 @@ pub struct Method {
     pub connections: usize,
     pub warmup_ms: u64,
     pub duration_ms: u64,
+    /// How many times each measurement ran (interleaved rounds).
+    #[serde(default = "one")]
+    pub rounds: usize,
     /// actix-web workers per server process.
     pub server_workers: usize,
     /// How the servers were limited in CPU: `none` unless an experiment applied cgroup
@@ -73,6 +76,7 @@ impl Method {
             connections: 0,
             warmup_ms: 0,
             duration_ms: 0,
+            rounds: 1,
             server_workers: 1,
             cpu_limits: "none: every process may use every core".into(),
             link_delay: "none: loopback".into(),
@@ -90,6 +94,10 @@ impl Method {
             command: std::env::args().collect::<Vec<_>>().join(" "),
         }
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 fn commit() -> String {

@@ -4,7 +4,8 @@
 //!
 //! - [`throughput`]: closed-loop maximum per flow;
 //! - [`latency`]: open-loop sweep at fractions of each flow's maximum;
-//! - [`calibrate`]: the generator against `wrk` on the same endpoint, in the same run.
+//! - [`calibrate`]: the generator against `wrk` on the same endpoint, in the same run;
+//! - [`tokens`]: the CPU time of one token operation per algorithm, beside the raw primitive.
 
 pub mod calibrate;
 pub mod flows;
@@ -14,6 +15,7 @@ pub mod progress;
 pub mod results;
 pub mod system;
 pub mod throughput;
+pub mod tokens;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,6 +54,11 @@ pub struct RunArgs {
     /// actix-web workers per server process.
     #[arg(long, default_value_t = 1)]
     pub workers: usize,
+}
+
+/// Where an experiment writes its results file.
+#[derive(Args, Debug, Clone)]
+pub struct OutArgs {
     /// Folder the results file is written to.
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
@@ -186,6 +193,7 @@ pub async fn measure(
         flow: flow.to_string(),
         algorithm: flow.algorithm().map(|a| a.to_string()),
         label: label.to_string(),
+        round: 1,
         target_rate: match mode {
             Mode::Open { rate } => Some(rate),
             Mode::Closed => None,

@@ -8,6 +8,7 @@ use loadgen::RunResult;
 use loadgen::cpu::TierCpu;
 use serde::{Deserialize, Serialize};
 
+use super::calibrate::Calibration;
 use super::method::Method;
 
 /// Bumped whenever a field changes meaning or goes away.
@@ -18,8 +19,29 @@ pub struct ResultsFile {
     pub schema: String,
     pub method: Method,
     pub runs: Vec<FlowRun>,
+    /// Per-operation costs (`workbench tokens`, or criterion's estimates read by `report`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub costs: Vec<OpCost>,
+    /// The generator beside wrk (`workbench calibrate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
     /// What the reader should know about this file (e.g. a rate the generator could not keep).
     pub notes: Vec<String>,
+}
+
+/// The time of one token operation for one algorithm.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpCost {
+    pub algorithm: String,
+    /// `issue`, `verify`, `raw_sign`, `raw_verify`, `raw_verify_parse_key`.
+    pub op: String,
+    pub median_ns: f64,
+    /// The spread: fastest and slowest sample (criterion: its 95 % confidence interval
+    /// of the median).
+    pub low_ns: f64,
+    pub high_ns: f64,
+    /// `workbench tokens` or `criterion`.
+    pub source: String,
 }
 
 /// One measured run of one flow.
@@ -29,6 +51,9 @@ pub struct FlowRun {
     pub algorithm: Option<String>,
     /// `max` for closed loop; the fraction of the maximum (`50%`) for an open-loop point.
     pub label: String,
+    /// Which round of a repeated experiment (1 when it ran once).
+    #[serde(default = "first_round")]
+    pub round: usize,
     /// The asked open-loop rate, requests per second.
     pub target_rate: Option<f64>,
     pub cpu: Vec<TierCpu>,
@@ -43,6 +68,8 @@ impl ResultsFile {
             schema: SCHEMA.into(),
             method,
             runs: Vec::new(),
+            costs: Vec::new(),
+            calibration: None,
             notes: Vec::new(),
         }
     }
@@ -54,6 +81,26 @@ impl ResultsFile {
         let json = serde_json::to_string_pretty(self)?;
         std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(path)
+    }
+
+    /// Each flow's closed-loop maxima (one per round), in the order the flows first ran.
+    pub fn maxima(&self) -> Vec<(String, Vec<f64>)> {
+        let mut out: Vec<(String, Vec<f64>)> = Vec::new();
+        for run in self.runs.iter().filter(|r| r.label == "max") {
+            match out.iter_mut().find(|(flow, _)| *flow == run.flow) {
+                Some((_, rates)) => rates.push(run.result.throughput_rps),
+                None => out.push((run.flow.clone(), vec![run.result.throughput_rps])),
+            }
+        }
+        out
+    }
+
+    /// The median of a flow's closed-loop maxima.
+    pub fn maximum(&self, flow: &str) -> Option<f64> {
+        self.maxima()
+            .into_iter()
+            .find(|(f, _)| f == flow)
+            .map(|(_, rates)| median(&rates))
     }
 
     pub fn read(path: &Path) -> anyhow::Result<ResultsFile> {
@@ -69,6 +116,21 @@ impl ResultsFile {
         );
         Ok(file)
     }
+}
+
+/// The median of `values` (the mean of the middle two for an even count); 0 when empty.
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+fn first_round() -> usize {
+    1
 }
 
 /// CPU µs per answered request, per tier and in total.
@@ -87,4 +149,17 @@ pub fn cpu_per_request(cpu: &[TierCpu], responses: u64) -> BTreeMap<String, f64>
     }
     per.insert("total".into(), total);
     per
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_takes_the_middle_or_the_mean_of_the_middle_two() {
+        assert_eq!(median(&[]), 0.0);
+        assert_eq!(median(&[3.0]), 3.0);
+        assert_eq!(median(&[5.0, 1.0, 3.0]), 3.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
 }

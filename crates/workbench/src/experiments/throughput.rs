@@ -1,43 +1,56 @@
 //! `workbench throughput`: the closed-loop maximum of each flow, with the CPU cost of one
-//! request in each tier.
+//! request in each tier, optionally in several rounds so the spread between runs shows.
 
 use clap::Args;
 use loadgen::Mode;
 
-use super::results::{FlowRun, ResultsFile};
-use super::{RunArgs, begin, measure, start_flow};
+use super::results::{ResultsFile, median};
+use super::{OutArgs, RunArgs, begin, measure, start_flow};
 
 #[derive(Args, Debug, Clone)]
 pub struct ThroughputArgs {
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub output: OutArgs,
+    /// Rounds over all flows. Rounds are interleaved (every flow once, then again), so a
+    /// drift of the machine spreads over all flows instead of favouring one.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+    pub rounds: u16,
 }
 
 pub async fn run(args: ThroughputArgs) -> anyhow::Result<ResultsFile> {
+    let rounds = usize::from(args.rounds);
+    let out = args.output.out;
     let args = args.run;
     let (redis, mut file) = begin(&args, "throughput", &["closed"]).await?;
-    let count = args.flows.len();
-    for (i, flow) in args.flows.iter().enumerate() {
-        let (system, users) = start_flow(*flow, &redis, &args).await?;
-        let position = format!("[{}/{count}]", i + 1);
-        let run = measure(&system, &users, Mode::Closed, &args, "max", &position).await?;
-        file.runs.push(run);
+    file.method.rounds = rounds;
+    let total = args.flows.len() * rounds;
+    for round in 1..=rounds {
+        for (i, flow) in args.flows.iter().enumerate() {
+            let (system, users) = start_flow(*flow, &redis, &args).await?;
+            let position = format!("[{}/{total}]", (round - 1) * args.flows.len() + i + 1);
+            let mut run = measure(&system, &users, Mode::Closed, &args, "max", &position).await?;
+            run.round = round;
+            file.runs.push(run);
+        }
     }
-    if let Some(line) = against_baseline(&file.runs) {
+    if let Some(line) = against_baseline(&file) {
         println!("{line}");
     }
-    let path = file.write(&args.out)?;
+    let path = file.write(&out)?;
     println!("results: {}", path.display());
     Ok(file)
 }
 
-/// Each flow's maximum as a fraction of the baseline's, when the baseline ran.
-fn against_baseline(runs: &[FlowRun]) -> Option<String> {
-    let baseline = runs.iter().find(|r| r.flow == "baseline")?.result.throughput_rps;
-    let parts: Vec<String> = runs
+/// Each flow's maximum (median of its rounds) as a fraction of the baseline's.
+fn against_baseline(file: &ResultsFile) -> Option<String> {
+    let baseline = file.maximum("baseline")?;
+    let parts: Vec<String> = file
+        .maxima()
         .iter()
-        .filter(|r| r.flow != "baseline")
-        .map(|r| format!("{} {:.2}x", r.flow, r.result.throughput_rps / baseline))
+        .filter(|(flow, _)| flow != "baseline")
+        .map(|(flow, rates)| format!("{flow} {:.2}x", median(rates) / baseline))
         .collect();
     Some(format!(
         "throughput against the no-auth baseline: {}",

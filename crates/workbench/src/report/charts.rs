@@ -1,0 +1,615 @@
+//! The charts, drawn with plotters from the figures of saved results files, each as SVG
+//! and PNG (1200 px wide). Text uses the DejaVu Sans font embedded in the binary, so a
+//! machine without system fonts renders the same labels.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use anyhow::anyhow;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::figures::{Bar, CostGroup, Curve, Stack};
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 675;
+const FONT: &str = "sans-serif";
+
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is part of the binary; if it ever failed to parse, every chart would
+        // fail to draw its text with "font unavailable", which the chart tests catch.
+        if plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_err() {
+            tracing::error!("the embedded chart font could not be read");
+        }
+    });
+}
+
+/// One chart: a file name and how to draw it on any backend.
+pub trait Chart {
+    /// File stem: `throughput` gives `throughput.svg` and `throughput.png`.
+    fn name(&self) -> String;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// The files one chart was written to.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub svg: PathBuf,
+    pub png: PathBuf,
+}
+
+/// Draws `chart` into `dir` as SVG and PNG.
+pub fn render(chart: &impl Chart, dir: &Path) -> anyhow::Result<Rendered> {
+    register_font();
+    std::fs::create_dir_all(dir)?;
+    let name = chart.name();
+    let svg = dir.join(format!("{name}.svg"));
+    let png = dir.join(format!("{name}.png"));
+    {
+        let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| anyhow!("{name}.svg: {e}"))?;
+        chart.draw(&root).map_err(|e| anyhow!("{name}.svg: {e}"))?;
+        root.present().map_err(|e| anyhow!("{name}.svg: {e}"))?;
+    }
+    {
+        let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| anyhow!("{name}.png: {e}"))?;
+        chart.draw(&root).map_err(|e| anyhow!("{name}.png: {e}"))?;
+        root.present().map_err(|e| anyhow!("{name}.png: {e}"))?;
+    }
+    Ok(Rendered { svg, png })
+}
+
+/// The same colour for a flow in every chart: grey for the baseline, warm colours for the
+/// session flows, cool ones for the JWT algorithms.
+pub fn flow_color(flow: &str) -> RGBColor {
+    match flow {
+        "baseline" => RGBColor(127, 127, 127),
+        "session" => RGBColor(214, 39, 40),
+        "session-redis" => RGBColor(255, 127, 14),
+        "session-cached" => RGBColor(140, 86, 75),
+        "jwt-hs256" => RGBColor(31, 119, 180),
+        "jwt-eddsa" => RGBColor(44, 160, 44),
+        "jwt-es256" => RGBColor(148, 103, 189),
+        "jwt-rs256" => RGBColor(23, 190, 207),
+        "jwt-denylist" => RGBColor(188, 189, 34),
+        other => {
+            let hash = other
+                .bytes()
+                .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
+            RGBColor(
+                (hash % 200) as u8,
+                (hash / 200 % 200) as u8,
+                (hash / 40_000 % 200) as u8,
+            )
+        }
+    }
+}
+
+fn tier_color(tier: &str) -> RGBColor {
+    match tier {
+        "api" => RGBColor(31, 119, 180),
+        "auth" => RGBColor(255, 127, 14),
+        "redis" => RGBColor(214, 39, 40),
+        "generator" => RGBColor(190, 190, 190),
+        _ => RGBColor(100, 100, 100),
+    }
+}
+
+fn title_style() -> TextStyle<'static> {
+    (FONT, 28).into_font().color(&BLACK)
+}
+
+fn caption_style() -> TextStyle<'static> {
+    (FONT, 17).into_font().color(&RGBColor(90, 90, 90))
+}
+
+/// Title and a grey method line under it; returns the area left for the plot.
+fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    caption: &str,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let (top, rest) = root.split_vertically(78);
+    top.draw(&Text::new(title.to_string(), (24, 14), title_style()))?;
+    top.draw(&Text::new(caption.to_string(), (24, 50), caption_style()))?;
+    Ok(rest)
+}
+
+/// One x slot per name (plotters' discrete ranges include their end).
+fn slots(n: usize) -> plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordusize> {
+    (0..n.max(1) - 1).into_segmented()
+}
+
+fn segment_label(names: &[String]) -> impl Fn(&SegmentValue<usize>) -> String + '_ {
+    move |v| match v {
+        SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Readable numbers: `74 264`, `5.2`, `0.41`.
+pub fn number(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1000.0 {
+        let digits = format!("{:.0}", v);
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 && c != '-' {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        out
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// Bars per flow with whiskers for the spread between rounds, and each bar's ratio to the
+/// baseline above it.
+pub struct ThroughputChart {
+    pub bars: Vec<Bar>,
+    pub baseline: Option<f64>,
+    pub caption: String,
+}
+
+impl Chart for ThroughputChart {
+    fn name(&self) -> String {
+        "throughput".into()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(root, "Maximum throughput per flow (closed loop)", &self.caption)?;
+        let names: Vec<String> = self.bars.iter().map(|b| b.flow.clone()).collect();
+        let top = self.bars.iter().map(|b| b.high).fold(1.0, f64::max) * 1.18;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(96)
+            .build_cartesian_2d(slots(names.len()), 0.0..top)?;
+        let label = segment_label(&names);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(names.len())
+            .x_label_formatter(&label)
+            .y_label_formatter(&|v| number(*v))
+            .y_desc("answers per second")
+            .label_style((FONT, 17))
+            .axis_desc_style((FONT, 19))
+            .draw()?;
+        for (i, bar) in self.bars.iter().enumerate() {
+            let color = flow_color(&bar.flow);
+            let mut rect = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), bar.value),
+                ],
+                color.filled(),
+            );
+            rect.set_margin(0, 0, 18, 18);
+            chart.plotting_area().draw(&rect)?;
+            if bar.high > bar.low {
+                let whisker = [
+                    (SegmentValue::CenterOf(i), bar.low),
+                    (SegmentValue::CenterOf(i), bar.high),
+                ];
+                chart
+                    .plotting_area()
+                    .draw(&PathElement::new(whisker.to_vec(), BLACK.stroke_width(2)))?;
+            }
+            let mut text = number(bar.value);
+            if let Some(base) = self.baseline
+                && bar.flow != "baseline"
+                && base > 0.0
+            {
+                text = format!("{text}  ({:.2}×)", bar.value / base);
+            }
+            chart.plotting_area().draw(&Text::new(
+                text,
+                (SegmentValue::CenterOf(i), bar.high.max(bar.value) + top * 0.015),
+                (FONT, 16)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// CPU microseconds per request, stacked by tier, one bar per flow.
+pub struct CpuChart {
+    pub stacks: Vec<Stack>,
+    pub caption: String,
+}
+
+pub const TIERS: [(&str, &str); 4] = [
+    ("api", "API server"),
+    ("auth", "auth server"),
+    ("redis", "Redis"),
+    ("generator", "load generator"),
+];
+
+impl Chart for CpuChart {
+    fn name(&self) -> String {
+        "cpu-per-request".into()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(
+            root,
+            "CPU time per answered request, by tier (at each flow's maximum)",
+            &self.caption,
+        )?;
+        let names: Vec<String> = self.stacks.iter().map(|s| s.flow.clone()).collect();
+        let top = self.stacks.iter().map(Stack::total).fold(1.0, f64::max) * 1.15;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(80)
+            .build_cartesian_2d(slots(names.len()), 0.0..top)?;
+        let label = segment_label(&names);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(names.len())
+            .x_label_formatter(&label)
+            .y_label_formatter(&|v| number(*v))
+            .y_desc("CPU µs per request")
+            .label_style((FONT, 17))
+            .axis_desc_style((FONT, 19))
+            .draw()?;
+        for (tier, tier_name) in TIERS {
+            let color = tier_color(tier);
+            let mut rects = Vec::new();
+            for (i, stack) in self.stacks.iter().enumerate() {
+                let below: f64 = stack
+                    .tiers
+                    .iter()
+                    .take_while(|(t, _)| t != tier)
+                    .map(|(_, us)| us)
+                    .sum();
+                if let Some((_, us)) = stack.tiers.iter().find(|(t, _)| t == tier) {
+                    let mut rect = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(i), below),
+                            (SegmentValue::Exact(i + 1), below + us),
+                        ],
+                        color.filled(),
+                    );
+                    rect.set_margin(0, 0, 18, 18);
+                    rects.push(rect);
+                }
+            }
+            chart
+                .draw_series(rects)?
+                .label(tier_name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], color.filled()));
+        }
+        for (i, stack) in self.stacks.iter().enumerate() {
+            chart.plotting_area().draw(&Text::new(
+                format!("{} µs", number(stack.total())),
+                (SegmentValue::CenterOf(i), stack.total() + top * 0.012),
+                (FONT, 16)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
+            ))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 17))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// HdrHistogram-style percentile curves: latency (log) against 1/(1-percentile) (log), so
+/// 90 %, 99 %, 99.9 % ... are evenly spaced.
+pub struct PercentileChart {
+    pub name: String,
+    pub title: String,
+    pub caption: String,
+    pub curves: Vec<Curve>,
+}
+
+/// The x position of a percentile: 1/(1-p).
+pub fn percentile_x(p: f64) -> f64 {
+    1.0 / (1.0 - p / 100.0).max(1e-6)
+}
+
+fn percentile_label(x: &f64) -> String {
+    let nines = x.log10();
+    if (nines - nines.round()).abs() > 0.01 {
+        return String::new();
+    }
+    let decimals = (nines.round() as i32 - 2).max(0) as usize;
+    format!("{:.*}%", decimals, 100.0 * (1.0 - 1.0 / x))
+}
+
+/// Whole decades around `lo..hi`, so a log axis has a labelled tick at each end.
+fn decades(lo: f64, hi: f64) -> std::ops::Range<f64> {
+    let lo = 10f64.powf(lo.max(1e-9).log10().floor());
+    let hi = 10f64.powf(hi.max(lo * 10.0).log10().ceil());
+    // A hair wider, so rounding in plotters' tick search keeps both end decades.
+    lo * 0.999..hi * 1.001
+}
+
+/// Only 1, 2 and 5 times a power of ten get a label on a log axis.
+fn one_two_five(v: f64) -> bool {
+    let mantissa = v / 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 0.01)
+}
+
+fn ms_label(ms: &f64) -> String {
+    if !one_two_five(*ms) {
+        return String::new();
+    }
+    if *ms >= 1000.0 {
+        format!("{:.0} s", ms / 1000.0)
+    } else if *ms >= 1.0 {
+        format!("{ms:.0} ms")
+    } else if *ms >= 0.1 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.2} ms")
+    }
+}
+
+impl Chart for PercentileChart {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(root, &self.title, &self.caption)?;
+        let points = || {
+            self.curves
+                .iter()
+                .flat_map(|c| c.points.iter())
+                .filter(|(p, us)| *p < 100.0 && *us > 0)
+        };
+        let max_x = points().map(|(p, _)| percentile_x(*p)).fold(10.0, f64::max);
+        let x_decades = max_x.log10().ceil().max(1.0);
+        let x_end = 10f64.powf(x_decades);
+        let lo = points().map(|(_, us)| *us).min().unwrap_or(1) as f64 / 1000.0;
+        let hi = points().map(|(_, us)| *us).max().unwrap_or(1) as f64 / 1000.0;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(16)
+            .margin_right(48)
+            .x_label_area_size(52)
+            .y_label_area_size(90)
+            .build_cartesian_2d((1.0..x_end).log_scale(), decades(lo, hi).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_labels(x_decades as usize + 1)
+            .y_labels(40)
+            .bold_line_style(BLACK.mix(0.15))
+            .light_line_style(WHITE)
+            .x_label_formatter(&percentile_label)
+            .y_label_formatter(&ms_label)
+            .x_desc("percentile (latency from each request's intended send time)")
+            .y_desc("latency")
+            .label_style((FONT, 17))
+            .axis_desc_style((FONT, 19))
+            .draw()?;
+        for curve in &self.curves {
+            let color = flow_color(&curve.flow);
+            let line: Vec<(f64, f64)> = curve
+                .points
+                .iter()
+                .filter(|(p, us)| *p < 100.0 && *us > 0)
+                .map(|(p, us)| (percentile_x(*p), *us as f64 / 1000.0))
+                .collect();
+            let style = if curve.kept {
+                color.stroke_width(3)
+            } else {
+                color.stroke_width(1)
+            };
+            let label = if curve.kept {
+                format!("{} ({} req/s)", curve.flow, number(curve.rate))
+            } else {
+                format!("{} ({} req/s, rate not kept)", curve.flow, number(curve.rate))
+            };
+            chart
+                .draw_series(LineSeries::new(line, style))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// Per algorithm: jsonwebtoken's verify beside the raw primitive (and the primitive with
+/// the key parsed each call), on a log scale.
+pub struct TokenCostChart {
+    pub name: String,
+    pub title: String,
+    pub caption: String,
+    pub groups: Vec<CostGroup>,
+}
+
+/// The bars of each algorithm group, in order, with their legend names and colours.
+pub const COST_BARS: [(&str, &str, RGBColor); 3] = [
+    (
+        "verify",
+        "jsonwebtoken verify (API server's checks)",
+        RGBColor(31, 119, 180),
+    ),
+    (
+        "raw_verify",
+        "raw primitive, key parsed once",
+        RGBColor(158, 202, 225),
+    ),
+    (
+        "raw_verify_parse_key",
+        "raw primitive, key parsed per call",
+        RGBColor(107, 174, 214),
+    ),
+];
+
+impl Chart for TokenCostChart {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(root, &self.title, &self.caption)?;
+        let names: Vec<String> = self.groups.iter().map(|g| g.algorithm.clone()).collect();
+        let values = || {
+            self.groups
+                .iter()
+                .flat_map(|g| g.bars.iter())
+                .filter(|b| COST_BARS.iter().any(|(op, _, _)| *op == b.op))
+        };
+        let lo = values()
+            .map(|b| b.low_ns)
+            .fold(f64::INFINITY, f64::min)
+            .min(1000.0);
+        let hi = values().map(|b| b.high_ns).fold(1.0, f64::max);
+        let range = decades(lo / 1000.0, hi / 1000.0 * 3.0);
+        let floor = range.start;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(90)
+            .build_cartesian_2d(slots(names.len()), range.log_scale())?;
+        let label = segment_label(&names);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(names.len())
+            .x_label_formatter(&label)
+            .y_labels(40)
+            .bold_line_style(BLACK.mix(0.15))
+            .light_line_style(WHITE)
+            .y_label_formatter(&|us| {
+                if one_two_five(*us) {
+                    format!("{} µs", number(*us))
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("time per call (log scale)")
+            .label_style((FONT, 17))
+            .axis_desc_style((FONT, 19))
+            .draw()?;
+        let plot_width = chart.plotting_area().dim_in_pixel().0;
+        let segment = plot_width / names.len().max(1) as u32;
+        let pad = segment / 10;
+        let bar_width = (segment - 2 * pad) / COST_BARS.len() as u32;
+        for (k, (op, legend, color)) in COST_BARS.iter().enumerate() {
+            let mut rects = Vec::new();
+            let mut whiskers = Vec::new();
+            let mut labels = Vec::new();
+            for (i, group) in self.groups.iter().enumerate() {
+                let Some(bar) = group.bars.iter().find(|b| b.op == *op) else {
+                    continue;
+                };
+                let left = pad + k as u32 * bar_width;
+                let right = segment.saturating_sub(left + bar_width);
+                let middle = left + bar_width / 2;
+                let (top_us, low_us, high_us) =
+                    (bar.median_ns / 1000.0, bar.low_ns / 1000.0, bar.high_ns / 1000.0);
+                let mut rect = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), floor),
+                        (SegmentValue::Exact(i + 1), top_us),
+                    ],
+                    color.filled(),
+                );
+                rect.set_margin(0, 0, left + 3, right + 3);
+                rects.push(rect);
+                let mut whisker = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), low_us),
+                        (SegmentValue::Exact(i + 1), high_us),
+                    ],
+                    BLACK.filled(),
+                );
+                whisker.set_margin(0, 0, middle - 1, segment.saturating_sub(middle + 1));
+                whiskers.push(whisker);
+                labels.push((i, middle, high_us.max(top_us), top_us));
+            }
+            let color = *color;
+            chart
+                .draw_series(rects)?
+                .label(*legend)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], color.filled()));
+            chart.draw_series(whiskers)?;
+            for (i, middle, above, top_us) in labels {
+                let (x, y) = chart.backend_coord(&(SegmentValue::Exact(i), above));
+                let x = x + middle as i32;
+                root.draw(&Text::new(
+                    number(top_us),
+                    (x, y - 4),
+                    (FONT, 15)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                ))?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_axis_labels_read_as_nines() {
+        assert_eq!(percentile_label(&percentile_x(0.0)), "0%");
+        assert_eq!(percentile_label(&10.0), "90%");
+        assert_eq!(percentile_label(&100.0), "99%");
+        assert_eq!(percentile_label(&1000.0), "99.9%");
+        assert_eq!(percentile_label(&100_000.0), "99.999%");
+        assert_eq!(percentile_label(&20.0), "");
+    }
+
+    #[test]
+    fn numbers_read_at_a_glance() {
+        assert_eq!(number(74264.4), "74 264");
+        assert_eq!(number(1234567.0), "1 234 567");
+        assert_eq!(number(512.3), "512");
+        assert_eq!(number(18.44), "18.4");
+        assert_eq!(number(3.071), "3.07");
+        assert_eq!(number(0.4012), "0.401");
+    }
+}

@@ -1,0 +1,756 @@
+//! The report's text. Every sentence that states a figure is built from the same numbers
+//! the charts draw, so the words cannot drift from the data.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use super::Suite;
+use super::charts::{
+    COST_BARS, CpuChart, PercentileChart, Rendered, ThroughputChart, TokenCostChart, number,
+};
+use super::figures::{
+    Bar, CostGroup, Curve, Stack, cost_groups, cpu_stacks, latency_curves, load_levels, throughput_bars,
+    timeline_cv,
+};
+use crate::experiments::results::{ResultsFile, median};
+use crate::experiments::show_us;
+
+pub enum SectionChart {
+    Throughput(ThroughputChart),
+    Cpu(CpuChart),
+    Percentiles(PercentileChart),
+    TokenCosts(TokenCostChart),
+}
+
+pub struct Section {
+    pub heading: String,
+    pub chart: SectionChart,
+    /// Plain-language reading, one paragraph or list item per entry.
+    pub reading: Vec<String>,
+}
+
+pub struct Plan {
+    pub sections: Vec<Section>,
+}
+
+/// What the report will show, given the files present.
+pub fn plan(suite: &Suite) -> Plan {
+    let mut sections = Vec::new();
+    if let Some(file) = &suite.throughput {
+        let bars = throughput_bars(file);
+        let baseline = bars.iter().find(|b| b.flow == "baseline").map(|b| b.value);
+        sections.push(Section {
+            heading: "Maximum throughput".into(),
+            reading: read_throughput(&bars, baseline),
+            chart: SectionChart::Throughput(ThroughputChart {
+                caption: load_caption(
+                    file,
+                    "closed loop",
+                    "median of rounds, whiskers: slowest and fastest round",
+                ),
+                bars,
+                baseline,
+            }),
+        });
+        let stacks = cpu_stacks(file);
+        let bars = throughput_bars(file);
+        sections.push(Section {
+            heading: "CPU cost per request".into(),
+            reading: read_cpu(&stacks, &bars, file.method.machine.cores),
+            chart: SectionChart::Cpu(CpuChart {
+                caption: load_caption(
+                    file,
+                    "closed loop",
+                    "CPU time from /proc per process over the measured window",
+                ),
+                stacks,
+            }),
+        });
+    }
+    if let Some(file) = &suite.latency {
+        for level in load_levels(file) {
+            let curves = latency_curves(file, &level);
+            let slug = level.trim_end_matches('%').replace('.', "_");
+            sections.push(Section {
+                heading: format!("Latency at {level} of each flow's maximum"),
+                reading: read_latency(&curves, &level),
+                chart: SectionChart::Percentiles(PercentileChart {
+                    name: format!("latency-{slug}"),
+                    title: format!("Latency by percentile at {level} of each flow's own maximum (open loop)"),
+                    caption: load_caption(
+                        file,
+                        "open loop, corrected for coordinated omission",
+                        "thin line: rate not kept",
+                    ),
+                    curves,
+                }),
+            });
+        }
+    }
+    for (file, source) in [
+        (&suite.tokens, "workbench tokens"),
+        (&suite.criterion, "criterion"),
+    ] {
+        let Some(file) = file else { continue };
+        let groups = cost_groups(file, source);
+        if groups.is_empty() {
+            continue;
+        }
+        let (name, how) = if source == "criterion" {
+            (
+                "token-verify-criterion",
+                "criterion (`cargo bench --bench tokens`), median with its 95 % interval",
+            )
+        } else {
+            (
+                "token-verify",
+                "`workbench tokens`, in-process, median of samples with fastest and slowest",
+            )
+        };
+        sections.push(Section {
+            heading: format!("Token verification cost ({source})"),
+            reading: read_costs(&groups, suite),
+            chart: SectionChart::TokenCosts(TokenCostChart {
+                name: name.into(),
+                title: "Verifying one access token: jsonwebtoken beside the raw primitive".into(),
+                caption: format!("{how}; {} build, one core", file.method.build),
+                groups,
+            }),
+        });
+    }
+    Plan { sections }
+}
+
+fn load_caption(file: &ResultsFile, mode: &str, extra: &str) -> String {
+    let m = &file.method;
+    let rounds = if m.rounds > 1 {
+        format!(", {} rounds", m.rounds)
+    } else {
+        String::new()
+    };
+    format!(
+        "{mode}, {} connections, {} s per run after {} s warm-up{rounds}; {} cores, {} build; {extra}",
+        m.connections,
+        m.duration_ms as f64 / 1000.0,
+        m.warmup_ms as f64 / 1000.0,
+        m.machine.cores,
+        m.build
+    )
+}
+
+fn find<'a>(bars: &'a [Bar], flow: &str) -> Option<&'a Bar> {
+    bars.iter().find(|b| b.flow == flow)
+}
+
+fn read_throughput(bars: &[Bar], baseline: Option<f64>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut authenticated: Vec<&Bar> = bars.iter().filter(|b| b.flow != "baseline").collect();
+    authenticated.sort_by(|a, b| b.value.total_cmp(&a.value));
+    if let Some(base) = baseline {
+        out.push(format!(
+            "The no-auth baseline (the same API server, a route without authentication) answered \
+             {} requests per second at most. This is the ceiling of the server, the generator and \
+             the machine together; every authenticated flow is measured against it.",
+            number(base)
+        ));
+        if let (Some(best), Some(worst)) = (authenticated.first(), authenticated.last()) {
+            out.push(format!(
+                "Of the authenticated flows, {} kept the most of it ({:.2}×) and {} the least \
+                 ({:.2}×).",
+                best.flow,
+                best.value / base,
+                worst.flow,
+                worst.value / base
+            ));
+        }
+    }
+    if let (Some(session), Some(jwt)) = (find(bars, "session"), find(bars, "jwt-hs256")) {
+        out.push(format!(
+            "jwt-hs256 answered {:.2}× as many requests as session on the same machine. The \
+             session flow makes two more hops on every request (API server to the session auth \
+             server, and on to Redis); the JWT flow checks an HMAC in the API server and calls \
+             no one.",
+            jwt.value / session.value
+        ));
+    }
+    if let (Some(session), Some(direct)) = (find(bars, "session"), find(bars, "session-redis")) {
+        out.push(format!(
+            "session-redis, where the API server reads the session from Redis itself, answered \
+             {:.2}× as many as session: the difference is the price of the auth server hop.",
+            direct.value / session.value
+        ));
+    }
+    let asymmetric: Vec<&&Bar> = authenticated
+        .iter()
+        .filter(|b| ["jwt-eddsa", "jwt-es256", "jwt-rs256"].contains(&b.flow.as_str()))
+        .collect();
+    if let (Some(hs), false) = (find(bars, "jwt-hs256"), asymmetric.is_empty()) {
+        let list: Vec<String> = asymmetric
+            .iter()
+            .map(|b| format!("{} {:.2}×", b.flow, b.value / hs.value))
+            .collect();
+        out.push(format!(
+            "Against jwt-hs256, the public-key algorithms reached: {}. They verify a signature \
+             with a public key on every request, which costs more CPU than an HMAC (see the token \
+             verification chart).",
+            list.join(", ")
+        ));
+    }
+    match bars.iter().map(|b| b.rounds).max() {
+        Some(rounds) if rounds > 1 => {
+            if let Some(widest) = bars.iter().max_by(|a, b| a.spread().total_cmp(&b.spread())) {
+                out.push(format!(
+                    "Each bar is the median of {rounds} interleaved rounds; the whiskers span the \
+                     slowest and fastest round. The widest spread was {}'s, {:.0} % of its median: \
+                     differences smaller than that are within this run's noise.",
+                    widest.flow,
+                    widest.spread() * 100.0
+                ));
+            }
+        }
+        _ => out
+            .push("One round per flow: this run does not show run-to-run noise (`--rounds 3` does).".into()),
+    }
+    out
+}
+
+fn read_cpu(stacks: &[Stack], bars: &[Bar], cores: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let tier = |s: &Stack, t: &str| s.tier(t).map(number).unwrap_or_else(|| "–".into());
+    let list: Vec<String> = stacks
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {} µs in all (API server {}, auth server {}, Redis {}, generator {})",
+                s.flow,
+                number(s.total()),
+                tier(s, "api"),
+                tier(s, "auth"),
+                tier(s, "redis"),
+                tier(s, "generator")
+            )
+        })
+        .collect();
+    out.push(format!(
+        "CPU microseconds spent per answered request, by process: {}.",
+        list.join("; ")
+    ));
+    let by = |flow: &str| stacks.iter().find(|s| s.flow == flow);
+    if let (Some(base), Some(jwt)) = (by("baseline"), by("jwt-hs256"))
+        && let (Some(b), Some(j)) = (base.tier("api"), jwt.tier("api"))
+    {
+        out.push(format!(
+            "The API server's own cost went from {} µs per request (baseline) to {} µs with \
+             jwt-hs256: {} µs for reading the header, verifying the token and building the \
+             identity.",
+            number(b),
+            number(j),
+            number(j - b)
+        ));
+    }
+    if let Some(session) = by("session") {
+        let elsewhere = session.tier("auth").unwrap_or(0.0) + session.tier("redis").unwrap_or(0.0);
+        let mut line = format!(
+            "The session flow spent {} µs per request in the auth server and Redis, work the JWT \
+             flows do not do at all.",
+            number(elsewhere)
+        );
+        if let (Some(api), Some(base)) = (session.tier("api"), by("baseline").and_then(|b| b.tier("api"))) {
+            let _ = write!(
+                line,
+                " Its API server spent {} µs, {} µs more than the baseline's: making the \
+                 introspection call over HTTP costs the caller CPU too.",
+                number(api),
+                number(api - base)
+            );
+        }
+        out.push(line);
+    }
+    // Every process shares the same cores, so cores / CPU per request bounds the rate.
+    let checks: Vec<String> = stacks
+        .iter()
+        .filter_map(|s| {
+            let measured = find(bars, &s.flow)?.value;
+            (s.total() > 0.0).then(|| {
+                let bound = cores as f64 * 1e6 / s.total();
+                format!("{} {:.0} %", s.flow, measured / bound * 100.0)
+            })
+        })
+        .collect();
+    if !checks.is_empty() {
+        out.push(format!(
+            "All tiers share the machine's {cores} cores, so {cores} × 10⁶ / (total µs per \
+             request) bounds each flow's rate. The measured maxima reached this share of the \
+             bound: {}. Near 100 % the cores were the limit; well below, something else (waits, \
+             scheduling between processes) was.",
+            checks.join(", ")
+        ));
+    }
+    out
+}
+
+fn read_latency(curves: &[Curve], level: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if curves.is_empty() {
+        return out;
+    }
+    let rates: Vec<String> = curves
+        .iter()
+        .map(|c| format!("{} {}", c.flow, number(c.rate)))
+        .collect();
+    out.push(format!(
+        "Each flow ran at {level} of its own closed-loop maximum, so at its own rate (req/s): \
+         {}. Latency counts from when each request was due, so time spent waiting to be sent is \
+         included.",
+        rates.join(", ")
+    ));
+    let lowest = |f: fn(&Curve) -> u64| curves.iter().min_by_key(|c| f(c)).expect("curves");
+    let highest = |f: fn(&Curve) -> u64| curves.iter().max_by_key(|c| f(c)).expect("curves");
+    let (p50_lo, p50_hi) = (lowest(|c| c.p50_us), highest(|c| c.p50_us));
+    let (p99_lo, p99_hi) = (lowest(|c| c.p99_us), highest(|c| c.p99_us));
+    out.push(format!(
+        "p50 ranged from {} ({}) to {} ({}); p99 from {} ({}) to {} ({}).",
+        show_us(p50_lo.p50_us),
+        p50_lo.flow,
+        show_us(p50_hi.p50_us),
+        p50_hi.flow,
+        show_us(p99_lo.p99_us),
+        p99_lo.flow,
+        show_us(p99_hi.p99_us),
+        p99_hi.flow
+    ));
+    let by = |flow: &str| curves.iter().find(|c| c.flow == flow);
+    if let (Some(session), Some(jwt)) = (by("session"), by("jwt-hs256")) {
+        let verdict = if !(session.kept && jwt.kept) {
+            "not a fair comparison at this load, because the generator did not keep both schedules"
+        } else if session.p50_us > jwt.p50_us {
+            "the extra hops show in the typical request, not only in the tail"
+        } else {
+            "at this load the extra hops did not show in the median"
+        };
+        out.push(format!(
+            "session's p50 was {} against jwt-hs256's {}: {verdict}.",
+            show_us(session.p50_us),
+            show_us(jwt.p50_us)
+        ));
+    }
+    let not_kept: Vec<&str> = curves
+        .iter()
+        .filter(|c| !c.kept)
+        .map(|c| c.flow.as_str())
+        .collect();
+    if not_kept.is_empty() {
+        out.push("The generator kept every flow's schedule at this load.".into());
+    } else {
+        out.push(format!(
+            "The generator could not keep the schedule for {} (thin lines): more than 1 % of \
+             requests left over 1 ms late, or some never left. Those curves are dominated by \
+             queueing on this machine, not by the flow; see the method.",
+            not_kept.join(", ")
+        ));
+    }
+    out
+}
+
+fn read_costs(groups: &[CostGroup], suite: &Suite) -> Vec<String> {
+    let mut out = Vec::new();
+    let us = |ns: f64| number(ns / 1000.0);
+    let mut lines = Vec::new();
+    for g in groups {
+        let (Some(verify), Some(raw)) = (g.get("verify"), g.get("raw_verify")) else {
+            continue;
+        };
+        let mut line = format!(
+            "{}: verify {} µs, raw primitive {} µs ({:.1}×)",
+            g.algorithm,
+            us(verify.median_ns),
+            us(raw.median_ns),
+            verify.median_ns / raw.median_ns
+        );
+        if let Some(parse) = g.get("raw_verify_parse_key") {
+            let _ = write!(line, ", with the key parsed per call {} µs", us(parse.median_ns));
+        }
+        lines.push(line);
+    }
+    out.push(format!("Time to verify one access token: {}.", lines.join("; ")));
+    if let Some(hs) = groups.iter().find(|g| g.algorithm == "HS256")
+        && let (Some(v), Some(r)) = (hs.get("verify"), hs.get("raw_verify"))
+    {
+        out.push(format!(
+            "With HS256 the HMAC itself is the small part: {} µs of the {} µs go to base64, JSON \
+             and the claim checks around it.",
+            us(v.median_ns - r.median_ns),
+            us(v.median_ns)
+        ));
+        if let Some(throughput) = &suite.throughput {
+            let stacks = cpu_stacks(throughput);
+            let api = |flow: &str| stacks.iter().find(|s| s.flow == flow).and_then(|s| s.tier("api"));
+            if let (Some(b), Some(j)) = (api("baseline"), api("jwt-hs256")) {
+                out.push(format!(
+                    "In the throughput run, jwt-hs256 cost the API server {} µs more per request \
+                     than the baseline; verifying explains {} µs of that, and the rest is the \
+                     authentication layer around it (reading the header, the identity, the \
+                     larger request).",
+                    number(j - b),
+                    us(v.median_ns)
+                ));
+            }
+        }
+    }
+    let shares: Vec<String> = groups
+        .iter()
+        .filter(|g| g.algorithm != "HS256")
+        .filter_map(|g| {
+            let (v, r) = (g.get("verify")?, g.get("raw_verify")?);
+            Some(format!(
+                "{} {:.0} %",
+                g.algorithm,
+                r.median_ns / v.median_ns * 100.0
+            ))
+        })
+        .collect();
+    if !shares.is_empty() {
+        out.push(format!(
+            "For the public-key algorithms, the signature check alone is this share of the \
+             library's verify: {}.",
+            shares.join(", ")
+        ));
+    }
+    let names: Vec<&str> = COST_BARS.iter().map(|(_, legend, _)| *legend).collect();
+    out.push(format!("Bars: {}.", names.join("; ")));
+    out
+}
+
+/// The whole README of a report.
+pub fn markdown(suite: &Suite, plan: &Plan, drawn: &[Rendered], out: &Path) -> String {
+    let mut md = String::new();
+    let first = suite.files().first().map(|f| f.method.clone());
+    let _ = writeln!(md, "# authbench report");
+    let _ = writeln!(md);
+    if let Some(m) = &first {
+        let _ = writeln!(
+            md,
+            "Measured {} on {} ({} cores, {} GiB), commit `{}`, {} build. Generated by \
+             `workbench report` from the results files in [`results/`](results/); every figure \
+             below is read from them.",
+            m.started_at, m.machine.cpu_model, m.machine.cores, m.machine.memory_gib, m.commit, m.build
+        );
+        let _ = writeln!(md);
+    }
+    let rel = |p: &Path| {
+        p.strip_prefix(out)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    let _ = writeln!(md, "Contents:");
+    let _ = writeln!(md);
+    if suite.throughput.is_some() {
+        let _ = writeln!(md, "- [Key figures](#key-figures)");
+    }
+    for section in &plan.sections {
+        let _ = writeln!(md, "- [{}](#{})", section.heading, anchor(&section.heading));
+    }
+    if suite.calibrate.is_some() {
+        let _ = writeln!(
+            md,
+            "- [The load generator beside wrk](#the-load-generator-beside-wrk)"
+        );
+    }
+    let _ = writeln!(md, "- [Not in this report](#not-in-this-report)");
+    let _ = writeln!(md, "- [Method](#method)");
+    let _ = writeln!(md);
+
+    if let Some(file) = &suite.throughput {
+        key_figures(&mut md, file, suite.latency.as_ref());
+    }
+    for (section, rendered) in plan.sections.iter().zip(drawn) {
+        let _ = writeln!(md, "## {}", section.heading);
+        let _ = writeln!(md);
+        let _ = writeln!(md, "![{}]({})", section.heading, rel(&rendered.png));
+        let _ = writeln!(md);
+        let _ = writeln!(
+            md,
+            "[SVG]({}) · [PNG]({})",
+            rel(&rendered.svg),
+            rel(&rendered.png)
+        );
+        let _ = writeln!(md);
+        for paragraph in &section.reading {
+            let _ = writeln!(md, "{paragraph}");
+            let _ = writeln!(md);
+        }
+    }
+    if let Some(file) = &suite.calibrate {
+        calibration(&mut md, file);
+    }
+    not_covered(&mut md);
+    method(&mut md, suite);
+    md
+}
+
+/// GitHub's heading anchors: lower case, spaces to dashes, punctuation dropped.
+fn anchor(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn key_figures(md: &mut String, file: &ResultsFile, latency: Option<&ResultsFile>) {
+    let bars = throughput_bars(file);
+    let stacks = cpu_stacks(file);
+    let baseline = bars.iter().find(|b| b.flow == "baseline").map(|b| b.value);
+    let level = latency.and_then(|l| {
+        let levels = load_levels(l);
+        levels
+            .iter()
+            .find(|l| l.as_str() == "50%")
+            .or(levels.first())
+            .cloned()
+    });
+    let _ = writeln!(md, "## Key figures");
+    let _ = writeln!(md);
+    let mut header =
+        "| flow | max req/s | × baseline | spread | CPU µs/request | API | auth | Redis | generator |"
+            .to_string();
+    let mut rule = "|---|---:|---:|---:|---:|---:|---:|---:|---:|".to_string();
+    if let Some(level) = &level {
+        let _ = write!(header, " p50 at {level} | p99 at {level} |");
+        rule.push_str("---:|---:|");
+    }
+    let _ = writeln!(md, "{header}");
+    let _ = writeln!(md, "{rule}");
+    for bar in &bars {
+        let stack = stacks.iter().find(|s| s.flow == bar.flow);
+        let tier = |t: &str| {
+            stack
+                .and_then(|s| s.tier(t))
+                .map(number)
+                .unwrap_or_else(|| "–".into())
+        };
+        let ratio = baseline
+            .map(|b| format!("{:.2}", bar.value / b))
+            .unwrap_or_else(|| "–".into());
+        let spread = if bar.rounds > 1 {
+            format!("±{:.0} %", bar.spread() * 50.0)
+        } else {
+            "–".into()
+        };
+        let _ = write!(
+            md,
+            "| {} | {} | {ratio} | {spread} | {} | {} | {} | {} | {} |",
+            bar.flow,
+            number(bar.value),
+            stack.map(|s| number(s.total())).unwrap_or_else(|| "–".into()),
+            tier("api"),
+            tier("auth"),
+            tier("redis"),
+            tier("generator")
+        );
+        if let (Some(level), Some(latency)) = (&level, latency) {
+            match latency_curves(latency, level).iter().find(|c| c.flow == bar.flow) {
+                Some(c) => {
+                    let mark = if c.kept { "" } else { " ⚠" };
+                    let _ = write!(md, " {}{mark} | {}{mark} |", show_us(c.p50_us), show_us(c.p99_us));
+                }
+                None => {
+                    let _ = write!(md, " – | – |");
+                }
+            }
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md);
+    let rounds = bars.iter().map(|b| b.rounds).max().unwrap_or(1);
+    let _ = writeln!(
+        md,
+        "Max req/s: closed loop, median of {rounds} round(s); spread: half the range between the \
+         slowest and fastest round, as a share of the median. CPU: microseconds of CPU time per \
+         answered request in each process, medians over the rounds.{}",
+        if level.is_some() {
+            " Latency: open loop at that share of each flow's own maximum, from the intended send \
+             time; ⚠ marks a run where the generator could not keep the schedule."
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(md);
+}
+
+fn calibration(md: &mut String, file: &ResultsFile) {
+    let _ = writeln!(md, "## The load generator beside wrk");
+    let _ = writeln!(md);
+    let ours: Vec<f64> = file.runs.iter().map(|r| r.result.throughput_rps).collect();
+    match &file.calibration {
+        Some(c) => {
+            let _ = writeln!(
+                md,
+                "Against the baseline endpoint, in the same run: our generator {} req/s (best of \
+                 {} runs: {}), wrk {} req/s with the same connections. Ratio {:.2}. p50/p99: wrk \
+                 {}/{}. A ratio near 1 means the generator is not what limits the maxima above.",
+                number(ours.iter().copied().fold(0.0, f64::max)),
+                ours.len(),
+                ours.iter().map(|r| number(*r)).collect::<Vec<_>>().join(", "),
+                number(c.wrk.requests_per_sec),
+                c.ratio,
+                show_us(c.wrk.p50_us),
+                show_us(c.wrk.p99_us)
+            );
+        }
+        None => {
+            let _ = writeln!(md, "The calibration file holds no wrk figures.");
+        }
+    }
+    let _ = writeln!(md);
+}
+
+fn not_covered(md: &mut String) {
+    let _ = writeln!(md, "## Not in this report");
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "These need experiments the workbench does not run yet, so this report draws nothing for \
+         them: throughput against the number of API servers under CPU limits, with the capacity \
+         model; p50 against link delay; fault timelines (Redis or the auth server stopped); \
+         revocation lag; Redis bytes per active session; token size against claims."
+    );
+    let _ = writeln!(md);
+}
+
+fn method(md: &mut String, suite: &Suite) {
+    let _ = writeln!(md, "## Method");
+    let _ = writeln!(md);
+    let Some(first) = suite.files().first().map(|f| f.method.clone()) else {
+        return;
+    };
+    let m = &first;
+    let _ = writeln!(
+        md,
+        "- Machine: {} cores of {}, {} GiB, Linux {}.",
+        m.machine.cores, m.machine.cpu_model, m.machine.memory_gib, m.machine.kernel
+    );
+    let _ = writeln!(md, "- Build: {}; commit `{}`.", m.build, m.commit);
+    let versions: Vec<String> = m.crate_versions.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let _ = writeln!(md, "- Crates: {}.", versions.join(", "));
+    let _ = writeln!(
+        md,
+        "- CPU limits: {}. Link delay: {}.",
+        m.cpu_limits, m.link_delay
+    );
+    let _ = writeln!(md, "- Redis: {}.", m.redis);
+    let _ = writeln!(
+        md,
+        "- Every server runs as its own process (`workbench serve`, {} actix-web worker(s) each), \
+         started fresh for each flow; the load generator runs in the workbench process on the \
+         same machine. Each virtual user logs in once through the flow under test and keeps one \
+         keep-alive connection.",
+        m.server_workers
+    );
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "| results file | started | runs | connections | warm-up | duration | rounds | command |"
+    );
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|");
+    for file in suite.files() {
+        let f = &file.method;
+        let _ = writeln!(
+            md,
+            "| [{e}.json](results/{e}.json) | {} | {} | {} | {} ms | {} ms | {} | `{}` |",
+            f.started_at,
+            file.runs.len().max(file.costs.len()),
+            f.connections,
+            f.warmup_ms,
+            f.duration_ms,
+            f.rounds,
+            f.command.replace('|', "\\|"),
+            e = f.experiment
+        );
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(md, "### Noise");
+    let _ = writeln!(md);
+    if let Some(file) = &suite.throughput {
+        let bars = throughput_bars(file);
+        let spreads: Vec<String> = bars
+            .iter()
+            .filter(|b| b.rounds > 1)
+            .map(|b| format!("{} {:.1} %", b.flow, b.spread() * 100.0))
+            .collect();
+        if spreads.is_empty() {
+            let _ = writeln!(md, "- Between runs: one round only, not measured.");
+        } else {
+            let _ = writeln!(
+                md,
+                "- Between rounds (fastest − slowest, over the median): {}.",
+                spreads.join(", ")
+            );
+        }
+        let cvs: Vec<f64> = file
+            .runs
+            .iter()
+            .filter(|r| r.label == "max")
+            .filter_map(|r| timeline_cv(&r.result))
+            .collect();
+        if !cvs.is_empty() {
+            let _ = writeln!(
+                md,
+                "- Within a run: answers per 100 ms varied by a median coefficient of variation \
+                 of {:.1} % (highest {:.1} %) over the throughput runs.",
+                median(&cvs) * 100.0,
+                cvs.iter().copied().fold(0.0, f64::max) * 100.0
+            );
+        }
+    }
+    if let Some(file) = &suite.calibrate {
+        let ours: Vec<f64> = file.runs.iter().map(|r| r.result.throughput_rps).collect();
+        if ours.len() >= 2 {
+            let hi = ours.iter().copied().fold(0.0, f64::max);
+            let lo = ours.iter().copied().fold(f64::INFINITY, f64::min);
+            let _ = writeln!(
+                md,
+                "- Same flow, same servers, minutes apart (calibration): {} and {} req/s, a \
+                 {:.1} % gap.",
+                number(lo),
+                number(hi),
+                (hi - lo) / hi * 100.0
+            );
+        }
+    }
+    let _ = writeln!(md);
+    let notes: Vec<(&str, &String)> = suite
+        .files()
+        .iter()
+        .flat_map(|f| f.notes.iter().map(move |n| (f.method.experiment.as_str(), n)))
+        .collect();
+    if !notes.is_empty() {
+        let _ = writeln!(md, "### Notes from the results files");
+        let _ = writeln!(md);
+        for (experiment, note) in notes {
+            let _ = writeln!(md, "- {experiment}: {note}");
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md, "### Reproduce");
+    let _ = writeln!(md);
+    let _ = writeln!(md, "```sh");
+    let _ = writeln!(
+        md,
+        "cargo run --release -p workbench -- compare      # the whole suite, then this report"
+    );
+    let _ = writeln!(
+        md,
+        "cargo run --release -p workbench -- report <results folder> --out <report folder>"
+    );
+    let _ = writeln!(
+        md,
+        "cargo bench --bench tokens && cargo run --release -p workbench -- report <results folder> --criterion target/criterion"
+    );
+    let _ = writeln!(md, "```");
+}

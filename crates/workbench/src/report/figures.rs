@@ -1,0 +1,200 @@
+//! The figures a report shows, derived from results files only: what the charts draw and
+//! what the text says come from the same numbers.
+
+use loadgen::RunResult;
+
+use crate::experiments::results::{FlowRun, ResultsFile, median};
+
+/// One flow's closed-loop maximum: the median of its rounds, with the slowest and fastest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub flow: String,
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    pub rounds: usize,
+}
+
+impl Bar {
+    /// (fastest - slowest) / median, the run-to-run spread.
+    pub fn spread(&self) -> f64 {
+        if self.value > 0.0 {
+            (self.high - self.low) / self.value
+        } else {
+            0.0
+        }
+    }
+}
+
+pub fn throughput_bars(file: &ResultsFile) -> Vec<Bar> {
+    file.maxima()
+        .into_iter()
+        .map(|(flow, rates)| Bar {
+            value: median(&rates),
+            low: rates.iter().copied().fold(f64::INFINITY, f64::min),
+            high: rates.iter().copied().fold(0.0, f64::max),
+            rounds: rates.len(),
+            flow,
+        })
+        .collect()
+}
+
+/// One flow's CPU µs per request by tier (`api`, `auth`, `redis`, `generator`), medians
+/// over its rounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stack {
+    pub flow: String,
+    pub tiers: Vec<(String, f64)>,
+}
+
+impl Stack {
+    pub fn total(&self) -> f64 {
+        self.tiers.iter().map(|(_, us)| us).sum()
+    }
+
+    pub fn tier(&self, name: &str) -> Option<f64> {
+        self.tiers.iter().find(|(t, _)| t == name).map(|(_, us)| *us)
+    }
+}
+
+/// The report's tier name for a metered process.
+fn tier_of(name: &str) -> &str {
+    match name {
+        "session-auth" | "jwt-auth" => "auth",
+        other => other,
+    }
+}
+
+pub fn cpu_stacks(file: &ResultsFile) -> Vec<Stack> {
+    let max_runs: Vec<&FlowRun> = file.runs.iter().filter(|r| r.label == "max").collect();
+    let mut stacks = Vec::new();
+    for (flow, _) in file.maxima() {
+        let runs: Vec<&&FlowRun> = max_runs.iter().filter(|r| r.flow == flow).collect();
+        let mut tiers = Vec::new();
+        for tier in ["api", "auth", "redis", "generator"] {
+            let values: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| {
+                    r.cpu_us_per_request
+                        .iter()
+                        .find(|(name, _)| tier_of(name) == tier)
+                        .map(|(_, us)| *us)
+                })
+                .collect();
+            if !values.is_empty() {
+                tiers.push((tier.to_string(), median(&values)));
+            }
+        }
+        stacks.push(Stack { flow, tiers });
+    }
+    stacks
+}
+
+/// One flow's percentile curve at one load level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    pub flow: String,
+    pub rate: f64,
+    pub kept: bool,
+    pub points: Vec<(f64, u64)>,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+}
+
+impl Curve {
+    fn of(run: &FlowRun) -> Curve {
+        let r: &RunResult = &run.result;
+        Curve {
+            flow: run.flow.clone(),
+            rate: run.target_rate.unwrap_or(r.throughput_rps),
+            kept: r.schedule.as_ref().is_none_or(|s| s.kept_rate),
+            points: r.percentiles.clone(),
+            p50_us: r.latency.p50_us,
+            p99_us: r.latency.p99_us,
+            max_us: r.latency.max_us,
+        }
+    }
+}
+
+/// The open-loop load levels of a latency file, in the order they ran (`25%`, `50%` ...).
+pub fn load_levels(file: &ResultsFile) -> Vec<String> {
+    let mut levels: Vec<String> = Vec::new();
+    for run in file.runs.iter().filter(|r| r.target_rate.is_some()) {
+        if !levels.contains(&run.label) {
+            levels.push(run.label.clone());
+        }
+    }
+    levels
+}
+
+pub fn latency_curves(file: &ResultsFile, level: &str) -> Vec<Curve> {
+    file.runs
+        .iter()
+        .filter(|r| r.label == level && r.target_rate.is_some())
+        .map(Curve::of)
+        .collect()
+}
+
+/// One algorithm's verify costs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostGroup {
+    pub algorithm: String,
+    pub bars: Vec<CostBar>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostBar {
+    pub op: String,
+    pub median_ns: f64,
+    pub low_ns: f64,
+    pub high_ns: f64,
+}
+
+impl CostGroup {
+    pub fn get(&self, op: &str) -> Option<&CostBar> {
+        self.bars.iter().find(|b| b.op == op)
+    }
+}
+
+/// Verify and raw verify costs per algorithm from `source` (`workbench tokens` or
+/// `criterion`), algorithms in the order they appear.
+pub fn cost_groups(file: &ResultsFile, source: &str) -> Vec<CostGroup> {
+    let mut groups: Vec<CostGroup> = Vec::new();
+    for cost in file.costs.iter().filter(|c| c.source == source) {
+        let bar = CostBar {
+            op: cost.op.clone(),
+            median_ns: cost.median_ns,
+            low_ns: cost.low_ns,
+            high_ns: cost.high_ns,
+        };
+        match groups.iter_mut().find(|g| g.algorithm == cost.algorithm) {
+            Some(group) => group.bars.push(bar),
+            None => groups.push(CostGroup {
+                algorithm: cost.algorithm.clone(),
+                bars: vec![bar],
+            }),
+        }
+    }
+    groups
+}
+
+/// How steady a run's answers per 100 ms were: the coefficient of variation of the
+/// timeline's full buckets.
+pub fn timeline_cv(result: &RunResult) -> Option<f64> {
+    let counts: Vec<f64> = result
+        .timeline
+        .iter()
+        .take(result.timeline.len().saturating_sub(1))
+        .map(|b| b.responses as f64)
+        .collect();
+    if counts.len() < 3 {
+        return None;
+    }
+    let mean = counts.iter().sum::<f64>() / counts.len() as f64;
+    if mean == 0.0 {
+        return None;
+    }
+    let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / counts.len() as f64;
+    Some(var.sqrt() / mean)
+}
