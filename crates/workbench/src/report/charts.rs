@@ -162,6 +162,15 @@ pub fn number(v: f64) -> String {
     }
 }
 
+/// Axis ticks: `0.5`, `20`, `80 000`, without the trailing zeros of [`number`].
+fn tick(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        return number(v);
+    }
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// Bars per flow with whiskers for the spread between rounds, and each bar's ratio to the
 /// baseline above it.
 pub struct ThroughputChart {
@@ -190,7 +199,7 @@ impl Chart for ThroughputChart {
             .disable_x_mesh()
             .x_labels(names.len())
             .x_label_formatter(&label)
-            .y_label_formatter(&|v| number(*v))
+            .y_label_formatter(&|v| tick(*v))
             .y_desc("answers per second")
             .label_style((FONT, 17))
             .axis_desc_style((FONT, 19))
@@ -272,7 +281,7 @@ impl Chart for CpuChart {
             .disable_x_mesh()
             .x_labels(names.len())
             .x_label_formatter(&label)
-            .y_label_formatter(&|v| number(*v))
+            .y_label_formatter(&|v| tick(*v))
             .y_desc("CPU µs per request")
             .label_style((FONT, 17))
             .axis_desc_style((FONT, 19))
@@ -513,7 +522,7 @@ impl Chart for TokenCostChart {
             .light_line_style(WHITE)
             .y_label_formatter(&|us| {
                 if one_two_five(*us) {
-                    format!("{} µs", number(*us))
+                    format!("{} µs", tick(*us))
                 } else {
                     String::new()
                 }
@@ -611,5 +620,8 @@ mod tests {
         assert_eq!(number(18.44), "18.4");
         assert_eq!(number(3.071), "3.07");
         assert_eq!(number(0.4012), "0.401");
+        assert_eq!(tick(0.5), "0.5");
+        assert_eq!(tick(20.0), "20");
+        assert_eq!(tick(80_000.0), "80 000");
     }
 }
