@@ -8,6 +8,13 @@
 //!   are closed: what a stopped process looks like;
 //! - [`Mode::Blackhole`]: connections are accepted and kept open, but nothing is
 //!   forwarded or answered: what a frozen or overloaded process looks like.
+//!
+//! [`DelayLink`] is the other kind of link: it forwards everything, each way a configured
+//! time late, for what a real network hop adds.
+
+pub mod delay;
+
+pub use delay::DelayLink;
 
 use std::io;
 use std::net::SocketAddr;

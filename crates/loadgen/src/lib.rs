@@ -11,7 +11,8 @@
 //!   and hide stalls; the validation tests show both side by side.
 //!
 //! Each virtual user holds one keep-alive HTTP/1.1 connection per target and its own
-//! credential, and sends to the targets in round robin. Warm-up is excluded. Results are
+//! credential, and sends to the targets in round robin ([`Balance::PerRequest`]), or holds
+//! one connection to one target ([`Balance::PerUser`]). Warm-up is excluded. Results are
 //! HdrHistograms (1 µs to 60 s, 3 significant digits), per-status counts, error kinds and a
 //! per-100 ms timeline ([`RunResult`]), with per-process CPU time read from `/proc`
 //! ([`cpu`]).
@@ -24,6 +25,6 @@ mod report;
 mod run;
 
 pub use hyper::header;
-pub use plan::{Mode, Plan, RequestSpec, Stop, Target, TargetError};
+pub use plan::{Balance, Mode, Plan, RequestSpec, Stop, Target, TargetError};
 pub use report::{Bucket, Latency, RunResult, Schedule, TIMELINE_STEP_MS};
 pub use run::{RunError, run};

@@ -79,6 +79,20 @@ impl RequestSpec {
     }
 }
 
+/// How virtual users spread over several targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Balance {
+    /// Every user holds a connection to every target and sends to them in turn (a layer-7
+    /// balancer in front of the servers).
+    #[default]
+    PerRequest,
+    /// User `i` holds one connection, to target `i mod targets` (a layer-4 balancer that
+    /// pins each client connection to one server): each server sees users / targets
+    /// connections.
+    PerUser,
+}
+
 /// A whole run.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -86,8 +100,9 @@ pub struct Plan {
     /// Requests sent (open loop) or made (closed loop) but not recorded.
     pub warmup: Duration,
     pub stop: Stop,
-    /// Requests go to these in round robin; each virtual user has a connection to each.
+    /// Where requests go, as [`Plan::balance`] says.
     pub targets: Vec<Target>,
+    pub balance: Balance,
     pub request: RequestSpec,
     /// One entry per virtual user: the headers that carry its credential (empty for none).
     /// The number of entries is the number of virtual users, that is of connections per

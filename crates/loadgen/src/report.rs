@@ -93,8 +93,12 @@ pub struct Schedule {
 pub struct RunResult {
     /// `open` or `closed`.
     pub mode: String,
+    /// Virtual users, each with its own connection(s).
     pub connections: usize,
     pub targets: Vec<String>,
+    /// How the users spread over the targets.
+    #[serde(default)]
+    pub balance: crate::plan::Balance,
     pub method: String,
     pub path: String,
     pub warmup_ms: u64,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::client::Connection;
-use crate::plan::{Mode, Plan, Stop};
+use crate::plan::{Balance, Mode, Plan, Stop};
 use crate::record::{BucketAcc, Recorder};
 use crate::report::{
     Bucket, Latency, RunResult, Schedule, TIMELINE_STEP_MS, encode_histogram, percentile_curve,
@@ -196,11 +196,20 @@ fn dispatch(
     (intended_measured, max_lag)
 }
 
-fn connections(plan: &Plan) -> Vec<Connection> {
-    plan.targets
-        .iter()
-        .map(|t| Connection::new(t.clone(), &plan.request))
-        .collect()
+/// User `index`'s connections: one per target, or just its own target with
+/// [`Balance::PerUser`].
+fn connections(plan: &Plan, index: usize) -> Vec<Connection> {
+    match plan.balance {
+        Balance::PerRequest => plan
+            .targets
+            .iter()
+            .map(|t| Connection::new(t.clone(), &plan.request))
+            .collect(),
+        Balance::PerUser => {
+            let target = &plan.targets[index % plan.targets.len()];
+            vec![Connection::new(target.clone(), &plan.request)]
+        }
+    }
 }
 
 async fn open_user(
@@ -209,7 +218,7 @@ async fn open_user(
     clock: Clock,
     rx: async_channel::Receiver<Instant>,
 ) -> UserOutcome {
-    let mut conns = connections(&plan);
+    let mut conns = connections(&plan, index);
     for conn in &mut conns {
         conn.open().await;
     }
@@ -230,7 +239,8 @@ async fn open_user(
             }
             break;
         }
-        let conn = &mut conns[next_target % plan.targets.len()];
+        let slot = next_target % conns.len();
+        let conn = &mut conns[slot];
         next_target += 1;
         if measured {
             outcome.recorder.send_lag(now - intended);
@@ -257,7 +267,7 @@ async fn closed_user(
     clock: Clock,
     quota: Option<Arc<(u64, AtomicU64)>>,
 ) -> UserOutcome {
-    let mut conns = connections(&plan);
+    let mut conns = connections(&plan, index);
     for conn in &mut conns {
         conn.open().await;
     }
@@ -281,7 +291,8 @@ async fn closed_user(
         {
             break;
         }
-        let conn = &mut conns[next_target % plan.targets.len()];
+        let slot = next_target % conns.len();
+        let conn = &mut conns[slot];
         next_target += 1;
         let answer = conn.send(&plan.request, credential, plan.request_timeout).await;
         if measured {
@@ -337,6 +348,7 @@ fn assemble(plan: &Plan, recorder: Recorder, duration: Duration, schedule: Optio
         },
         connections: plan.connections(),
         targets: plan.targets.iter().map(|t| t.url()).collect(),
+        balance: plan.balance,
         method: plan.request.method.to_string(),
         path: plan.request.path.clone(),
         warmup_ms: plan.warmup.as_millis() as u64,

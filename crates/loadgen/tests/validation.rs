@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hyper::header::{AUTHORIZATION, HeaderValue};
-use loadgen::{Mode, Plan, RequestSpec, Stop, Target, run};
+use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target, run};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
@@ -99,6 +99,7 @@ fn plan(mode: Mode, targets: Vec<Target>, users: usize, warmup_ms: u64, stop: St
         warmup: Duration::from_millis(warmup_ms),
         stop,
         targets,
+        balance: Balance::PerRequest,
         request: RequestSpec::get("/"),
         users: vec![Vec::new(); users],
         request_timeout: Duration::from_secs(10),
@@ -249,6 +250,30 @@ async fn requests_go_round_robin_over_the_targets_and_a_count_stops_the_run() {
     );
     assert_eq!(ra + rb, 200);
     assert!(ra.abs_diff(rb) <= 2, "a got {ra}, b got {rb}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_user_balance_pins_each_user_to_one_target() {
+    let servers = [
+        TestServer::start(Behaviour::delay(Duration::ZERO)).await,
+        TestServer::start(Behaviour::delay(Duration::ZERO)).await,
+        TestServer::start(Behaviour::delay(Duration::ZERO)).await,
+    ];
+    let targets: Vec<Target> = servers.iter().map(TestServer::target).collect();
+    // Two users over three targets: users 0 and 1 go to the first two, the third gets none.
+    let mut p = plan(Mode::Closed, targets, 2, 0, Stop::Requests(300));
+    p.balance = Balance::PerUser;
+    let result = run(p).await.unwrap();
+
+    assert_eq!(result.responses, 300);
+    assert_eq!(result.balance, Balance::PerUser);
+    let counts: Vec<u64> = servers
+        .iter()
+        .map(|s| s.requests.load(Ordering::Relaxed))
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), 300, "{counts:?}");
+    assert!(counts[0] > 0 && counts[1] > 0, "{counts:?}");
+    assert_eq!(counts[2], 0, "{counts:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

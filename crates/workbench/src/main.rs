@@ -38,6 +38,9 @@ enum Command {
     Latency(experiments::latency::LatencyArgs),
     /// The load generator beside wrk against the same endpoint, to state their ratio.
     Calibrate(experiments::calibrate::CalibrateArgs),
+    /// Throughput against the number of API replicas under per-server CPU quotas, with a
+    /// capacity model and a USL fit.
+    Scale(experiments::scale::ScaleArgs),
     /// CPU time of one token operation per algorithm, beside the raw primitive.
     Tokens(experiments::tokens::TokensArgs),
     /// Charts and a README from a folder of results files.
@@ -58,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Throughput(args) => experiments::throughput::run(args).await.map(drop),
         Command::Latency(args) => experiments::latency::run(args).await.map(drop),
         Command::Calibrate(args) => experiments::calibrate::run(args).await.map(drop),
+        Command::Scale(args) => experiments::scale::run(args).await.map(drop),
         Command::Tokens(args) => experiments::tokens::run(args).await.map(drop),
         Command::Report(args) => report::run(args).await.map(drop),
         Command::Serve(args) => commands::serve::run(args).await,

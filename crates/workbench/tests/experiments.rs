@@ -143,7 +143,14 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
             "2",
         ])
         .args(["--fractions", "50", "--warmup", "100ms", "--duration", "300ms"])
-        .args(["--connections", "2", "--out"])
+        .args([
+            "--connections",
+            "2",
+            "--no-scale",
+            "--link-delays",
+            "0,1ms",
+            "--out",
+        ])
         .arg(&report)
         .output()
         .unwrap();
@@ -195,6 +202,29 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
         );
     }
 
+    // The link pass: the session flows at two delays (the baseline is not in it).
+    let links = read("links");
+    let delays: Vec<(String, u64)> = links["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["flow"].as_str().unwrap().to_string(),
+                r["topology"]["link_delay_us"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        delays,
+        [
+            ("session".to_string(), 0),
+            ("jwt-hs256".to_string(), 0),
+            ("session".to_string(), 1000),
+            ("jwt-hs256".to_string(), 1000)
+        ]
+    );
+
     // Calibration and token costs ran too.
     assert!(read("calibrate")["calibration"]["ratio"].as_f64().unwrap() > 0.0);
     let costs = read("tokens")["costs"].as_array().unwrap().clone();
@@ -207,13 +237,166 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
 
     // The report sits beside them, with its charts.
     let readme = std::fs::read_to_string(report.join("README.md")).unwrap();
-    for chart in ["throughput", "cpu-per-request", "latency-50", "token-verify"] {
+    for chart in [
+        "throughput",
+        "cpu-per-request",
+        "latency-50",
+        "link-delay",
+        "token-verify",
+    ] {
         assert!(readme.contains(&format!("charts/{chart}.png")), "{chart}");
         assert!(
             report.join("charts").join(format!("{chart}.png")).exists(),
             "{chart}"
         );
     }
+}
+
+#[test]
+fn scale_runs_replicas_under_cpu_quotas_read_back_from_the_cgroup_files() {
+    let out = tempdir();
+    let args = [
+        "scale",
+        "--flows",
+        "session,jwt-hs256",
+        "--replicas",
+        "1,2",
+        "--warmup",
+        "200ms",
+        "--duration",
+        "500ms",
+        "--connections",
+        "4",
+    ];
+    let file = workbench(&args, &out);
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let limited = file["method"]["cpu_limits"]
+        .as_str()
+        .unwrap()
+        .starts_with("0.1 CPU");
+    if root {
+        // CI runs as root on a machine with a writable cgroup CPU controller.
+        assert!(limited, "{}", file["method"]["cpu_limits"]);
+    }
+
+    let runs = file["runs"].as_array().unwrap();
+    // session: api at 1 and 2, api+auth at 1 and 2; jwt-hs256: api at 1 and 2; a closed and
+    // an open run each.
+    let points: Vec<(&str, &str, u64, u64, &str)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["flow"].as_str().unwrap(),
+                r["scenario"].as_str().unwrap(),
+                r["topology"]["api_replicas"].as_u64().unwrap(),
+                r["topology"]["auth_servers"].as_u64().unwrap(),
+                r["label"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(points.len(), 12);
+    assert!(points.contains(&("session", "api+auth", 2, 2, "max")));
+    assert!(points.contains(&("session", "api", 2, 1, "open")));
+    assert!(points.contains(&("jwt-hs256", "api", 2, 1, "max")));
+    assert!(!points.iter().any(|p| p.0 == "jwt-hs256" && p.1 == "api+auth"));
+
+    for run in runs {
+        let result = &run["result"];
+        assert_eq!(result["success"], result["responses"], "{}", run["flow"]);
+        assert!(result["responses"].as_u64().unwrap() > 0);
+        // The load spread over every replica.
+        let replicas = run["topology"]["api_replicas"].as_u64().unwrap() as usize;
+        assert_eq!(result["targets"].as_array().unwrap().len(), replicas);
+        assert!(run["utilisation"]["api"].as_f64().unwrap() > 0.0);
+        if limited {
+            // One group per API replica and per auth server, plus Redis, each read back from
+            // its cgroup files as 0.1 CPU per 10 ms.
+            let limits = run["limits"].as_array().unwrap();
+            let names: Vec<&str> = limits.iter().map(|l| l["name"].as_str().unwrap()).collect();
+            for i in 0..replicas {
+                assert!(names.contains(&format!("api-{i}").as_str()), "{names:?}");
+            }
+            assert!(names.contains(&"redis") && names.contains(&"auth-0"), "{names:?}");
+            for limit in limits {
+                assert!((limit["cpus"].as_f64().unwrap() - 0.1).abs() < 1e-9, "{limit}");
+                assert_eq!(limit["period_us"], 10_000);
+            }
+            // At the maximum, every API replica hit its quota.
+            if run["label"] == "max" {
+                for limit in limits
+                    .iter()
+                    .filter(|l| l["name"].as_str().unwrap().starts_with("api-"))
+                {
+                    assert!(limit["throttled_periods"].as_u64().unwrap() > 0, "{limit}");
+                }
+            }
+        }
+    }
+    // Both models for each series.
+    let models = file["models"].as_array().unwrap();
+    let series: Vec<(&str, &str)> = models
+        .iter()
+        .map(|m| (m["flow"].as_str().unwrap(), m["scenario"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        series,
+        [("session", "api"), ("session", "api+auth"), ("jwt-hs256", "api")]
+    );
+    for model in models {
+        assert_eq!(model["points"].as_array().unwrap().len(), 2);
+        assert!(model["capacity_error"].as_f64().is_some());
+        let far = model["extrapolated"].as_array().unwrap();
+        assert_eq!(far.last().unwrap()["replicas"], 64);
+    }
+    // Nothing of ours is left in the cgroup tree.
+    for hierarchy in ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup"] {
+        if let Ok(entries) = std::fs::read_dir(hierarchy) {
+            let left: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.starts_with("authbench-"))
+                .collect();
+            assert!(left.is_empty(), "left behind in {hierarchy}: {left:?}");
+        }
+    }
+}
+
+#[test]
+fn a_link_delay_slows_the_session_flow_and_not_the_jwt_flow() {
+    let out = tempdir();
+    let args = [
+        "latency",
+        "--flows",
+        "session,jwt-hs256",
+        "--fractions",
+        "5",
+        "--link-delay",
+        "0,2ms",
+        "--warmup",
+        "200ms",
+        "--duration",
+        "1s",
+        "--connections",
+        "4",
+    ];
+    let file = workbench(&args, &out);
+    assert!(file["method"]["link_delay"].as_str().unwrap().contains("2.00ms"));
+    let p50 = |flow: &str, delay: u64| {
+        file["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["flow"] == flow && r["label"] == "5%" && r["topology"]["link_delay_us"] == delay)
+            .map(|r| r["result"]["latency"]["p50_us"].as_u64().unwrap())
+            .unwrap_or_else(|| panic!("no {flow} run at {delay} µs"))
+    };
+    // A session check crosses a link four times one way (API→auth→Redis and back): at
+    // 2 ms per crossing it cannot take less than 8 ms more. The JWT check crosses none.
+    let session = p50("session", 2000) as i64 - p50("session", 0) as i64;
+    let jwt = p50("jwt-hs256", 2000) as i64 - p50("jwt-hs256", 0) as i64;
+    assert!(session >= 8000, "session p50 grew by {session} µs");
+    assert!(jwt < 2000, "jwt p50 grew by {jwt} µs");
 }
 
 #[test]

@@ -72,10 +72,16 @@ fn report(name: &str) -> PathBuf {
     report
 }
 
-const CHARTS: [(&str, &str); 5] = [
+const CHARTS: [(&str, &str); 8] = [
     ("throughput", "Maximum throughput per flow"),
     ("cpu-per-request", "CPU time per answered request"),
     ("latency-50", "Latency by percentile at 50%"),
+    ("scale-api", "Maximum throughput against API replicas (api)"),
+    (
+        "scale-api-auth",
+        "Maximum throughput against API replicas (api+auth)",
+    ),
+    ("link-delay", "Median latency against the delay"),
     ("token-verify", "Verifying one access token"),
     ("token-verify-criterion", "Verifying one access token"),
 ];
@@ -159,6 +165,9 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "## Method",
         "### Noise",
         "## The load generator beside wrk",
+        "## Scale-out: API replicas added, one auth server and one Redis",
+        "## Link delay",
+        "Extrapolated to 64 API replicas",
     ] {
         assert!(readme.contains(heading), "no {heading}");
     }
@@ -190,7 +199,15 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
     assert!(readme.contains(&format!("{} cores", method["machine"]["cores"])));
 
     // The report carries the results it was drawn from, criterion's included.
-    for file in ["throughput", "latency", "calibrate", "tokens", "criterion"] {
+    for file in [
+        "throughput",
+        "latency",
+        "links",
+        "scale",
+        "calibrate",
+        "tokens",
+        "criterion",
+    ] {
         assert!(
             report.join("results").join(format!("{file}.json")).exists(),
             "{file}.json"

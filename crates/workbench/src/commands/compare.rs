@@ -1,15 +1,22 @@
 //! `workbench compare`: the project's main job. Runs the whole suite with default settings
-//! (throughput in rounds, the latency sweep at fractions of those maxima, the generator
-//! beside wrk when wrk is installed, the token costs) into `<report>/results/`, then writes
-//! the report beside them.
+//! (throughput in rounds, the latency sweep at fractions of those maxima, the same at
+//! several link delays, scale-out under CPU quotas, the generator beside wrk when wrk is
+//! installed, the token costs) into `<report>/results/`, then writes the report beside
+//! them.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use crate::experiments::{OutArgs, RunArgs, calibrate, latency, method::rfc3339_now, throughput, tokens};
+use crate::experiments::flows::Flow;
+use crate::experiments::{
+    OutArgs, RunArgs, calibrate, latency, method::rfc3339_now, parse_duration, scale, throughput, tokens,
+};
 use crate::report;
+
+/// The link pass's open-loop rate, as a percentage of each flow's loopback maximum.
+const LINK_PASS_FRACTION: f64 = 5.0;
 
 #[derive(Args, Debug, Clone)]
 pub struct CompareArgs {
@@ -18,9 +25,20 @@ pub struct CompareArgs {
     /// Rounds of the throughput experiment (interleaved over the flows).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
     pub rounds: u16,
-    /// Open-loop rates of the latency sweep, as percentages of each flow's maximum.
-    #[arg(long, value_delimiter = ',', default_value = "25,50,75,90")]
+    /// Open-loop rates of the latency sweep, as percentages of each flow's maximum (90 %
+    /// is left out by default: on 2 shared cores the generator cannot keep it).
+    #[arg(long, value_delimiter = ',', default_value = "25,50,75")]
     pub fractions: Vec<f64>,
+    /// Link delays of the link pass (session, session-redis, jwt-hs256 at 5 % of their
+    /// maxima, a load light enough that the delay is all that changes).
+    #[arg(long, value_delimiter = ',', default_value = "0,250us,1ms", value_parser = parse_duration)]
+    pub link_delays: Vec<Duration>,
+    /// Length of each scale-out run (shorter than the others: that experiment has 25 points).
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    pub scale_duration: Duration,
+    /// Skip the scale-out experiment.
+    #[arg(long)]
+    pub no_scale: bool,
     /// Skip the calibration against wrk.
     #[arg(long)]
     pub no_calibrate: bool,
@@ -40,7 +58,7 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
     let output = OutArgs { out: results.clone() };
     let wrk = redis_locator::find_on_path("wrk");
     let calibrating = !args.no_calibrate && wrk.is_some();
-    let steps = if calibrating { 5 } else { 4 };
+    let steps = 5 + usize::from(calibrating) + usize::from(!args.no_scale);
     println!(
         "workbench compare: {} flows, {} connections, {} rounds; results and report in {}",
         args.run.flows.len(),
@@ -66,7 +84,63 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
     })
     .await?;
 
-    let mut next = 3;
+    step(3, steps, "latency against link delay");
+    let mut links = args.run.clone();
+    let defaults = [
+        Flow::Session,
+        Flow::SessionRedis,
+        Flow::Jwt(authbench_core::settings::SigningAlgorithm::HS256),
+    ];
+    links.flows = match args.run.flows.is_empty() {
+        true => defaults.to_vec(),
+        false => defaults
+            .into_iter()
+            .filter(|f| args.run.flows.contains(f))
+            .collect(),
+    };
+    links.link_delay = args.link_delays.clone();
+    if links.flows.is_empty() {
+        println!("(skipping: none of session, session-redis, jwt-hs256 is among the flows)");
+    } else {
+        latency::sweep(
+            latency::LatencyArgs {
+                run: links,
+                output: output.clone(),
+                fractions: vec![LINK_PASS_FRACTION],
+                max_from: Some(results.join("throughput.json")),
+            },
+            "links",
+        )
+        .await?;
+    }
+
+    let mut next = 4;
+    if !args.no_scale {
+        step(next, steps, "scale-out under CPU quotas");
+        let mut run = args.run.clone();
+        run.duration = args.scale_duration;
+        run.flows = match args.run.flows.is_empty() {
+            true => scale::DEFAULT_FLOWS.to_vec(),
+            false => args
+                .run
+                .flows
+                .iter()
+                .copied()
+                .filter(|f| *f != Flow::Baseline)
+                .collect(),
+        };
+        scale::run(scale::ScaleArgs {
+            run,
+            output: output.clone(),
+            replicas: scale::DEFAULT_REPLICAS.to_vec(),
+            cpu: scale::DEFAULT_CPU,
+            period: scale::DEFAULT_PERIOD,
+            scenarios: vec![scale::Scenario::Api, scale::Scenario::ApiAuth],
+            open_fraction: scale::DEFAULT_OPEN_FRACTION,
+        })
+        .await?;
+        next += 1;
+    }
     if calibrating {
         step(next, steps, "the load generator beside wrk");
         calibrate::run(calibrate::CalibrateArgs {

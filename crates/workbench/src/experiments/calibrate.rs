@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::flows::Flow;
 use super::results::{FlowRun, ResultsFile};
+use super::system::Topology;
 use super::{OutArgs, RunArgs, begin, measure, start_flow};
 
 #[derive(Args, Debug, Clone)]
@@ -41,7 +42,7 @@ pub async fn run(args: CalibrateArgs) -> anyhow::Result<ResultsFile> {
     let mut args = args.run;
     args.flows = vec![Flow::Baseline];
     let (redis, mut file) = begin(&args, "calibrate", &["closed"]).await?;
-    let (system, users) = start_flow(Flow::Baseline, &redis, &args).await?;
+    let (system, users) = start_flow(Flow::Baseline, &redis, &args, Topology::single()).await?;
     let url = format!("{}{}", system.api_url(), Flow::Baseline.path());
 
     // Ours, wrk, ours again: the order effect shows as the gap between our two runs.

@@ -5,43 +5,51 @@
 //! - [`throughput`]: closed-loop maximum per flow;
 //! - [`latency`]: open-loop sweep at fractions of each flow's maximum;
 //! - [`calibrate`]: the generator against `wrk` on the same endpoint, in the same run;
+//! - [`scale`]: throughput against the number of API replicas under CPU quotas, with a
+//!   capacity model and a USL fit ([`model`]);
 //! - [`tokens`]: the CPU time of one token operation per algorithm, beside the raw primitive.
 
 pub mod calibrate;
 pub mod flows;
 pub mod latency;
+pub mod limits;
 pub mod method;
+pub mod model;
 pub mod progress;
 pub mod results;
+pub mod scale;
 pub mod system;
 pub mod throughput;
 pub mod tokens;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use loadgen::cpu::CpuMeter;
-use loadgen::{Mode, Plan, RequestSpec, Stop, Target};
+use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
 
 use flows::Flow;
 use method::Method;
 use progress::RunBar;
 use results::{FlowRun, cpu_per_request};
-use system::{FlowSystem, ServerOptions};
+use system::{FlowSystem, ServerOptions, Topology};
 
 /// Options every load experiment shares.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
     /// Flows to measure, comma-separated: baseline, session, session-redis, jwt-hs256,
-    /// jwt-eddsa, jwt-es256, jwt-rs256.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "baseline,session,session-redis,jwt-hs256,jwt-eddsa,jwt-es256,jwt-rs256"
-    )]
+    /// jwt-eddsa, jwt-es256, jwt-rs256 (default: all of them; for `scale`: session,
+    /// session-redis, jwt-hs256, jwt-es256).
+    #[arg(long, value_delimiter = ',')]
     pub flows: Vec<Flow>,
+    /// One-way delay on every server-to-server link (API→auth, auth→Redis, API→Redis),
+    /// through a user-space delay link; a list runs each flow at each delay (e.g.
+    /// 0,250us,1ms).
+    #[arg(long, value_delimiter = ',', default_value = "0", value_parser = parse_duration)]
+    pub link_delay: Vec<Duration>,
     /// Virtual users, each with its own login and keep-alive connection.
     #[arg(long, default_value_t = 32)]
     pub connections: usize,
@@ -65,6 +73,15 @@ pub struct OutArgs {
 }
 
 impl RunArgs {
+    /// The flows asked for, or `default` when none were.
+    pub fn flows_or(&self, default: &[Flow]) -> Vec<Flow> {
+        if self.flows.is_empty() {
+            default.to_vec()
+        } else {
+            self.flows.clone()
+        }
+    }
+
     fn method(&self, experiment: &str, modes: &[&str], redis: &str) -> Method {
         let mut method = Method::new(experiment);
         method.modes = modes.iter().map(|m| m.to_string()).collect();
@@ -73,6 +90,18 @@ impl RunArgs {
         method.duration_ms = self.duration.as_millis() as u64;
         method.server_workers = self.workers;
         method.redis = redis.to_string();
+        if self.link_delay.iter().any(|d| !d.is_zero()) {
+            let delays: Vec<String> = self
+                .link_delay
+                .iter()
+                .map(|d| show_us(d.as_micros() as u64))
+                .collect();
+            method.link_delay = format!(
+                "{} one way on every server-to-server link (user-space delay links in the \
+                 workbench process)",
+                delays.join(", ")
+            );
+        }
         method
     }
 
@@ -83,7 +112,7 @@ impl RunArgs {
     }
 }
 
-/// Parses `500ms`, `5s`, `2m`, or a bare number of seconds.
+/// Parses `250us`, `500ms`, `5s`, `2m`, or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
@@ -94,10 +123,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("`{s}` is not a duration (e.g. 500ms, 5s, 2m)"))?;
     let secs = match unit {
+        "us" | "µs" => value / 1e6,
         "ms" => value / 1000.0,
         "s" => value,
         "m" | "min" => value * 60.0,
-        _ => return Err(format!("`{s}`: the unit must be ms, s or m")),
+        _ => return Err(format!("`{s}`: the unit must be us, ms, s or m")),
     };
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
 }
@@ -128,8 +158,9 @@ pub async fn start_flow(
     flow: Flow,
     redis: &redis_locator::LocalRedis,
     args: &RunArgs,
+    topology: Topology,
 ) -> anyhow::Result<(FlowSystem, Users)> {
-    let system = FlowSystem::start(flow, redis, args.server_options()).await?;
+    let system = FlowSystem::start_with(flow, redis, args.server_options(), topology).await?;
     let users = system.log_in(args.connections).await?;
     Ok((system, users))
 }
@@ -162,7 +193,14 @@ pub async fn measure(
         mode,
         warmup: Duration::ZERO,
         stop: Stop::After(args.warmup),
-        targets: vec![Target::parse(system.api_url())?],
+        targets: system
+            .api_urls()
+            .into_iter()
+            .map(Target::parse)
+            .collect::<Result<_, _>>()?,
+        // Several replicas: each virtual user keeps to one, as behind a layer-4 balancer, so
+        // a replica sees users / replicas connections however many replicas run.
+        balance: Balance::PerUser,
         request: RequestSpec::get(flow.path()),
         users: users.to_vec(),
         request_timeout: Duration::from_secs(10),
@@ -194,6 +232,10 @@ pub async fn measure(
         algorithm: flow.algorithm().map(|a| a.to_string()),
         label: label.to_string(),
         round: 1,
+        topology: Some(system.topology),
+        scenario: None,
+        limits: Vec::new(),
+        utilisation: BTreeMap::new(),
         target_rate: match mode {
             Mode::Open { rate } => Some(rate),
             Mode::Closed => None,
@@ -244,6 +286,8 @@ mod tests {
         assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("250us").unwrap(), Duration::from_micros(250));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("fast").is_err());
     }

@@ -9,7 +9,10 @@ use loadgen::cpu::TierCpu;
 use serde::{Deserialize, Serialize};
 
 use super::calibrate::Calibration;
+use super::limits::GroupLimit;
 use super::method::Method;
+use super::model::ScaleModel;
+use super::system::Topology;
 
 /// Bumped whenever a field changes meaning or goes away.
 pub const SCHEMA: &str = "authbench.results/1";
@@ -22,6 +25,9 @@ pub struct ResultsFile {
     /// Per-operation costs (`workbench tokens`, or criterion's estimates read by `report`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub costs: Vec<OpCost>,
+    /// The capacity model and USL fit per flow and scenario (`workbench scale`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ScaleModel>,
     /// The generator beside wrk (`workbench calibrate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
@@ -54,12 +60,40 @@ pub struct FlowRun {
     /// Which round of a repeated experiment (1 when it ran once).
     #[serde(default = "first_round")]
     pub round: usize,
+    /// How many servers ran and the link delay between them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<Topology>,
+    /// The scale experiment's scenario: `api` (API replicas only) or `api+auth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// The CPU quotas in force, read back from the cgroup files, with throttling counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<GroupLimit>,
+    /// Share of its CPU quota each limited tier used; for the (unlimited) generator, the
+    /// cores it used.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub utilisation: BTreeMap<String, f64>,
     /// The asked open-loop rate, requests per second.
     pub target_rate: Option<f64>,
     pub cpu: Vec<TierCpu>,
     /// CPU microseconds one answered request cost in each tier (and `total`).
     pub cpu_us_per_request: BTreeMap<String, f64>,
     pub result: RunResult,
+}
+
+impl FlowRun {
+    /// The one-way link delay of the run, in microseconds (0 on plain loopback).
+    pub fn link_delay_us(&self) -> u64 {
+        self.topology.map(|t| t.link_delay_us).unwrap_or(0)
+    }
+
+    /// The flow's name, with the link delay when there was one.
+    pub fn series(&self) -> String {
+        match self.link_delay_us() {
+            0 => self.flow.clone(),
+            us => format!("{} @ {}", self.flow, super::show_us(us)),
+        }
+    }
 }
 
 impl ResultsFile {
@@ -69,6 +103,7 @@ impl ResultsFile {
             method,
             runs: Vec::new(),
             costs: Vec::new(),
+            models: Vec::new(),
             calibration: None,
             notes: Vec::new(),
         }
@@ -83,13 +118,20 @@ impl ResultsFile {
         Ok(path)
     }
 
-    /// Each flow's closed-loop maxima (one per round), in the order the flows first ran.
+    /// Each flow's closed-loop maxima (one per round), in the order the flows first ran;
+    /// runs with a link delay form their own series (`session @ 1.00ms`). Scale runs are
+    /// left out (they have their own figures).
     pub fn maxima(&self) -> Vec<(String, Vec<f64>)> {
         let mut out: Vec<(String, Vec<f64>)> = Vec::new();
-        for run in self.runs.iter().filter(|r| r.label == "max") {
-            match out.iter_mut().find(|(flow, _)| *flow == run.flow) {
+        for run in self
+            .runs
+            .iter()
+            .filter(|r| r.label == "max" && r.scenario.is_none())
+        {
+            let series = run.series();
+            match out.iter_mut().find(|(flow, _)| *flow == series) {
                 Some((_, rates)) => rates.push(run.result.throughput_rps),
-                None => out.push((run.flow.clone(), vec![run.result.throughput_rps])),
+                None => out.push((series, vec![run.result.throughput_rps])),
             }
         }
         out

@@ -13,7 +13,7 @@ use loadgen::cpu::Tier;
 use loadgen::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use redis_locator::{LocalRedis, free_port};
 use secrecy::ExposeSecret;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::flows::Flow;
 
@@ -65,29 +65,88 @@ impl Drop for ServerProcess {
     }
 }
 
+/// How many of each server a flow runs, and the delay on the links between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topology {
+    pub api_replicas: usize,
+    /// Session auth servers (the JWT flows and the baseline always run one at most: the
+    /// JWT auth server does nothing per request).
+    pub auth_servers: usize,
+    /// One-way delay on the API→auth, auth→Redis and API→Redis links, in microseconds
+    /// (0: loopback, no delay link at all).
+    pub link_delay_us: u64,
+}
+
+impl Topology {
+    /// One of each, on loopback.
+    pub fn single() -> Topology {
+        Topology {
+            api_replicas: 1,
+            auth_servers: 1,
+            link_delay_us: 0,
+        }
+    }
+
+    pub fn link_delay(&self) -> Duration {
+        Duration::from_micros(self.link_delay_us)
+    }
+}
+
 /// The running servers of one flow.
 pub struct FlowSystem {
     pub flow: Flow,
-    api: ServerProcess,
-    auth: Option<ServerProcess>,
+    pub topology: Topology,
+    apis: Vec<ServerProcess>,
+    auths: Vec<ServerProcess>,
     redis_pid: Option<u32>,
+    /// Kept open while the servers run.
+    _links: Vec<linkproxy::DelayLink>,
 }
 
 impl FlowSystem {
-    /// Starts the auth server the flow logs in through (none for the baseline) and one API
-    /// server, and waits until both are ready.
-    pub async fn start(flow: Flow, redis: &LocalRedis, options: ServerOptions) -> anyhow::Result<FlowSystem> {
+    /// Starts the flow's servers as `topology` says: API replicas spread over the auth
+    /// servers in turn, with a delay link on every server-to-server hop when asked.
+    pub async fn start_with(
+        flow: Flow,
+        redis: &LocalRedis,
+        options: ServerOptions,
+        topology: Topology,
+    ) -> anyhow::Result<FlowSystem> {
         let exe = std::env::current_exe().context("cannot find the workbench executable")?;
         let config_dir = authbench_core::settings::config_dir()
             .context("no configuration folder found: run from the project root or set APP_CONFIG_DIR")?;
         let config_dir = config_dir.canonicalize().unwrap_or(config_dir);
-        let (auth_port, api_port) = (free_port()?, free_port()?);
-        let auth_url = format!("http://127.0.0.1:{auth_port}");
+        let auth_count = match flow {
+            Flow::Baseline => 0,
+            Flow::Session | Flow::SessionRedis => topology.auth_servers.max(1),
+            Flow::Jwt(_) => 1,
+        };
+        let api_count = topology.api_replicas.max(1);
+        let auth_ports: Vec<u16> = (0..auth_count).map(|_| free_port()).collect::<Result<_, _>>()?;
+        let api_ports: Vec<u16> = (0..api_count).map(|_| free_port()).collect::<Result<_, _>>()?;
+        let auth_urls: Vec<String> = auth_ports
+            .iter()
+            .map(|p| format!("http://127.0.0.1:{p}"))
+            .collect();
+        let issuer = auth_urls
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "http://127.0.0.1:9".into());
         let workers = options.workers.max(1).to_string();
+        let delay = topology.link_delay();
+        let mut links = Vec::new();
+        let redis_url = |links: &mut Vec<linkproxy::DelayLink>| -> anyhow::Result<String> {
+            if delay.is_zero() {
+                return Ok(redis.url().to_string());
+            }
+            let link = linkproxy::DelayLink::start(redis_addr(redis.url())?, delay)?;
+            let url = format!("redis://{}", link.addr());
+            links.push(link);
+            Ok(url)
+        };
         let mut env: Vec<(String, String)> = vec![
             ("APP_PROFILE".into(), "dev".into()),
             ("APP_CONFIG_DIR".into(), config_dir.display().to_string()),
-            ("APP_REDIS__URL".into(), redis.url().into()),
             (
                 "APP_REDIS__KEY_PREFIX".into(),
                 format!("authbench-bench-{}", authbench_core::secret::random_id()),
@@ -104,49 +163,106 @@ impl FlowSystem {
                 "APP_JWT__ALGORITHM".into(),
                 flow.algorithm().unwrap_or(SigningAlgorithm::HS256).to_string(),
             ),
-            ("APP_JWT__ISSUER".into(), auth_url.clone()),
+            ("APP_JWT__ISSUER".into(), issuer.clone()),
             (
                 "APP_JWT__JWKS_URL".into(),
-                format!("{auth_url}/.well-known/jwks.json"),
+                format!("{issuer}/.well-known/jwks.json"),
             ),
             // Long enough that no token or session expires during a run.
             ("APP_JWT__ACCESS_TTL_SECS".into(), "3600".into()),
-            ("APP_SESSION_AUTH__PORT".into(), auth_port.to_string()),
             ("APP_SESSION_AUTH__WORKERS".into(), workers.clone()),
-            ("APP_JWT_AUTH__PORT".into(), auth_port.to_string()),
             ("APP_JWT_AUTH__WORKERS".into(), workers.clone()),
-            ("APP_API__PORT".into(), api_port.to_string()),
             ("APP_API__WORKERS".into(), workers),
             ("APP_API__MODE".into(), flow.api_mode().to_string()),
-            ("APP_API__SESSION_AUTH_URL".into(), auth_url.clone()),
             ("RUST_LOG".into(), "warn".into()),
         ];
         env.sort();
-
-        let auth = match flow {
-            Flow::Baseline => None,
-            Flow::Session | Flow::SessionRedis => Some(spawn(&exe, "session-auth", &env, &auth_url).await?),
-            Flow::Jwt(_) => Some(spawn(&exe, "jwt-auth", &env, &auth_url).await?),
+        let with = |extra: Vec<(&str, String)>| {
+            let mut all = env.clone();
+            all.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+            all
         };
-        let api = spawn(&exe, "api", &env, &format!("http://127.0.0.1:{api_port}")).await?;
+
+        let mut auths = Vec::new();
+        let auth_redis = redis_url(&mut links)?;
+        for (port, url) in auth_ports.iter().zip(&auth_urls) {
+            let (name, port_var) = match flow {
+                Flow::Jwt(_) => ("jwt-auth", "APP_JWT_AUTH__PORT"),
+                _ => ("session-auth", "APP_SESSION_AUTH__PORT"),
+            };
+            let env = with(vec![
+                (port_var, port.to_string()),
+                ("APP_REDIS__URL", auth_redis.clone()),
+            ]);
+            auths.push(spawn(&exe, name, &env, url).await?);
+        }
+        // The API servers' view of each auth server: through a delay link when asked.
+        let mut api_auth_urls = Vec::new();
+        for (port, url) in auth_ports.iter().zip(&auth_urls) {
+            if delay.is_zero() || !matches!(flow, Flow::Session) {
+                api_auth_urls.push(url.clone());
+            } else {
+                let link =
+                    linkproxy::DelayLink::start(std::net::SocketAddr::from(([127, 0, 0, 1], *port)), delay)?;
+                api_auth_urls.push(format!("http://{}", link.addr()));
+                links.push(link);
+            }
+        }
+        let api_redis = if matches!(flow, Flow::SessionRedis) {
+            redis_url(&mut links)?
+        } else {
+            redis.url().to_string()
+        };
+        let mut apis = Vec::new();
+        for (i, port) in api_ports.iter().enumerate() {
+            let auth_url = api_auth_urls
+                .get(i % api_auth_urls.len().max(1))
+                .cloned()
+                .unwrap_or_else(|| issuer.clone());
+            let env = with(vec![
+                ("APP_API__PORT", port.to_string()),
+                ("APP_API__SESSION_AUTH_URL", auth_url),
+                ("APP_REDIS__URL", api_redis.clone()),
+            ]);
+            apis.push(spawn(&exe, "api", &env, &format!("http://127.0.0.1:{port}")).await?);
+        }
         Ok(FlowSystem {
             flow,
-            api,
-            auth,
+            topology: Topology {
+                api_replicas: api_count,
+                auth_servers: auth_count,
+                link_delay_us: topology.link_delay_us,
+            },
+            apis,
+            auths,
             redis_pid: flow.needs_redis().then(|| redis.pid()).flatten(),
+            _links: links,
         })
     }
 
+    /// Every API replica's URL, for the generator to spread requests over.
+    pub fn api_urls(&self) -> Vec<&str> {
+        self.apis.iter().map(|a| a.url.as_str()).collect()
+    }
+
+    pub fn api_pids(&self) -> Vec<u32> {
+        self.apis.iter().map(ServerProcess::pid).collect()
+    }
+
+    pub fn auth_pids(&self) -> Vec<u32> {
+        self.auths.iter().map(ServerProcess::pid).collect()
+    }
+
     pub fn api_url(&self) -> &str {
-        &self.api.url
+        &self.apis[0].url
     }
 
     /// The processes to meter: the API server, the auth server, Redis (when the flow uses
     /// it and the workbench started it) and the generator (this process).
     pub fn tiers(&self) -> Vec<Tier> {
-        let mut tiers = vec![Tier::new("api", vec![self.api.pid()])];
-        if let Some(auth) = &self.auth {
-            tiers.push(Tier::new(auth.name, vec![auth.pid()]));
+        let mut tiers = vec![Tier::new("api", self.api_pids())];
+        if let Some(auth) = self.auths.first() {
+            tiers.push(Tier::new(auth.name, self.auth_pids()));
         }
         if let Some(pid) = self.redis_pid {
             tiers.push(Tier::new("redis", vec![pid]));
@@ -158,7 +274,7 @@ impl FlowSystem {
     /// Logs `count` virtual users in through the flow's auth server and returns the header
     /// each one sends (none for the baseline).
     pub async fn log_in(&self, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
-        let Some(auth) = &self.auth else {
+        let Some(auth) = self.auths.first() else {
             return Ok(vec![Vec::new(); count]);
         };
         let client = reqwest::Client::new();
@@ -192,6 +308,23 @@ impl FlowSystem {
         }
         Ok(users)
     }
+}
+
+/// `host:port` of a `redis://host:port[/db]` URL, for a delay link in front of it.
+fn redis_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let rest = url
+        .strip_prefix("redis://")
+        .with_context(|| format!("a link delay needs a plain redis:// URL, not {url}"))?;
+    anyhow::ensure!(
+        !rest.contains('@'),
+        "a link delay cannot sit in front of a Redis URL with credentials"
+    );
+    let host_port = rest.split('/').next().unwrap_or(rest);
+    host_port
+        .to_socket_addrs()?
+        .next()
+        .with_context(|| format!("{host_port} does not resolve"))
 }
 
 #[derive(Deserialize)]

@@ -4,7 +4,9 @@
 use clap::Args;
 use loadgen::Mode;
 
+use super::flows::Flow;
 use super::results::{ResultsFile, median};
+use super::system::Topology;
 use super::{OutArgs, RunArgs, begin, measure, start_flow};
 
 #[derive(Args, Debug, Clone)]
@@ -23,16 +25,25 @@ pub async fn run(args: ThroughputArgs) -> anyhow::Result<ResultsFile> {
     let rounds = usize::from(args.rounds);
     let out = args.output.out;
     let args = args.run;
+    let flows = args.flows_or(&Flow::ALL);
     let (redis, mut file) = begin(&args, "throughput", &["closed"]).await?;
     file.method.rounds = rounds;
-    let total = args.flows.len() * rounds;
-    for round in 1..=rounds {
-        for (i, flow) in args.flows.iter().enumerate() {
-            let (system, users) = start_flow(*flow, &redis, &args).await?;
-            let position = format!("[{}/{total}]", (round - 1) * args.flows.len() + i + 1);
-            let mut run = measure(&system, &users, Mode::Closed, &args, "max", &position).await?;
-            run.round = round;
-            file.runs.push(run);
+    let total = flows.len() * rounds * args.link_delay.len();
+    let mut done = 0;
+    for delay in &args.link_delay {
+        let topology = Topology {
+            link_delay_us: delay.as_micros() as u64,
+            ..Topology::single()
+        };
+        for round in 1..=rounds {
+            for flow in &flows {
+                done += 1;
+                let (system, users) = start_flow(*flow, &redis, &args, topology).await?;
+                let position = format!("[{done}/{total}]");
+                let mut run = measure(&system, &users, Mode::Closed, &args, "max", &position).await?;
+                run.round = round;
+                file.runs.push(run);
+            }
         }
     }
     if let Some(line) = against_baseline(&file) {

@@ -625,3 +625,173 @@ mod tests {
         assert_eq!(tick(80_000.0), "80 000");
     }
 }
+
+/// One flow's scale series: the measured maxima and both models at the measured sizes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleSeries {
+    pub flow: String,
+    /// (replicas, measured req/s)
+    pub measured: Vec<(usize, f64)>,
+    /// (replicas, capacity model req/s)
+    pub capacity: Vec<(usize, f64)>,
+    pub usl: Option<crate::experiments::model::Usl>,
+}
+
+/// Throughput against API replicas for one scenario: measured points joined by a line,
+/// the capacity model dashed, the USL fit thin.
+pub struct ScaleChart {
+    pub name: String,
+    pub title: String,
+    pub caption: String,
+    pub series: Vec<ScaleSeries>,
+}
+
+impl Chart for ScaleChart {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(root, &self.title, &self.caption)?;
+        let max_n = self
+            .series
+            .iter()
+            .flat_map(|s| s.measured.iter().map(|(n, _)| *n))
+            .max()
+            .unwrap_or(1);
+        let top = self
+            .series
+            .iter()
+            .flat_map(|s| s.measured.iter().chain(&s.capacity).map(|(_, x)| *x))
+            .fold(1.0, f64::max)
+            * 1.12;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(16)
+            .margin_right(32)
+            .x_label_area_size(52)
+            .y_label_area_size(96)
+            .build_cartesian_2d(0.0..(max_n as f64 + 0.5), 0.0..top)?;
+        chart
+            .configure_mesh()
+            .x_labels(max_n + 1)
+            .x_label_formatter(&|v| tick(v.round()))
+            .y_label_formatter(&|v| tick(*v))
+            .x_desc("API server replicas (each with its CPU quota)")
+            .y_desc("maximum answers per second")
+            .label_style((FONT, 17))
+            .axis_desc_style((FONT, 19))
+            .light_line_style(WHITE)
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()?;
+        for s in &self.series {
+            let color = flow_color(&s.flow);
+            let line: Vec<(f64, f64)> = s.measured.iter().map(|(n, x)| (*n as f64, *x)).collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(3)))?
+                .label(format!("{} (measured)", s.flow))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+            chart.draw_series(line.iter().map(|p| Circle::new(*p, 6, color.filled())))?;
+            let model: Vec<(f64, f64)> = s.capacity.iter().map(|(n, x)| (*n as f64, *x)).collect();
+            chart.draw_series(DashedLineSeries::new(model, 10, 6, color.stroke_width(2)))?;
+            if let Some(usl) = s.usl {
+                let steps = (max_n * 10).max(10);
+                let curve: Vec<(f64, f64)> = (10..=steps)
+                    .map(|i| {
+                        let n = i as f64 / 10.0;
+                        (n, usl.at(n))
+                    })
+                    .collect();
+                chart.draw_series(LineSeries::new(curve, color.mix(0.6).stroke_width(1)))?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// One flow's p50 against the one-way link delay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelaySeries {
+    pub flow: String,
+    /// (one-way delay µs, p50 µs, p99 µs)
+    pub points: Vec<(u64, u64, u64)>,
+}
+
+pub struct LinkDelayChart {
+    pub caption: String,
+    pub series: Vec<DelaySeries>,
+}
+
+impl Chart for LinkDelayChart {
+    fn name(&self) -> String {
+        "link-delay".into()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(
+            root,
+            "Median latency against the delay on each server-to-server link",
+            &self.caption,
+        )?;
+        let max_delay = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .max()
+            .unwrap_or(1000)
+            .max(1) as f64
+            / 1000.0;
+        let top = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .max()
+            .unwrap_or(1000) as f64
+            / 1000.0
+            * 1.15;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(16)
+            .margin_right(32)
+            .x_label_area_size(52)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0.0..max_delay * 1.05, 0.0..top.max(0.1))?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| format!("{} ms", tick(*v)))
+            .y_label_formatter(&|v| format!("{} ms", tick(*v)))
+            .x_desc("one-way delay per link")
+            .y_desc("p50 latency")
+            .label_style((FONT, 17))
+            .axis_desc_style((FONT, 19))
+            .light_line_style(WHITE)
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()?;
+        for s in &self.series {
+            let color = flow_color(&s.flow);
+            let line: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .map(|(d, p50, _)| (*d as f64 / 1000.0, *p50 as f64 / 1000.0))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(3)))?
+                .label(s.flow.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+            chart.draw_series(line.iter().map(|p| Circle::new(*p, 6, color.filled())))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 16))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        Ok(())
+    }
+}

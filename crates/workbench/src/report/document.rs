@@ -6,17 +6,22 @@ use std::path::Path;
 
 use super::Suite;
 use super::charts::{
-    COST_BARS, CpuChart, PercentileChart, Rendered, ThroughputChart, TokenCostChart, number,
+    COST_BARS, CpuChart, DelaySeries, LinkDelayChart, PercentileChart, Rendered, ScaleChart, ThroughputChart,
+    TokenCostChart, number,
 };
 use super::figures::{
-    Bar, CostGroup, Curve, Stack, cost_groups, cpu_stacks, latency_curves, load_levels, throughput_bars,
-    timeline_cv,
+    Bar, CostGroup, Curve, Stack, cost_groups, cpu_stacks, delay_series, latency_curves, load_levels,
+    scale_points, scale_scenarios, scale_series, throughput_bars, timeline_cv,
 };
+use crate::experiments::model::ScaleModel;
 use crate::experiments::results::{ResultsFile, median};
+use crate::experiments::scale::saturated;
 use crate::experiments::show_us;
 
 pub enum SectionChart {
     Throughput(ThroughputChart),
+    Scale(ScaleChart),
+    LinkDelay(LinkDelayChart),
     Cpu(CpuChart),
     Percentiles(PercentileChart),
     TokenCosts(TokenCostChart),
@@ -87,6 +92,47 @@ pub fn plan(suite: &Suite) -> Plan {
             });
         }
     }
+    if let Some(file) = &suite.scale {
+        for scenario in scale_scenarios(file) {
+            let slug = scenario.replace('+', "-").replace([' ', '@', '.'], "");
+            sections.push(Section {
+                heading: format!("Scale-out: {}", scenario_title(&scenario)),
+                reading: read_scale(file, &scenario),
+                chart: SectionChart::Scale(ScaleChart {
+                    name: format!("scale-{slug}"),
+                    title: format!(
+                        "Maximum throughput against API replicas ({})",
+                        scenario.split(" @ ").next().unwrap_or_default()
+                    ),
+                    caption: format!(
+                        "{}; dots: measured (closed loop), dashed: capacity model, thin: USL fit",
+                        file.method.cpu_limits.split(';').next().unwrap_or_default()
+                    ),
+                    series: scale_series(file, &scenario),
+                }),
+            });
+        }
+    }
+    for file in [&suite.links, &suite.latency].into_iter().flatten() {
+        let series = delay_series(file);
+        if series.is_empty() {
+            continue;
+        }
+        let level = load_levels(file).into_iter().next().unwrap_or_default();
+        sections.push(Section {
+            heading: "Link delay".into(),
+            reading: read_links(&series),
+            chart: SectionChart::LinkDelay(LinkDelayChart {
+                caption: format!(
+                    "open loop at {level} of each flow's loopback maximum (the same rate at every delay); \
+                     {} connections; user-space delay links",
+                    file.method.connections
+                ),
+                series,
+            }),
+        });
+        break;
+    }
     for (file, source) in [
         (&suite.tokens, "workbench tokens"),
         (&suite.criterion, "criterion"),
@@ -119,6 +165,275 @@ pub fn plan(suite: &Suite) -> Plan {
         });
     }
     Plan { sections }
+}
+
+fn scenario_title(scenario: &str) -> String {
+    let (base, delay) = match scenario.split_once(" @ ") {
+        Some((base, delay)) => (base, format!(", {delay} per link")),
+        None => (scenario, String::new()),
+    };
+    let what = match base {
+        "api" => "API replicas added, one auth server and one Redis",
+        "api+auth" => "API replicas and session auth servers added together, one Redis",
+        other => other,
+    };
+    format!("{what}{delay}")
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.0} %", v * 100.0)
+}
+
+fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let cores = file.method.machine.cores as f64;
+    let points = scale_points(file, scenario);
+    let models: Vec<&ScaleModel> = file.models.iter().filter(|m| m.scenario == scenario).collect();
+    let mut lines = Vec::new();
+    for model in &models {
+        let flow_points: Vec<_> = points.iter().filter(|p| p.closed.flow == model.flow).collect();
+        let (Some(first), Some(last)) = (flow_points.first(), flow_points.last()) else {
+            continue;
+        };
+        let efficiency = model.efficiency.last().map(|(_, e)| *e).unwrap_or(0.0);
+        lines.push(format!(
+            "- **{}**: {} req/s with {} replica(s), {} with {} (scaling efficiency {:.2}); what ran \
+             out first at {}: {}.",
+            model.flow,
+            number(first.closed.result.throughput_rps),
+            first.replicas(),
+            number(last.closed.result.throughput_rps),
+            last.replicas(),
+            efficiency,
+            last.replicas(),
+            saturated(last.closed, cores, last.cpus)
+        ));
+    }
+    out.push(lines.join("\n"));
+    // The note's claim: JWT grows with servers, sessions stop at the shared tier.
+    let jwt: Vec<&&ScaleModel> = models.iter().filter(|m| m.flow.starts_with("jwt")).collect();
+    let session = models.iter().find(|m| m.flow == "session");
+    if !jwt.is_empty() {
+        let verdicts: Vec<String> = jwt
+            .iter()
+            .map(|m| {
+                // The first point is the reference (1.00 by definition).
+                let worst = m
+                    .efficiency
+                    .iter()
+                    .skip(1)
+                    .copied()
+                    .min_by(|a, b| a.1.total_cmp(&b.1))
+                    .unwrap_or((1, 1.0));
+                let limit = points
+                    .iter()
+                    .find(|p| p.closed.flow == m.flow && p.replicas() == worst.0)
+                    .map(|p| saturated(p.closed, cores, p.cpus))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} (lowest efficiency {:.2}, at {} replicas, where what ran out first was {limit})",
+                    m.flow,
+                    if worst.1 >= 0.9 {
+                        "met the 0.9 target"
+                    } else {
+                        "missed the 0.9 target"
+                    },
+                    worst.1,
+                    worst.0
+                )
+            })
+            .collect();
+        out.push(format!(
+            "JWT flows against the scaling target: {}.",
+            verdicts.join("; ")
+        ));
+    }
+    if let Some(session) = session {
+        let flat_from = points.iter().filter(|p| p.closed.flow == "session").find(|p| {
+            let s = saturated(p.closed, cores, p.cpus);
+            s.starts_with("auth") || s.starts_with("redis")
+        });
+        if let Some(p) = flat_from {
+            out.push(format!(
+                "The session flow stopped growing once a shared tier ran out: from {} replica(s) on, \
+                 {} held every request (capacity model at 64 replicas: {} req/s, bound by {}).",
+                p.replicas(),
+                saturated(p.closed, cores, p.cpus),
+                session
+                    .extrapolated
+                    .last()
+                    .map(|e| number(e.capacity.rps))
+                    .unwrap_or_default(),
+                session
+                    .extrapolated
+                    .last()
+                    .map(|e| e.capacity.bound.clone())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    let fits: Vec<String> = models
+        .iter()
+        .map(|m| {
+            let usl = m
+                .usl
+                .map(|u| {
+                    let peak = u
+                        .peak()
+                        .map(|n| format!(", peak near {n:.0} replicas"))
+                        .unwrap_or_default();
+                    format!("σ = {:.3}, κ = {:.4}{peak}", u.sigma, u.kappa)
+                })
+                .unwrap_or_else(|| "no fit".into());
+            let growth: Vec<String> = m
+                .cost_range_us
+                .iter()
+                .filter(|(tier, (a, _))| tier.as_str() != "generator" && *a > 0.5)
+                .map(|(tier, (a, b))| format!("{tier} {} → {} µs", number(*a), number(*b)))
+                .collect();
+            format!(
+                "{}: capacity model within {} of the measured points, USL within {} ({usl}); cost \
+                 per request from the first to the last point: {}",
+                m.flow,
+                m.capacity_error.map(percent).unwrap_or_else(|| "–".into()),
+                m.usl_error.map(percent).unwrap_or_else(|| "–".into()),
+                growth.join(", ")
+            )
+        })
+        .collect();
+    out.push(format!(
+        "Models (target: within 10 %): {}. Where the capacity model misses, the costs per request \
+         moved between points (less batching per wake-up as the load spreads over more processes), \
+         which a single cost per tier cannot follow.",
+        fits.join("; ")
+    ));
+    // The points, in full.
+    let mut table = String::from(
+        "| flow | API replicas | auth servers | max req/s | efficiency | p50 / p99 open loop | API | auth | Redis | generator cores | ran out first |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|\n",
+    );
+    for p in &points {
+        let model = models.iter().find(|m| m.flow == p.closed.flow);
+        let eff = model
+            .and_then(|m| m.efficiency.iter().find(|(n, _)| *n == p.replicas()))
+            .map(|(_, e)| format!("{e:.2}"))
+            .unwrap_or_else(|| "–".into());
+        let util = |tier: &str| {
+            p.closed
+                .utilisation
+                .get(tier)
+                .map(|u| {
+                    if tier == "generator" {
+                        format!("{u:.2}")
+                    } else {
+                        percent(*u)
+                    }
+                })
+                .unwrap_or_else(|| "–".into())
+        };
+        let open = p
+            .open
+            .map(|o| {
+                let kept = o.result.schedule.as_ref().is_none_or(|s| s.kept_rate);
+                format!(
+                    "{} / {} at {}{}",
+                    show_us(o.result.latency.p50_us),
+                    show_us(o.result.latency.p99_us),
+                    number(o.target_rate.unwrap_or(0.0)),
+                    if kept { "" } else { " ⚠" }
+                )
+            })
+            .unwrap_or_else(|| "–".into());
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {eff} | {open} | {} | {} | {} | {} | {} |",
+            p.closed.flow,
+            p.replicas(),
+            p.auth_servers(),
+            number(p.closed.result.throughput_rps),
+            util("api"),
+            util("auth"),
+            util("redis"),
+            util("generator"),
+            saturated(p.closed, cores, p.cpus)
+        );
+    }
+    table.push_str(
+        "\nUtilisation: CPU used over the quota of all the tier's processes; generator: cores used. \
+         ⚠: the generator did not keep the open-loop schedule.",
+    );
+    out.push(table);
+    // Extrapolation.
+    let mut far = String::from(
+        "| flow | capacity model at 8 | 16 | 32 | 64 API replicas | USL at 64 |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for m in &models {
+        let at = |n: usize| {
+            m.extrapolated
+                .iter()
+                .find(|e| e.replicas == n)
+                .map(|e| format!("{} ({})", number(e.capacity.rps), e.capacity.bound))
+                .unwrap_or_else(|| "–".into())
+        };
+        let usl = m
+            .extrapolated
+            .iter()
+            .find(|e| e.replicas == 64)
+            .and_then(|e| e.usl_rps)
+            .map(number)
+            .unwrap_or_else(|| "–".into());
+        let _ = writeln!(
+            far,
+            "| {} | {} | {} | {} | {} | {usl} |",
+            m.flow,
+            at(8),
+            at(16),
+            at(32),
+            at(64)
+        );
+    }
+    if let Some(m) = models.first() {
+        far.push_str("\nAssumptions: ");
+        far.push_str(&m.assumptions.join("; "));
+        far.push('.');
+    }
+    out.push(format!("Extrapolated to 64 API replicas:\n\n{far}"));
+    out
+}
+
+fn read_links(series: &[DelaySeries]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut lines = Vec::new();
+    for s in series {
+        let (Some(first), Some(last)) = (s.points.first(), s.points.last()) else {
+            continue;
+        };
+        // One-way crossings per request: API→auth→Redis and back is 4, API→Redis and back
+        // is 2, a JWT check crosses none.
+        let crossings = match s.flow.as_str() {
+            "session" => 4,
+            "session-redis" => 2,
+            _ => 0,
+        };
+        let grew = last.1 as f64 - first.1 as f64;
+        let expected = crossings as f64 * (last.0 - first.0) as f64;
+        lines.push(format!(
+            "- **{}**: p50 {} with no delay, {} with {} per link: +{} (its requests cross a link {} \
+             times one way, so +{} was expected).",
+            s.flow,
+            show_us(first.1),
+            show_us(last.1),
+            show_us(last.0),
+            show_us(grew.max(0.0) as u64),
+            crossings,
+            show_us(expected as u64)
+        ));
+    }
+    out.push(format!(
+        "Loopback hides what a network adds per hop. Here every server-to-server link went \
+         through a delay link, at the same request rate for every delay:\n{}",
+        lines.join("\n")
+    ));
+    out
 }
 
 fn load_caption(file: &ResultsFile, mode: &str, extra: &str) -> String {
@@ -484,7 +799,7 @@ pub fn markdown(suite: &Suite, plan: &Plan, drawn: &[Rendered], out: &Path) -> S
     if let Some(file) = &suite.calibrate {
         calibration(&mut md, file);
     }
-    not_covered(&mut md);
+    not_covered(&mut md, plan);
     method(&mut md, suite);
     md
 }
@@ -622,15 +937,27 @@ fn calibration(md: &mut String, file: &ResultsFile) {
     let _ = writeln!(md);
 }
 
-fn not_covered(md: &mut String) {
+fn not_covered(md: &mut String, plan: &Plan) {
+    let drawn = |prefix: &str| plan.sections.iter().any(|s| s.heading.starts_with(prefix));
+    let mut missing = Vec::new();
+    if !drawn("Scale-out") {
+        missing.push("throughput against the number of API servers under CPU limits, with the capacity model (`workbench scale`)");
+    }
+    if !drawn("Link delay") {
+        missing.push("p50 against link delay (`workbench latency --link-delay 0,250us,1ms`)");
+    }
+    missing.extend([
+        "fault timelines (Redis or the auth server stopped)",
+        "revocation lag",
+        "Redis bytes per active session",
+        "token size against claims",
+    ]);
     let _ = writeln!(md, "## Not in this report");
     let _ = writeln!(md);
     let _ = writeln!(
         md,
-        "These need experiments the workbench does not run yet, so this report draws nothing for \
-         them: throughput against the number of API servers under CPU limits, with the capacity \
-         model; p50 against link delay; fault timelines (Redis or the auth server stopped); \
-         revocation lag; Redis bytes per active session; token size against claims."
+        "This run has no results for these, so the report draws nothing for them: {}.",
+        missing.join("; ")
     );
     let _ = writeln!(md);
 }

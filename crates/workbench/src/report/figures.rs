@@ -3,6 +3,7 @@
 
 use loadgen::RunResult;
 
+use super::charts::{DelaySeries, ScaleSeries};
 use crate::experiments::results::{FlowRun, ResultsFile, median};
 
 /// One flow's closed-loop maximum: the median of its rounds, with the slowest and fastest.
@@ -106,7 +107,7 @@ impl Curve {
     fn of(run: &FlowRun) -> Curve {
         let r: &RunResult = &run.result;
         Curve {
-            flow: run.flow.clone(),
+            flow: run.series(),
             rate: run.target_rate.unwrap_or(r.throughput_rps),
             kept: r.schedule.as_ref().is_none_or(|s| s.kept_rate),
             points: r.percentiles.clone(),
@@ -197,4 +198,110 @@ pub fn timeline_cv(result: &RunResult) -> Option<f64> {
     }
     let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / counts.len() as f64;
     Some(var.sqrt() / mean)
+}
+
+/// The scale experiment's series names (`api`, `api+auth`, with a delay when one was set),
+/// in the order they ran.
+pub fn scale_scenarios(file: &ResultsFile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for model in &file.models {
+        if !out.contains(&model.scenario) {
+            out.push(model.scenario.clone());
+        }
+    }
+    out
+}
+
+pub fn scale_series(file: &ResultsFile, scenario: &str) -> Vec<ScaleSeries> {
+    file.models
+        .iter()
+        .filter(|m| m.scenario == scenario)
+        .map(|m| ScaleSeries {
+            flow: m.flow.clone(),
+            measured: m
+                .points
+                .iter()
+                .filter_map(|p| Some((p.replicas, p.measured_rps?)))
+                .collect(),
+            capacity: m.points.iter().map(|p| (p.replicas, p.capacity.rps)).collect(),
+            usl: m.usl,
+        })
+        .collect()
+}
+
+/// One measured scale point with its open-loop latency.
+#[derive(Debug, Clone)]
+pub struct ScalePoint<'a> {
+    pub closed: &'a FlowRun,
+    pub open: Option<&'a FlowRun>,
+    /// CPUs per limited server, when limits were applied.
+    pub cpus: Option<f64>,
+}
+
+impl ScalePoint<'_> {
+    pub fn replicas(&self) -> usize {
+        self.closed.topology.map(|t| t.api_replicas).unwrap_or(1)
+    }
+
+    pub fn auth_servers(&self) -> usize {
+        self.closed.topology.map(|t| t.auth_servers).unwrap_or(1)
+    }
+}
+
+pub fn scale_points<'a>(file: &'a ResultsFile, scenario: &str) -> Vec<ScalePoint<'a>> {
+    let series_of = |r: &FlowRun| match r.link_delay_us() {
+        0 => r.scenario.clone().unwrap_or_default(),
+        us => format!(
+            "{} @ {}",
+            r.scenario.clone().unwrap_or_default(),
+            crate::experiments::show_us(us)
+        ),
+    };
+    file.runs
+        .iter()
+        .filter(|r| r.label == "max" && r.scenario.is_some() && series_of(r) == scenario)
+        .map(|closed| ScalePoint {
+            closed,
+            open: file.runs.iter().find(|o| {
+                o.label == "open"
+                    && o.flow == closed.flow
+                    && o.scenario == closed.scenario
+                    && o.topology == closed.topology
+            }),
+            cpus: closed.limits.first().map(|l| l.cpus),
+        })
+        .collect()
+}
+
+/// p50 against link delay per flow, at the lowest open-loop load level of `file`; only
+/// flows measured at two delays or more.
+pub fn delay_series(file: &ResultsFile) -> Vec<DelaySeries> {
+    let Some(level) = load_levels(file).into_iter().next() else {
+        return Vec::new();
+    };
+    let mut out: Vec<DelaySeries> = Vec::new();
+    for run in file
+        .runs
+        .iter()
+        .filter(|r| r.label == level && r.target_rate.is_some())
+    {
+        let point = (
+            run.link_delay_us(),
+            run.result.latency.p50_us,
+            run.result.latency.p99_us,
+        );
+        match out.iter_mut().find(|s| s.flow == run.flow) {
+            Some(series) => series.points.push(point),
+            None => out.push(DelaySeries {
+                flow: run.flow.clone(),
+                points: vec![point],
+            }),
+        }
+    }
+    for series in &mut out {
+        series.points.sort();
+        series.points.dedup_by_key(|p| p.0);
+    }
+    out.retain(|s| s.points.len() >= 2);
+    out
 }

@@ -20,7 +20,7 @@ use charts::{Chart, Rendered};
 #[derive(Args, Debug, Clone)]
 pub struct ReportArgs {
     /// Folder with the experiments' results files (throughput.json, latency.json,
-    /// calibrate.json, tokens.json ...).
+    /// links.json, scale.json, calibrate.json, tokens.json ...).
     #[arg(default_value = "results")]
     pub results: PathBuf,
     /// Folder the report is written to (default: reports/<date-time of the results>).
@@ -39,12 +39,23 @@ pub struct Suite {
     pub latency: Option<ResultsFile>,
     pub calibrate: Option<ResultsFile>,
     pub tokens: Option<ResultsFile>,
+    pub scale: Option<ResultsFile>,
+    /// The comparison suite's link-delay pass.
+    pub links: Option<ResultsFile>,
     /// criterion's token benchmarks, as read by [`criterion::read`].
     pub criterion: Option<ResultsFile>,
 }
 
 /// The experiments a report knows how to draw, by results file name.
-const EXPERIMENTS: [&str; 5] = ["throughput", "latency", "calibrate", "tokens", "criterion"];
+const EXPERIMENTS: [&str; 7] = [
+    "throughput",
+    "latency",
+    "links",
+    "scale",
+    "calibrate",
+    "tokens",
+    "criterion",
+];
 
 impl Suite {
     pub fn read(dir: &Path) -> anyhow::Result<Suite> {
@@ -74,6 +85,8 @@ impl Suite {
             "latency" => &mut self.latency,
             "calibrate" => &mut self.calibrate,
             "tokens" => &mut self.tokens,
+            "scale" => &mut self.scale,
+            "links" => &mut self.links,
             _ => &mut self.criterion,
         }
     }
@@ -83,6 +96,8 @@ impl Suite {
         [
             &self.throughput,
             &self.latency,
+            &self.links,
+            &self.scale,
             &self.calibrate,
             &self.tokens,
             &self.criterion,
@@ -163,6 +178,8 @@ pub fn write(suite: &Suite, out: &Path) -> anyhow::Result<PathBuf> {
         let rendered = match &section.chart {
             document::SectionChart::Throughput(c) => draw(c, &charts_dir)?,
             document::SectionChart::Cpu(c) => draw(c, &charts_dir)?,
+            document::SectionChart::Scale(c) => draw(c, &charts_dir)?,
+            document::SectionChart::LinkDelay(c) => draw(c, &charts_dir)?,
             document::SectionChart::Percentiles(c) => draw(c, &charts_dir)?,
             document::SectionChart::TokenCosts(c) => draw(c, &charts_dir)?,
         };
