@@ -129,6 +129,19 @@ fn slots(n: usize) -> plotters::coord::ranged1d::SegmentedCoord<plotters::coord:
     (0..n.max(1) - 1).into_segmented()
 }
 
+/// The legend, in the upper left on a light background, the same in every chart.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> DrawResult<DB> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((FONT, 16))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+}
+
 fn segment_label(names: &[String]) -> impl Fn(&SegmentValue<usize>) -> String + '_ {
     move |v| match v {
         SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
@@ -323,14 +336,7 @@ impl Chart for CpuChart {
                     .pos(Pos::new(HPos::Center, VPos::Bottom)),
             ))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 17))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
-        Ok(())
+        legend(&mut chart)
     }
 }
 
@@ -446,14 +452,7 @@ impl Chart for PercentileChart {
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
-        Ok(())
+        legend(&mut chart)
     }
 }
 
@@ -587,14 +586,7 @@ impl Chart for TokenCostChart {
                 ))?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
-        Ok(())
+        legend(&mut chart)
     }
 }
 
@@ -704,14 +696,7 @@ impl Chart for ScaleChart {
                 chart.draw_series(LineSeries::new(curve, color.mix(0.6).stroke_width(1)))?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
-        Ok(())
+        legend(&mut chart)
     }
 }
 
@@ -785,13 +770,6 @@ impl Chart for LinkDelayChart {
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
             chart.draw_series(line.iter().map(|p| Circle::new(*p, 6, color.filled())))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
-        Ok(())
+        legend(&mut chart)
     }
 }
