@@ -20,6 +20,7 @@ pub(crate) struct BucketAcc {
     pub errors: u64,
     pub latency_sum_us: u64,
     pub latency_max_us: u64,
+    pub service_max_us: u64,
 }
 
 pub(crate) struct Recorder {
@@ -87,6 +88,7 @@ impl Recorder {
         *bucket.statuses.entry(status).or_default() += 1;
         bucket.latency_sum_us += us;
         bucket.latency_max_us = bucket.latency_max_us.max(us);
+        bucket.service_max_us = bucket.service_max_us.max(service.as_micros() as u64);
     }
 
     pub(crate) fn failure(&mut self, offset: Duration, failure: Failure) {
@@ -117,6 +119,7 @@ impl Recorder {
             mine.errors += theirs.errors;
             mine.latency_sum_us += theirs.latency_sum_us;
             mine.latency_max_us = mine.latency_max_us.max(theirs.latency_max_us);
+            mine.service_max_us = mine.service_max_us.max(theirs.service_max_us);
         }
         self.late += other.late;
         self.max_send_lag = self.max_send_lag.max(other.max_send_lag);

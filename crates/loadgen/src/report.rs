@@ -65,6 +65,10 @@ pub struct Bucket {
     pub errors: u64,
     pub mean_us: f64,
     pub max_us: u64,
+    /// Slowest answer from its actual send time: what the server itself took, without the
+    /// wait for a free connection.
+    #[serde(default)]
+    pub max_service_us: u64,
 }
 
 /// How well the open-loop schedule was kept.

@@ -339,6 +339,7 @@ fn assemble(plan: &Plan, recorder: Recorder, duration: Duration, schedule: Optio
                 b.latency_sum_us as f64 / b.responses as f64
             },
             max_us: b.latency_max_us,
+            max_service_us: b.service_max_us,
         })
         .collect();
     RunResult {

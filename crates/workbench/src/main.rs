@@ -41,6 +41,8 @@ enum Command {
     /// Throughput against the number of API replicas under per-server CPU quotas, with a
     /// capacity model and a USL fit.
     Scale(experiments::scale::ScaleArgs),
+    /// Every flow under load at once while Redis, then the session auth server, is away.
+    Faults(experiments::faults::FaultsArgs),
     /// CPU time of one token operation per algorithm, beside the raw primitive.
     Tokens(experiments::tokens::TokensArgs),
     /// Charts and a README from a folder of results files.
@@ -62,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Latency(args) => experiments::latency::run(args).await.map(drop),
         Command::Calibrate(args) => experiments::calibrate::run(args).await.map(drop),
         Command::Scale(args) => experiments::scale::run(args).await.map(drop),
+        Command::Faults(args) => experiments::faults::run(args).await.map(drop),
         Command::Tokens(args) => experiments::tokens::run(args).await.map(drop),
         Command::Report(args) => report::run(args).await.map(drop),
         Command::Serve(args) => commands::serve::run(args).await,

@@ -147,6 +147,7 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
             "--connections",
             "2",
             "--no-scale",
+            "--no-faults",
             "--link-delays",
             "0,1ms",
             "--out",
@@ -397,6 +398,64 @@ fn a_link_delay_slows_the_session_flow_and_not_the_jwt_flow() {
     let jwt = p50("jwt-hs256", 2000) as i64 - p50("jwt-hs256", 0) as i64;
     assert!(session >= 8000, "session p50 grew by {session} µs");
     assert!(jwt < 2000, "jwt p50 grew by {jwt} µs");
+}
+
+#[test]
+fn while_redis_is_away_session_flows_answer_503_and_recover_and_jwt_sees_nothing() {
+    let out = tempdir();
+    let args = [
+        "faults",
+        "--rate",
+        "20",
+        "--before",
+        "500ms",
+        "--outage",
+        "1500ms",
+        "--after",
+        "1500ms",
+        "--warmup",
+        "200ms",
+        "--connections",
+        "16",
+        "--dependencies",
+        "redis,session-auth",
+    ];
+    let file = workbench(&args, &out);
+    let summaries = file["faults"].as_array().unwrap();
+    let find = |flow: &str, dependency: &str| {
+        summaries
+            .iter()
+            .find(|s| s["flow"] == flow && s["dependency"] == dependency)
+            .unwrap_or_else(|| panic!("no summary for {flow} with {dependency} away"))
+    };
+    for summary in summaries {
+        // Never a 500, never a hang, whatever is away.
+        assert_eq!(summary["other_5xx"], 0, "{summary}");
+        assert_eq!(summary["hung"], 0, "{summary}");
+    }
+    // Redis away: both session flows fail with 503, within the 1 s dependency timeout
+    // (from sending), and recover within 2 s of its return.
+    for flow in ["session", "session-redis"] {
+        let s = find(flow, "redis");
+        assert!(s["answers_503"].as_u64().unwrap() > 0, "{s}");
+        assert!(
+            s["max_service_in_outage_us"].as_u64().unwrap() <= 1_200_000,
+            "{s}"
+        );
+        assert!(s["time_to_recover_ms"].as_u64().unwrap() <= 2000, "{s}");
+    }
+    // The session auth server away: only the session flow notices.
+    assert!(find("session", "session-auth")["answers_503"].as_u64().unwrap() > 0);
+    for (flow, dependency) in [
+        ("jwt-hs256", "redis"),
+        ("jwt-hs256", "session-auth"),
+        ("session-redis", "session-auth"),
+    ] {
+        let s = find(flow, dependency);
+        assert!(s["time_to_fail_ms"].is_null(), "{s}");
+        assert_eq!(s["answers_503"], 0, "{s}");
+        assert_eq!(s["no_answer"], 0, "{s}");
+    }
 }
 
 #[test]

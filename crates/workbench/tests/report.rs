@@ -72,7 +72,12 @@ fn report(name: &str) -> PathBuf {
     report
 }
 
-const CHARTS: [(&str, &str); 8] = [
+const CHARTS: [(&str, &str); 10] = [
+    ("fault-redis", "Every flow under load while redis is away"),
+    (
+        "fault-session-auth",
+        "Every flow under load while session-auth is away",
+    ),
     ("throughput", "Maximum throughput per flow"),
     ("cpu-per-request", "CPU time per answered request"),
     ("latency-50", "Latency by percentile at 50%"),
@@ -204,6 +209,7 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "latency",
         "links",
         "scale",
+        "faults",
         "calibrate",
         "tokens",
         "criterion",

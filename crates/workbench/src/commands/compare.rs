@@ -1,8 +1,8 @@
 //! `workbench compare`: the project's main job. Runs the whole suite with default settings
 //! (throughput in rounds, the latency sweep at fractions of those maxima, the same at
-//! several link delays, scale-out under CPU quotas, the generator beside wrk when wrk is
-//! installed, the token costs) into `<report>/results/`, then writes the report beside
-//! them.
+//! several link delays, scale-out under CPU quotas, faults, the generator beside wrk when
+//! wrk is installed, the token costs) into `<report>/results/`, then writes the report
+//! beside them.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use crate::experiments::flows::Flow;
+use crate::experiments::system::Dependency;
 use crate::experiments::{
-    OutArgs, RunArgs, calibrate, latency, method::rfc3339_now, parse_duration, scale, throughput, tokens,
+    OutArgs, RunArgs, calibrate, faults, latency, method::rfc3339_now, parse_duration, scale, throughput,
+    tokens,
 };
 use crate::report;
 
@@ -25,9 +27,9 @@ pub struct CompareArgs {
     /// Rounds of the throughput experiment (interleaved over the flows).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
     pub rounds: u16,
-    /// Open-loop rates of the latency sweep, as percentages of each flow's maximum (90 %
-    /// is left out by default: on 2 shared cores the generator cannot keep it).
-    #[arg(long, value_delimiter = ',', default_value = "25,50,75")]
+    /// Open-loop rates of the latency sweep, as percentages of each flow's maximum (75 and
+    /// 90 % are left out by default: on 2 shared cores the generator rarely keeps them).
+    #[arg(long, value_delimiter = ',', default_value = "25,50")]
     pub fractions: Vec<f64>,
     /// Link delays of the link pass (session, session-redis, jwt-hs256 at 5 % of their
     /// maxima, a load light enough that the delay is all that changes).
@@ -39,6 +41,9 @@ pub struct CompareArgs {
     /// Skip the scale-out experiment.
     #[arg(long)]
     pub no_scale: bool,
+    /// Skip the fault experiment.
+    #[arg(long)]
+    pub no_faults: bool,
     /// Skip the calibration against wrk.
     #[arg(long)]
     pub no_calibrate: bool,
@@ -58,7 +63,7 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
     let output = OutArgs { out: results.clone() };
     let wrk = redis_locator::find_on_path("wrk");
     let calibrating = !args.no_calibrate && wrk.is_some();
-    let steps = 5 + usize::from(calibrating) + usize::from(!args.no_scale);
+    let steps = 5 + usize::from(calibrating) + usize::from(!args.no_scale) + usize::from(!args.no_faults);
     println!(
         "workbench compare: {} flows, {} connections, {} rounds; results and report in {}",
         args.run.flows.len(),
@@ -137,6 +142,35 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
             period: scale::DEFAULT_PERIOD,
             scenarios: vec![scale::Scenario::Api, scale::Scenario::ApiAuth],
             open_fraction: scale::DEFAULT_OPEN_FRACTION,
+        })
+        .await?;
+        next += 1;
+    }
+    if !args.no_faults {
+        step(
+            next,
+            steps,
+            "faults: Redis, then the session auth server, away under load",
+        );
+        let mut run = args.run.clone();
+        run.flows = match args.run.flows.is_empty() {
+            true => faults::DEFAULT_FLOWS.to_vec(),
+            false => args
+                .run
+                .flows
+                .iter()
+                .copied()
+                .filter(|f| *f != Flow::Baseline)
+                .collect(),
+        };
+        faults::run(faults::FaultsArgs {
+            run,
+            output: output.clone(),
+            rate: faults::DEFAULT_RATE,
+            outage: faults::DEFAULT_OUTAGE,
+            before: faults::DEFAULT_BEFORE,
+            after: faults::DEFAULT_AFTER,
+            dependencies: vec![Dependency::Redis, Dependency::SessionAuth],
         })
         .await?;
         next += 1;

@@ -7,9 +7,11 @@
 //! - [`calibrate`]: the generator against `wrk` on the same endpoint, in the same run;
 //! - [`scale`]: throughput against the number of API replicas under CPU quotas, with a
 //!   capacity model and a USL fit ([`model`]);
+//! - [`faults`]: every flow under load while Redis, then the session auth server, is away;
 //! - [`tokens`]: the CPU time of one token operation per algorithm, beside the raw primitive.
 
 pub mod calibrate;
+pub mod faults;
 pub mod flows;
 pub mod latency;
 pub mod limits;
@@ -105,9 +107,10 @@ impl RunArgs {
         method
     }
 
-    fn server_options(&self) -> ServerOptions {
+    pub fn server_options(&self) -> ServerOptions {
         ServerOptions {
             workers: self.workers,
+            cuttable_links: false,
         }
     }
 }

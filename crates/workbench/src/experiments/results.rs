@@ -9,6 +9,7 @@ use loadgen::cpu::TierCpu;
 use serde::{Deserialize, Serialize};
 
 use super::calibrate::Calibration;
+use super::faults::FaultSummary;
 use super::limits::GroupLimit;
 use super::method::Method;
 use super::model::ScaleModel;
@@ -28,6 +29,9 @@ pub struct ResultsFile {
     /// The capacity model and USL fit per flow and scenario (`workbench scale`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub models: Vec<ScaleModel>,
+    /// What each flow saw while a dependency was away (`workbench faults`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSummary>,
     /// The generator beside wrk (`workbench calibrate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
@@ -104,6 +108,7 @@ impl ResultsFile {
             runs: Vec::new(),
             costs: Vec::new(),
             models: Vec::new(),
+            faults: Vec::new(),
             calibration: None,
             notes: Vec::new(),
         }

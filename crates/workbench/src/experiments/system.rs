@@ -22,6 +22,37 @@ use super::flows::Flow;
 pub struct ServerOptions {
     /// actix-web workers per server (API and auth).
     pub workers: usize,
+    /// Put a link that can be cut ([`linkproxy::LinkProxy`]) in front of Redis and of each
+    /// session auth server, for the fault experiment.
+    pub cuttable_links: bool,
+}
+
+/// Which dependency [`FlowSystem::cut`] acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dependency {
+    Redis,
+    /// The session auth server, as the API servers reach it.
+    SessionAuth,
+}
+
+impl Dependency {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dependency::Redis => "redis",
+            Dependency::SessionAuth => "session-auth",
+        }
+    }
+}
+
+impl std::str::FromStr for Dependency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "redis" => Ok(Dependency::Redis),
+            "session-auth" => Ok(Dependency::SessionAuth),
+            other => Err(format!("unknown dependency `{other}`: redis or session-auth")),
+        }
+    }
 }
 
 /// The demo users from `configuration/users.yaml`; virtual users take them in turn.
@@ -101,6 +132,8 @@ pub struct FlowSystem {
     redis_pid: Option<u32>,
     /// Kept open while the servers run.
     _links: Vec<linkproxy::DelayLink>,
+    /// Links the fault experiment cuts, by what they lead to.
+    cuttable: Vec<(Dependency, linkproxy::LinkProxy)>,
 }
 
 impl FlowSystem {
@@ -134,10 +167,23 @@ impl FlowSystem {
             .unwrap_or_else(|| "http://127.0.0.1:9".into());
         let workers = options.workers.max(1).to_string();
         let delay = topology.link_delay();
+        anyhow::ensure!(
+            delay.is_zero() || !options.cuttable_links,
+            "a link delay and cuttable links do not combine"
+        );
         let mut links = Vec::new();
+        let mut cuttable = Vec::new();
+        if options.cuttable_links && flow.needs_redis() {
+            let proxy = linkproxy::LinkProxy::start(redis_addr(redis.url())?).await?;
+            cuttable.push((Dependency::Redis, proxy));
+        }
+        let redis_direct = match cuttable.first() {
+            Some((_, proxy)) => format!("redis://{}", proxy.addr()),
+            None => redis.url().to_string(),
+        };
         let redis_url = |links: &mut Vec<linkproxy::DelayLink>| -> anyhow::Result<String> {
             if delay.is_zero() {
-                return Ok(redis.url().to_string());
+                return Ok(redis_direct.clone());
             }
             let link = linkproxy::DelayLink::start(redis_addr(redis.url())?, delay)?;
             let url = format!("redis://{}", link.addr());
@@ -199,7 +245,12 @@ impl FlowSystem {
         // The API servers' view of each auth server: through a delay link when asked.
         let mut api_auth_urls = Vec::new();
         for (port, url) in auth_ports.iter().zip(&auth_urls) {
-            if delay.is_zero() || !matches!(flow, Flow::Session) {
+            let auth_addr = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
+            if options.cuttable_links && matches!(flow, Flow::Session) {
+                let proxy = linkproxy::LinkProxy::start(auth_addr).await?;
+                api_auth_urls.push(format!("http://{}", proxy.addr()));
+                cuttable.push((Dependency::SessionAuth, proxy));
+            } else if delay.is_zero() || !matches!(flow, Flow::Session) {
                 api_auth_urls.push(url.clone());
             } else {
                 let link =
@@ -211,7 +262,7 @@ impl FlowSystem {
         let api_redis = if matches!(flow, Flow::SessionRedis) {
             redis_url(&mut links)?
         } else {
-            redis.url().to_string()
+            redis_direct.clone()
         };
         let mut apis = Vec::new();
         for (i, port) in api_ports.iter().enumerate() {
@@ -237,12 +288,23 @@ impl FlowSystem {
             auths,
             redis_pid: flow.needs_redis().then(|| redis.pid()).flatten(),
             _links: links,
+            cuttable,
         })
     }
 
     /// Every API replica's URL, for the generator to spread requests over.
     pub fn api_urls(&self) -> Vec<&str> {
         self.apis.iter().map(|a| a.url.as_str()).collect()
+    }
+
+    /// Sets every cuttable link to `dependency` (none when the flow does not use it, or the
+    /// system was started without cuttable links) to `mode`; returns how many it set.
+    pub fn cut(&self, dependency: Dependency, mode: linkproxy::Mode) -> usize {
+        self.cuttable
+            .iter()
+            .filter(|(d, _)| *d == dependency)
+            .map(|(_, proxy)| proxy.set_mode(mode))
+            .count()
     }
 
     pub fn api_pids(&self) -> Vec<u32> {

@@ -6,13 +6,14 @@ use std::path::Path;
 
 use super::Suite;
 use super::charts::{
-    COST_BARS, CpuChart, DelaySeries, LinkDelayChart, PercentileChart, Rendered, ScaleChart, ThroughputChart,
-    TokenCostChart, number,
+    COST_BARS, CpuChart, DelaySeries, FaultChart, LinkDelayChart, PercentileChart, Rendered, ScaleChart,
+    ThroughputChart, TokenCostChart, number,
 };
 use super::figures::{
-    Bar, CostGroup, Curve, Stack, cost_groups, cpu_stacks, delay_series, latency_curves, load_levels,
-    scale_points, scale_scenarios, scale_series, throughput_bars, timeline_cv,
+    Bar, CostGroup, Curve, Stack, cost_groups, cpu_stacks, delay_series, fault_dependencies, fault_series,
+    latency_curves, load_levels, scale_points, scale_scenarios, scale_series, throughput_bars, timeline_cv,
 };
+use crate::experiments::faults::FaultSummary;
 use crate::experiments::model::ScaleModel;
 use crate::experiments::results::{ResultsFile, median};
 use crate::experiments::scale::saturated;
@@ -22,6 +23,7 @@ pub enum SectionChart {
     Throughput(ThroughputChart),
     Scale(ScaleChart),
     LinkDelay(LinkDelayChart),
+    Fault(FaultChart),
     Cpu(CpuChart),
     Percentiles(PercentileChart),
     TokenCosts(TokenCostChart),
@@ -132,6 +134,36 @@ pub fn plan(suite: &Suite) -> Plan {
             }),
         });
         break;
+    }
+    if let Some(file) = &suite.faults {
+        for dependency in fault_dependencies(file) {
+            let summaries: Vec<&FaultSummary> = file
+                .faults
+                .iter()
+                .filter(|f| f.dependency == dependency)
+                .collect();
+            let Some(first) = summaries.first() else { continue };
+            let outage = (
+                first.outage_start_ms as f64 / 1000.0,
+                first.outage_end_ms as f64 / 1000.0,
+            );
+            let rate = file.runs.first().and_then(|r| r.target_rate).unwrap_or(0.0);
+            sections.push(Section {
+                heading: format!("Faults: {dependency} away"),
+                reading: read_faults(&summaries, &dependency),
+                chart: SectionChart::Fault(FaultChart {
+                    name: format!("fault-{dependency}"),
+                    title: format!("Every flow under load while {dependency} is away for {:.0} s", outage.1 - outage.0),
+                    caption: format!(
+                        "open loop, {} req/s per flow, all flows at once, {} connections each; per 100 ms by due time",
+                        number(rate),
+                        file.method.connections
+                    ),
+                    outage,
+                    series: fault_series(file, &dependency),
+                }),
+            });
+        }
     }
     for (file, source) in [
         (&suite.tokens, "workbench tokens"),
@@ -397,6 +429,85 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
         far.push('.');
     }
     out.push(format!("Extrapolated to 64 API replicas:\n\n{far}"));
+    out
+}
+
+fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let ms = |v: Option<u64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "–".into());
+    let mut table = String::from(
+        "| flow | time to fail | time to recover | 503 | other 5xx | 4xx | no answer | hung | slowest answer in the outage (from sending / from due) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for s in summaries {
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} |",
+            s.flow,
+            ms(s.time_to_fail_ms),
+            ms(s.time_to_recover_ms),
+            s.answers_503,
+            s.other_5xx,
+            s.answers_4xx,
+            s.no_answer,
+            s.hung,
+            show_us(s.max_service_in_outage_us),
+            show_us(s.max_latency_in_outage_us)
+        );
+    }
+    table.push_str(
+        "\nTime to fail and to recover are read off the 100 ms timeline (by due time); recovered \
+         means every request from then on succeeded.",
+    );
+    out.push(table);
+    let mut verdicts = Vec::new();
+    for s in summaries {
+        let uses = s.time_to_fail_ms.is_some();
+        if !uses {
+            let clean = s.answers_503 + s.other_5xx + s.answers_4xx + s.no_answer == 0;
+            verdicts.push(format!(
+                "{} {} while {dependency} was away",
+                s.flow,
+                if clean {
+                    "did not notice: no error at all"
+                } else {
+                    "had errors"
+                }
+            ));
+            continue;
+        }
+        let fast = s.max_service_in_outage_us <= 1_000_000;
+        verdicts.push(format!(
+            "{} answered 503 {} (slowest {} from sending, target: within the 1 s timeout), {} \
+             (target: within 2 s), {} other 5xx, {} hung",
+            s.flow,
+            if fast {
+                "within the timeout"
+            } else {
+                "more slowly than the timeout"
+            },
+            show_us(s.max_service_in_outage_us),
+            match s.time_to_recover_ms {
+                Some(r) if r <= 2000 => format!("recovered {r} ms after the return"),
+                Some(r) => format!("took {r} ms to recover"),
+                None => "did not recover within the run".into(),
+            },
+            s.other_5xx,
+            s.hung
+        ));
+    }
+    out.push(format!("Against the targets: {}.", verdicts.join("; ")));
+    if let Some(s) = summaries.iter().find(|s| {
+        s.max_latency_in_outage_us > 2 * s.max_service_in_outage_us.max(1) && s.time_to_fail_ms.is_some()
+    }) {
+        out.push(format!(
+            "Users of {} waited up to {} although the servers answered within {}: each 503 held a \
+             connection for that long, so at this rate the requests due queued for a free one. A \
+             fast 503 is only as fast as the slowest step before it.",
+            s.flow,
+            show_us(s.max_latency_in_outage_us),
+            show_us(s.max_service_in_outage_us)
+        ));
+    }
     out
 }
 
@@ -943,11 +1054,13 @@ fn not_covered(md: &mut String, plan: &Plan) {
     if !drawn("Scale-out") {
         missing.push("throughput against the number of API servers under CPU limits, with the capacity model (`workbench scale`)");
     }
+    if !drawn("Faults") {
+        missing.push("fault timelines (`workbench faults`: Redis or the session auth server away)");
+    }
     if !drawn("Link delay") {
         missing.push("p50 against link delay (`workbench latency --link-delay 0,250us,1ms`)");
     }
     missing.extend([
-        "fault timelines (Redis or the auth server stopped)",
         "revocation lag",
         "Redis bytes per active session",
         "token size against claims",

@@ -3,7 +3,7 @@
 
 use loadgen::RunResult;
 
-use super::charts::{DelaySeries, ScaleSeries};
+use super::charts::{DelaySeries, FaultSeries, ScaleSeries};
 use crate::experiments::results::{FlowRun, ResultsFile, median};
 
 /// One flow's closed-loop maximum: the median of its rounds, with the slowest and fastest.
@@ -304,4 +304,36 @@ pub fn delay_series(file: &ResultsFile) -> Vec<DelaySeries> {
     }
     out.retain(|s| s.points.len() >= 2);
     out
+}
+
+/// The dependencies a faults file took away, in order.
+pub fn fault_dependencies(file: &ResultsFile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in &file.faults {
+        if !out.contains(&f.dependency) {
+            out.push(f.dependency.clone());
+        }
+    }
+    out
+}
+
+pub fn fault_series(file: &ResultsFile, dependency: &str) -> Vec<FaultSeries> {
+    let label = format!("{dependency} away");
+    file.runs
+        .iter()
+        .filter(|r| r.label == label)
+        .map(|r| FaultSeries {
+            flow: r.flow.clone(),
+            points: r
+                .result
+                .timeline
+                .iter()
+                .filter(|b| b.responses + b.errors > 0)
+                .map(|b| {
+                    let share = b.success as f64 * 100.0 / (b.responses + b.errors) as f64;
+                    (b.t_ms as f64 / 1000.0, share, b.max_us as f64 / 1000.0)
+                })
+                .collect(),
+        })
+        .collect()
 }

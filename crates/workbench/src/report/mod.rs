@@ -40,6 +40,7 @@ pub struct Suite {
     pub calibrate: Option<ResultsFile>,
     pub tokens: Option<ResultsFile>,
     pub scale: Option<ResultsFile>,
+    pub faults: Option<ResultsFile>,
     /// The comparison suite's link-delay pass.
     pub links: Option<ResultsFile>,
     /// criterion's token benchmarks, as read by [`criterion::read`].
@@ -47,11 +48,12 @@ pub struct Suite {
 }
 
 /// The experiments a report knows how to draw, by results file name.
-const EXPERIMENTS: [&str; 7] = [
+const EXPERIMENTS: [&str; 8] = [
     "throughput",
     "latency",
     "links",
     "scale",
+    "faults",
     "calibrate",
     "tokens",
     "criterion",
@@ -86,6 +88,7 @@ impl Suite {
             "calibrate" => &mut self.calibrate,
             "tokens" => &mut self.tokens,
             "scale" => &mut self.scale,
+            "faults" => &mut self.faults,
             "links" => &mut self.links,
             _ => &mut self.criterion,
         }
@@ -98,6 +101,7 @@ impl Suite {
             &self.latency,
             &self.links,
             &self.scale,
+            &self.faults,
             &self.calibrate,
             &self.tokens,
             &self.criterion,
@@ -180,6 +184,7 @@ pub fn write(suite: &Suite, out: &Path) -> anyhow::Result<PathBuf> {
             document::SectionChart::Cpu(c) => draw(c, &charts_dir)?,
             document::SectionChart::Scale(c) => draw(c, &charts_dir)?,
             document::SectionChart::LinkDelay(c) => draw(c, &charts_dir)?,
+            document::SectionChart::Fault(c) => draw(c, &charts_dir)?,
             document::SectionChart::Percentiles(c) => draw(c, &charts_dir)?,
             document::SectionChart::TokenCosts(c) => draw(c, &charts_dir)?,
         };

@@ -1,0 +1,304 @@
+//! `workbench faults`: every flow under a constant open-loop load at once, then a
+//! dependency goes away for a while and comes back: first Redis, then the session auth
+//! server. The dependency is stopped at the network (the link to it refuses connections
+//! and drops the open ones, as a stopped process does; its data survives, as with a
+//! persistent Redis), so the servers themselves are not touched. Each flow's 100 ms
+//! timeline shows what its users saw; [`FaultSummary`] reads time-to-fail, time-to-recover,
+//! hangs and unexpected statuses off it.
+
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use loadgen::{Balance, Mode, Plan, RequestSpec, RunResult, Stop, Target};
+use serde::{Deserialize, Serialize};
+
+use super::flows::Flow;
+use super::results::{FlowRun, ResultsFile};
+use super::system::{Dependency, FlowSystem, ServerOptions, Topology};
+use super::{OutArgs, RunArgs, begin, parse_duration};
+
+pub const DEFAULT_FLOWS: [Flow; 3] = [
+    Flow::Session,
+    Flow::SessionRedis,
+    Flow::Jwt(authbench_core::settings::SigningAlgorithm::HS256),
+];
+
+pub const DEFAULT_RATE: f64 = 40.0;
+pub const DEFAULT_OUTAGE: Duration = Duration::from_secs(5);
+pub const DEFAULT_BEFORE: Duration = Duration::from_secs(2);
+pub const DEFAULT_AFTER: Duration = Duration::from_secs(4);
+
+#[derive(Args, Debug, Clone)]
+pub struct FaultsArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub output: OutArgs,
+    /// Open-loop rate of each flow, requests per second. Kept low on purpose: while a
+    /// dependency is away each request may hold its connection up to the servers' timeout,
+    /// and rate × that time must stay below `--connections`, or the requests would queue in
+    /// the generator and hide what the servers answered.
+    #[arg(long, default_value_t = DEFAULT_RATE)]
+    pub rate: f64,
+    /// How long each dependency stays away.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub outage: Duration,
+    /// Steady load before the outage.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub before: Duration,
+    /// Load after the dependency returns, to see the recovery.
+    #[arg(long, default_value = "4s", value_parser = parse_duration)]
+    pub after: Duration,
+    /// Dependencies to take away, in turn: redis, session-auth.
+    #[arg(long, value_delimiter = ',', default_value = "redis,session-auth")]
+    pub dependencies: Vec<Dependency>,
+}
+
+/// What one flow's users saw while one dependency was away.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultSummary {
+    pub flow: String,
+    pub dependency: String,
+    /// The outage, from the start of the measured window.
+    pub outage_start_ms: u64,
+    pub outage_end_ms: u64,
+    /// From the outage's start to the first 100 ms in which a request failed (none: it
+    /// never failed).
+    pub time_to_fail_ms: Option<u64>,
+    /// From the outage's end to the first 100 ms from which every request succeeded (none:
+    /// it never recovered within the run).
+    pub time_to_recover_ms: Option<u64>,
+    /// Slowest answer among requests due during the outage, from their intended send time
+    /// (with the wait for a free connection: what users saw).
+    pub max_latency_in_outage_us: u64,
+    /// The same from the actual send time: how long the servers took to answer.
+    pub max_service_in_outage_us: u64,
+    pub answers_503: u64,
+    /// 5xx answers other than 503.
+    pub other_5xx: u64,
+    /// 4xx answers (a session the outage lost would show here).
+    pub answers_4xx: u64,
+    /// Requests that got no HTTP answer at all (connect, closed, protocol, timeout).
+    pub no_answer: u64,
+    /// Requests the servers may have held longer than their dependency timeout plus one
+    /// second (from the actual send time): every answer in a 100 ms slot whose slowest
+    /// answer took that long, an upper bound; plus requests with no answer within the
+    /// generator's 10 s. Zero means no request hung.
+    pub hung: u64,
+}
+
+pub async fn run(args: FaultsArgs) -> anyhow::Result<ResultsFile> {
+    anyhow::ensure!(args.rate >= 1.0, "--rate is requests per second per flow");
+    let out = args.output.out.clone();
+    let run_args = args.run.clone();
+    let flows = run_args.flows_or(&DEFAULT_FLOWS);
+    let (redis, mut file) = begin(&run_args, "faults", &["open"]).await?;
+    let settings = authbench_core::settings::Settings::load_profile(authbench_core::settings::Profile::Dev)?;
+    let timeout = settings.dependency_timeout();
+    file.notes.push(format!(
+        "each dependency was stopped at the network: the link to it refused connections and \
+         dropped open ones for {} ms, then let them through again; the servers' dependency \
+         timeout is {} ms; every flow ran open loop at {} req/s at the same time",
+        args.outage.as_millis(),
+        timeout.as_millis(),
+        args.rate
+    ));
+    let total = args.before + args.outage + args.after;
+    for (i, dependency) in args.dependencies.iter().enumerate() {
+        println!(
+            "[{}/{}] {} away for {:?} under {} req/s per flow ({})",
+            i + 1,
+            args.dependencies.len(),
+            dependency.name(),
+            args.outage,
+            args.rate,
+            flows.iter().map(Flow::to_string).collect::<Vec<_>>().join(", ")
+        );
+        let options = ServerOptions {
+            cuttable_links: true,
+            ..run_args.server_options()
+        };
+        let mut systems = Vec::new();
+        for flow in &flows {
+            let system = FlowSystem::start_with(*flow, &redis, options, Topology::single()).await?;
+            let users = system.log_in(run_args.connections).await?;
+            systems.push((system, users));
+        }
+        let started = Instant::now();
+        let mut runs = tokio::task::JoinSet::new();
+        for (index, (system, users)) in systems.iter().enumerate() {
+            let plan = Plan {
+                mode: Mode::Open { rate: args.rate },
+                warmup: run_args.warmup,
+                stop: Stop::After(total),
+                targets: system
+                    .api_urls()
+                    .into_iter()
+                    .map(Target::parse)
+                    .collect::<Result<_, _>>()?,
+                balance: Balance::PerUser,
+                request: RequestSpec::get(system.flow.path()),
+                users: users.clone(),
+                request_timeout: Duration::from_secs(10),
+            };
+            runs.spawn(async move { (index, loadgen::run(plan).await) });
+        }
+        // The measured window opens 50 ms (the generator's lead) plus the warm-up after
+        // the runs start.
+        let window = started + Duration::from_millis(50) + run_args.warmup;
+        tokio::time::sleep_until((window + args.before).into()).await;
+        let cut_at = window.elapsed_ms_from(Instant::now());
+        for (system, _) in &systems {
+            system.cut(*dependency, linkproxy::Mode::Refuse);
+        }
+        tokio::time::sleep(args.outage).await;
+        let restored_at = window.elapsed_ms_from(Instant::now());
+        for (system, _) in &systems {
+            system.cut(*dependency, linkproxy::Mode::Pass);
+        }
+        let mut results: Vec<(usize, RunResult)> = Vec::new();
+        while let Some(done) = runs.join_next().await {
+            let (index, result) = done?;
+            results.push((index, result?));
+        }
+        results.sort_by_key(|(index, _)| *index);
+        for (index, result) in results {
+            let flow = systems[index].0.flow;
+            let summary = summarise(
+                &result,
+                &flow.to_string(),
+                dependency.name(),
+                cut_at,
+                restored_at,
+                timeout,
+            );
+            println!("      {}", describe(&summary));
+            file.faults.push(summary);
+            file.runs.push(FlowRun {
+                flow: flow.to_string(),
+                algorithm: flow.algorithm().map(|a| a.to_string()),
+                label: format!("{} away", dependency.name()),
+                round: 1,
+                topology: Some(systems[index].0.topology),
+                scenario: None,
+                limits: Vec::new(),
+                utilisation: Default::default(),
+                target_rate: Some(args.rate),
+                cpu: Vec::new(),
+                cpu_us_per_request: Default::default(),
+                result,
+            });
+        }
+    }
+    let path = file.write(&out)?;
+    println!("results: {}", path.display());
+    Ok(file)
+}
+
+trait SinceWindow {
+    /// Milliseconds from `self` to `now` (0 if `now` is earlier).
+    fn elapsed_ms_from(&self, now: Instant) -> u64;
+}
+
+impl SinceWindow for Instant {
+    fn elapsed_ms_from(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(*self).as_millis() as u64
+    }
+}
+
+/// One line for the terminal.
+pub fn describe(s: &FaultSummary) -> String {
+    let ms = |v: Option<u64>, none: &str| v.map(|v| format!("{v} ms")).unwrap_or_else(|| none.into());
+    format!(
+        "{:<14} failed after {}, recovered {} after the return; {} × 503, {} other 5xx, {} 4xx, {} \
+         without answer, {} hung; slowest answer in the outage {} ms from sending ({} ms from due)",
+        s.flow,
+        ms(s.time_to_fail_ms, "never"),
+        ms(s.time_to_recover_ms, "not"),
+        s.answers_503,
+        s.other_5xx,
+        s.answers_4xx,
+        s.no_answer,
+        s.hung,
+        s.max_service_in_outage_us / 1000,
+        s.max_latency_in_outage_us / 1000
+    )
+}
+
+/// Reads one flow's timeline against the outage window.
+pub fn summarise(
+    result: &RunResult,
+    flow: &str,
+    dependency: &str,
+    start_ms: u64,
+    end_ms: u64,
+    timeout: Duration,
+) -> FaultSummary {
+    let step = loadgen::TIMELINE_STEP_MS;
+    let failed = |b: &loadgen::Bucket| b.success < b.responses || b.errors > 0;
+    // The bucket holding the outage's start counts: requests due in it may have failed.
+    let first_outage_bucket = start_ms / step * step;
+    let time_to_fail_ms = result
+        .timeline
+        .iter()
+        .find(|b| b.t_ms >= first_outage_bucket && failed(b))
+        .map(|b| b.t_ms.saturating_sub(start_ms));
+    // Recovered: from this bucket on, every request succeeded. A bucket that straddles the
+    // return counts as recovered at once.
+    let time_to_recover_ms = match time_to_fail_ms {
+        None => Some(0),
+        Some(_) => result
+            .timeline
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.t_ms + step > end_ms)
+            .find(|(i, _)| result.timeline[*i..].iter().all(|b| !failed(b)))
+            .map(|(_, b)| b.t_ms.saturating_sub(end_ms)),
+    };
+    let in_outage = |b: &&loadgen::Bucket| b.t_ms + step > start_ms && b.t_ms < end_ms;
+    let max_latency_in_outage_us = result
+        .timeline
+        .iter()
+        .filter(in_outage)
+        .map(|b| b.max_us)
+        .max()
+        .unwrap_or(0);
+    let max_service_in_outage_us = result
+        .timeline
+        .iter()
+        .filter(in_outage)
+        .map(|b| b.max_service_us)
+        .max()
+        .unwrap_or(0);
+    let count = |pred: &dyn Fn(u16) -> bool| -> u64 {
+        result
+            .statuses
+            .iter()
+            .filter(|(s, _)| pred(**s))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let hung_limit = (timeout + Duration::from_secs(1)).as_micros() as u64;
+    let slow = result
+        .timeline
+        .iter()
+        .filter(|b| b.max_service_us > hung_limit)
+        .map(|b| b.responses)
+        .sum::<u64>();
+    let hung = slow + result.errors.get("timeout").copied().unwrap_or(0);
+    FaultSummary {
+        flow: flow.to_string(),
+        dependency: dependency.to_string(),
+        outage_start_ms: start_ms,
+        outage_end_ms: end_ms,
+        time_to_fail_ms,
+        time_to_recover_ms,
+        max_latency_in_outage_us,
+        max_service_in_outage_us,
+        answers_503: count(&|s| s == 503),
+        other_5xx: count(&|s| (500..600).contains(&s) && s != 503),
+        answers_4xx: count(&|s| (400..500).contains(&s)),
+        no_answer: result.errors.values().sum(),
+        hung,
+    }
+}
