@@ -497,7 +497,10 @@ fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
     }
     out.push(format!("Against the targets: {}.", verdicts.join("; ")));
     if let Some(s) = summaries.iter().find(|s| {
-        s.max_latency_in_outage_us > 2 * s.max_service_in_outage_us.max(1) && s.time_to_fail_ms.is_some()
+        // Worth saying only when the queueing is large, not a few milliseconds.
+        s.max_latency_in_outage_us > 100_000
+            && s.max_latency_in_outage_us > 2 * s.max_service_in_outage_us
+            && s.time_to_fail_ms.is_some()
     }) {
         out.push(format!(
             "Users of {} waited up to {} although the servers answered within {}: each 503 held a \
