@@ -76,7 +76,9 @@ pub struct Kernel {
 const ISSUER: &str = "bench-issuer";
 const AUDIENCE: &str = "bench-api";
 
-fn issuer(alg: SigningAlgorithm) -> TokenIssuer {
+/// A token issuer for `alg` with a fresh key (HS256: a fixed 48-byte secret) and the
+/// benches' issuer and audience.
+pub fn issuer(alg: SigningAlgorithm) -> TokenIssuer {
     let key = match alg {
         SigningAlgorithm::HS256 => SigningKey::hs256(&SecretString::from("b".repeat(48))),
         other => SigningKey::generate(other).expect("key generation"),

@@ -43,6 +43,8 @@ enum Command {
     Scale(experiments::scale::ScaleArgs),
     /// Every flow under load at once while Redis, then the session auth server, is away.
     Faults(experiments::faults::FaultsArgs),
+    /// Redis bytes per session, and token size against the number of roles.
+    State(experiments::state::StateArgs),
     /// CPU time of one token operation per algorithm, beside the raw primitive.
     Tokens(experiments::tokens::TokensArgs),
     /// Charts and a README from a folder of results files.
@@ -65,6 +67,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Calibrate(args) => experiments::calibrate::run(args).await.map(drop),
         Command::Scale(args) => experiments::scale::run(args).await.map(drop),
         Command::Faults(args) => experiments::faults::run(args).await.map(drop),
+        Command::State(args) => experiments::state::run(args).await.map(drop),
         Command::Tokens(args) => experiments::tokens::run(args).await.map(drop),
         Command::Report(args) => report::run(args).await.map(drop),
         Command::Serve(args) => commands::serve::run(args).await,

@@ -459,6 +459,65 @@ fn while_redis_is_away_session_flows_answer_503_and_recover_and_jwt_sees_nothing
 }
 
 #[test]
+fn state_measures_bytes_per_session_token_sizes_and_the_real_credential_limit() {
+    let out = tempdir();
+    let file = workbench(&["state", "--sessions", "200,2000", "--roles", "0,8,64"], &out);
+    let state = &file["state"];
+    let sessions = state["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    for s in sessions {
+        // A session hash with its key costs a few hundred bytes in Redis, not nothing and
+        // not kilobytes.
+        let per = s["bytes_per_session"].as_f64().unwrap();
+        assert!((100.0..2000.0).contains(&per), "{s}");
+    }
+    // Tokens grow with their roles, for every algorithm, and pass 8 KB somewhere.
+    let tokens = state["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 4 * 3);
+    for alg in ["HS256", "EdDSA", "ES256", "RS256"] {
+        let sizes: Vec<u64> = tokens
+            .iter()
+            .filter(|t| t["algorithm"] == alg)
+            .map(|t| t["header_bytes"].as_u64().unwrap())
+            .collect();
+        assert!(sizes.windows(2).all(|w| w[0] < w[1]), "{alg}: {sizes:?}");
+    }
+    for pair in state["header_limit_roles"].as_array().unwrap() {
+        let alg = pair[0].as_str().unwrap();
+        let roles = pair[1]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{alg} never passes 8 KB"));
+        assert!((100..2000).contains(&roles), "{alg}: {roles}");
+    }
+    // The API server reads a credential of 8192 bytes as a token and refuses one byte more
+    // as too long, with an RFC 6750 challenge each time.
+    let probe = |len: u64| {
+        state["limit_probe"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["credential_bytes"] == len)
+            .unwrap_or_else(|| panic!("no probe at {len}"))
+            .clone()
+    };
+    let at = probe(8192);
+    assert_eq!(at["status"], 401);
+    assert!(
+        at["www_authenticate"].as_str().unwrap().contains("malformed"),
+        "{at}"
+    );
+    let over = probe(8193);
+    assert_eq!(over["status"], 401);
+    assert!(
+        over["www_authenticate"]
+            .as_str()
+            .unwrap()
+            .contains("longer than 8192"),
+        "{over}"
+    );
+}
+
+#[test]
 fn an_unknown_flow_is_refused_with_the_choices() {
     let output = Command::new(env!("CARGO_BIN_EXE_workbench"))
         .args(["throughput", "--flows", "kerberos"])

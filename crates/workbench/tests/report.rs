@@ -72,7 +72,9 @@ fn report(name: &str) -> PathBuf {
     report
 }
 
-const CHARTS: [(&str, &str); 10] = [
+const CHARTS: [(&str, &str); 12] = [
+    ("state-sessions", "Redis memory against live sessions"),
+    ("state-token-size", "Authorization header size against roles"),
     ("fault-redis", "Every flow under load while redis is away"),
     (
         "fault-session-auth",
@@ -210,6 +212,7 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "links",
         "scale",
         "faults",
+        "state",
         "calibrate",
         "tokens",
         "criterion",

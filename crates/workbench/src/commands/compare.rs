@@ -1,8 +1,8 @@
 //! `workbench compare`: the project's main job. Runs the whole suite with default settings
 //! (throughput in rounds, the latency sweep at fractions of those maxima, the same at
-//! several link delays, scale-out under CPU quotas, faults, the generator beside wrk when
-//! wrk is installed, the token costs) into `<report>/results/`, then writes the report
-//! beside them.
+//! several link delays, scale-out under CPU quotas, faults, server-side state, the
+//! generator beside wrk when wrk is installed, the token costs) into `<report>/results/`,
+//! then writes the report beside them.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,8 +12,8 @@ use clap::Args;
 use crate::experiments::flows::Flow;
 use crate::experiments::system::Dependency;
 use crate::experiments::{
-    OutArgs, RunArgs, calibrate, faults, latency, method::rfc3339_now, parse_duration, scale, throughput,
-    tokens,
+    OutArgs, RunArgs, calibrate, faults, latency, method::rfc3339_now, parse_duration, scale, state,
+    throughput, tokens,
 };
 use crate::report;
 
@@ -63,7 +63,7 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
     let output = OutArgs { out: results.clone() };
     let wrk = redis_locator::find_on_path("wrk");
     let calibrating = !args.no_calibrate && wrk.is_some();
-    let steps = 5 + usize::from(calibrating) + usize::from(!args.no_scale) + usize::from(!args.no_faults);
+    let steps = 6 + usize::from(calibrating) + usize::from(!args.no_scale) + usize::from(!args.no_faults);
     println!(
         "workbench compare: {} flows, {} connections, {} rounds; results and report in {}",
         args.run.flows.len(),
@@ -175,6 +175,14 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
         .await?;
         next += 1;
     }
+    step(next, steps, "server-side state and token size");
+    state::run(state::StateArgs {
+        output: output.clone(),
+        sessions: state::DEFAULT_SESSIONS.to_vec(),
+        roles: state::DEFAULT_ROLES.to_vec(),
+    })
+    .await?;
+    next += 1;
     if calibrating {
         step(next, steps, "the load generator beside wrk");
         calibrate::run(calibrate::CalibrateArgs {

@@ -8,6 +8,7 @@
 //! - [`scale`]: throughput against the number of API replicas under CPU quotas, with a
 //!   capacity model and a USL fit ([`model`]);
 //! - [`faults`]: every flow under load while Redis, then the session auth server, is away;
+//! - [`state`]: Redis bytes per session, and token size against the number of roles;
 //! - [`tokens`]: the CPU time of one token operation per algorithm, beside the raw primitive.
 
 pub mod calibrate;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod progress;
 pub mod results;
 pub mod scale;
+pub mod state;
 pub mod system;
 pub mod throughput;
 pub mod tokens;
@@ -169,7 +171,7 @@ pub async fn start_flow(
 }
 
 /// Locates Redis once per experiment and says where it came from.
-async fn redis() -> anyhow::Result<(redis_locator::LocalRedis, String)> {
+pub async fn redis() -> anyhow::Result<(redis_locator::LocalRedis, String)> {
     let redis = redis_locator::locate()
         .await
         .context("the session flows need Redis")?;

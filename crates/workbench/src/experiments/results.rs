@@ -13,6 +13,7 @@ use super::faults::FaultSummary;
 use super::limits::GroupLimit;
 use super::method::Method;
 use super::model::ScaleModel;
+use super::state::StateResults;
 use super::system::Topology;
 
 /// Bumped whenever a field changes meaning or goes away.
@@ -32,6 +33,9 @@ pub struct ResultsFile {
     /// What each flow saw while a dependency was away (`workbench faults`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSummary>,
+    /// Server-side state and credential sizes (`workbench state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<StateResults>,
     /// The generator beside wrk (`workbench calibrate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
@@ -109,6 +113,7 @@ impl ResultsFile {
             costs: Vec::new(),
             models: Vec::new(),
             faults: Vec::new(),
+            state: None,
             calibration: None,
             notes: Vec::new(),
         }

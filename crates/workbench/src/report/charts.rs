@@ -133,9 +133,16 @@ fn slots(n: usize) -> plotters::coord::ranged1d::SegmentedCoord<plotters::coord:
 fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
 ) -> DrawResult<DB> {
+    legend_at(chart, SeriesLabelPosition::UpperLeft)
+}
+
+fn legend_at<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(position)
         .label_font((FONT, 16))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.4))
@@ -874,5 +881,166 @@ impl Chart for FaultChart {
             ))?;
         }
         Ok(())
+    }
+}
+
+/// Redis memory against live sessions, both on log scales.
+pub struct SessionMemoryChart {
+    pub caption: String,
+    /// (sessions, bytes)
+    pub points: Vec<(usize, u64)>,
+}
+
+impl Chart for SessionMemoryChart {
+    fn name(&self) -> String {
+        "state-sessions".into()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(root, "Redis memory against live sessions", &self.caption)?;
+        let max_n = self.points.iter().map(|p| p.0).max().unwrap_or(10).max(10) as f64;
+        let min_n = self.points.iter().map(|p| p.0).min().unwrap_or(1).max(1) as f64;
+        let mb = |b: u64| b as f64 / 1e6;
+        let max_mb = self.points.iter().map(|p| mb(p.1)).fold(0.01, f64::max);
+        let min_mb = self
+            .points
+            .iter()
+            .map(|p| mb(p.1))
+            .fold(f64::INFINITY, f64::min)
+            .max(0.001);
+        let mut chart = ChartBuilder::on(&area)
+            .margin(16)
+            .margin_right(40)
+            .x_label_area_size(52)
+            .y_label_area_size(90)
+            .build_cartesian_2d(
+                decades(min_n, max_n).log_scale(),
+                decades(min_mb, max_mb).log_scale(),
+            )?;
+        chart
+            .configure_mesh()
+            .x_labels(10)
+            .y_labels(40)
+            .x_label_formatter(&|v| {
+                if one_two_five(*v) {
+                    number(*v)
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| {
+                if one_two_five(*v) {
+                    format!("{} MB", tick(*v))
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("live sessions")
+            .y_desc("Redis used_memory above its starting level")
+            .label_style((FONT, 17))
+            .axis_desc_style((FONT, 19))
+            .light_line_style(WHITE)
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()?;
+        let color = flow_color("session");
+        let line: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .map(|(n, b)| (*n as f64, mb(*b).max(0.001)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(line.clone(), color.stroke_width(3)))?
+            .label("session store (Redis)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+        chart.draw_series(line.iter().map(|p| Circle::new(*p, 6, color.filled())))?;
+        for (i, (n, bytes)) in self.points.iter().enumerate() {
+            // The first label reads to the right of its point, clear of the axis.
+            let side = if i == 0 { HPos::Left } else { HPos::Right };
+            chart.draw_series(std::iter::once(Text::new(
+                format!("  {} B/session  ", number(*bytes as f64 / *n as f64)),
+                (*n as f64, mb(*bytes).max(0.001)),
+                (FONT, 15)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(side, VPos::Bottom)),
+            )))?;
+        }
+        legend(&mut chart)
+    }
+}
+
+/// The `Authorization` header's size against the number of roles, per algorithm, with the
+/// 8 KB line.
+pub struct TokenSizeChart {
+    pub caption: String,
+    /// (algorithm, [(roles, header bytes)])
+    pub series: Vec<(String, Vec<(usize, usize)>)>,
+}
+
+impl Chart for TokenSizeChart {
+    fn name(&self) -> String {
+        "state-token-size".into()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(
+            root,
+            "Authorization header size against roles in the token",
+            &self.caption,
+        )?;
+        let max_roles = self
+            .series
+            .iter()
+            .flat_map(|s| s.1.iter().map(|p| p.0))
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64;
+        let max_bytes = self
+            .series
+            .iter()
+            .flat_map(|s| s.1.iter().map(|p| p.1))
+            .max()
+            .unwrap_or(1)
+            .max(9 * 1024) as f64
+            * 1.08;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(16)
+            .margin_right(40)
+            .x_label_area_size(52)
+            .y_label_area_size(96)
+            .build_cartesian_2d(0.0..max_roles * 1.02, 0.0..max_bytes)?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| format!("{} B", tick(*v)))
+            .x_desc("roles in the access token")
+            .y_desc("Authorization: Bearer … header")
+            .label_style((FONT, 17))
+            .axis_desc_style((FONT, 19))
+            .light_line_style(WHITE)
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()?;
+        let limit = 8.0 * 1024.0;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, limit), (max_roles * 1.02, limit)],
+                10,
+                6,
+                RGBColor(214, 39, 40).stroke_width(2),
+            ))?
+            .label("8 KB: a common header limit, and the API server's credential limit")
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], RGBColor(214, 39, 40).stroke_width(2))
+            });
+        for (alg, points) in &self.series {
+            let color = flow_color(&format!("jwt-{}", alg.to_lowercase()));
+            let line: Vec<(f64, f64)> = points.iter().map(|(r, b)| (*r as f64, *b as f64)).collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
+                .label(alg.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+            chart.draw_series(line.iter().map(|p| Circle::new(*p, 4, color.filled())))?;
+        }
+        legend_at(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::Suite;
 use super::charts::{
     COST_BARS, CpuChart, DelaySeries, FaultChart, LinkDelayChart, PercentileChart, Rendered, ScaleChart,
-    ThroughputChart, TokenCostChart, number,
+    SessionMemoryChart, ThroughputChart, TokenCostChart, TokenSizeChart, number,
 };
 use super::figures::{
     Bar, CostGroup, Curve, Stack, cost_groups, cpu_stacks, delay_series, fault_dependencies, fault_series,
@@ -18,12 +18,15 @@ use crate::experiments::model::ScaleModel;
 use crate::experiments::results::{ResultsFile, median};
 use crate::experiments::scale::saturated;
 use crate::experiments::show_us;
+use crate::experiments::state::StateResults;
 
 pub enum SectionChart {
     Throughput(ThroughputChart),
     Scale(ScaleChart),
     LinkDelay(LinkDelayChart),
     Fault(FaultChart),
+    SessionMemory(SessionMemoryChart),
+    TokenSize(TokenSizeChart),
     Cpu(CpuChart),
     Percentiles(PercentileChart),
     TokenCosts(TokenCostChart),
@@ -161,6 +164,38 @@ pub fn plan(suite: &Suite) -> Plan {
                     ),
                     outage,
                     series: fault_series(file, &dependency),
+                }),
+            });
+        }
+    }
+    if let Some(state) = suite.state.as_ref().and_then(|f| f.state.as_ref()) {
+        if !state.sessions.is_empty() {
+            sections.push(Section {
+                heading: "Server-side state: sessions".into(),
+                reading: read_sessions(state),
+                chart: SectionChart::SessionMemory(SessionMemoryChart {
+                    caption:
+                        "sessions created through the session store, one role each; Redis INFO used_memory"
+                            .into(),
+                    points: state.sessions.iter().map(|s| (s.sessions, s.bytes)).collect(),
+                }),
+            });
+        }
+        if !state.tokens.is_empty() {
+            let mut series: Vec<(String, Vec<(usize, usize)>)> = Vec::new();
+            for t in &state.tokens {
+                match series.iter_mut().find(|(a, _)| *a == t.algorithm) {
+                    Some((_, points)) => points.push((t.roles, t.header_bytes)),
+                    None => series.push((t.algorithm.clone(), vec![(t.roles, t.header_bytes)])),
+                }
+            }
+            sections.push(Section {
+                heading: "Token size".into(),
+                reading: read_token_sizes(state),
+                chart: SectionChart::TokenSize(TokenSizeChart {
+                    caption: "access tokens as the JWT auth server issues them, roles named role-000 …"
+                        .into(),
+                    series,
                 }),
             });
         }
@@ -511,6 +546,80 @@ fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
             show_us(s.max_service_in_outage_us)
         ));
     }
+    out
+}
+
+fn read_sessions(state: &StateResults) -> Vec<String> {
+    let mut out = Vec::new();
+    let lines: Vec<String> = state
+        .sessions
+        .iter()
+        .map(|s| {
+            format!(
+                "{} sessions: {:.1} MB ({} bytes each)",
+                number(s.sessions as f64),
+                s.bytes as f64 / 1e6,
+                number(s.bytes_per_session)
+            )
+        })
+        .collect();
+    out.push(format!(
+        "The session flow keeps every live session in Redis: {}. The JWT flow keeps nothing on \
+         the server (a denylist for revocation would add state; it is not built yet).",
+        lines.join("; ")
+    ));
+    if let Some(last) = state.sessions.last() {
+        out.push(format!(
+            "Creating them through the store ran at {} sessions per second; that is the store \
+             alone, without a login's password hash.",
+            number(last.created_per_second)
+        ));
+    }
+    out
+}
+
+fn read_token_sizes(state: &StateResults) -> Vec<String> {
+    let mut out = Vec::new();
+    let smallest: Vec<String> = state
+        .tokens
+        .iter()
+        .filter(|t| t.roles == state.tokens.iter().map(|t| t.roles).min().unwrap_or(0))
+        .map(|t| format!("{} {} B", t.algorithm, number(t.header_bytes as f64)))
+        .collect();
+    out.push(format!(
+        "What the JWT flow sends instead of a session id (a session id's header is 65 bytes): with \
+         the fewest roles measured, {}.",
+        smallest.join(", ")
+    ));
+    let limits: Vec<String> = state
+        .header_limit_roles
+        .iter()
+        .map(|(alg, n)| match n {
+            Some(n) => format!("{alg} at {n} roles"),
+            None => format!("{alg} never (up to 2000 roles)"),
+        })
+        .collect();
+    out.push(format!("The header passes 8 KB with {}.", limits.join(", ")));
+    let probes: Vec<String> = state
+        .limit_probe
+        .iter()
+        .map(|p| {
+            let what = p
+                .www_authenticate
+                .as_deref()
+                .and_then(|w| w.split("error_description=\"").nth(1))
+                .map(|d| d.trim_end_matches('"').to_string())
+                .unwrap_or_default();
+            match p.status {
+                Some(s) => format!("{} bytes → {s} ({what})", number(p.credential_bytes as f64)),
+                None => format!("{} bytes → no answer", number(p.credential_bytes as f64)),
+            }
+        })
+        .collect();
+    out.push(format!(
+        "The API server's real limit, probed with wrongly signed bearer credentials: {}.",
+        probes.join("; ")
+    ));
     out
 }
 
@@ -1063,11 +1172,13 @@ fn not_covered(md: &mut String, plan: &Plan) {
     if !drawn("Link delay") {
         missing.push("p50 against link delay (`workbench latency --link-delay 0,250us,1ms`)");
     }
-    missing.extend([
-        "revocation lag",
-        "Redis bytes per active session",
-        "token size against claims",
-    ]);
+    if !drawn("Server-side state") {
+        missing.push("Redis bytes per active session (`workbench state`)");
+    }
+    if !drawn("Token size") {
+        missing.push("token size against claims (`workbench state`)");
+    }
+    missing.push("revocation lag");
     let _ = writeln!(md, "## Not in this report");
     let _ = writeln!(md);
     let _ = writeln!(

@@ -41,6 +41,7 @@ pub struct Suite {
     pub tokens: Option<ResultsFile>,
     pub scale: Option<ResultsFile>,
     pub faults: Option<ResultsFile>,
+    pub state: Option<ResultsFile>,
     /// The comparison suite's link-delay pass.
     pub links: Option<ResultsFile>,
     /// criterion's token benchmarks, as read by [`criterion::read`].
@@ -48,12 +49,13 @@ pub struct Suite {
 }
 
 /// The experiments a report knows how to draw, by results file name.
-const EXPERIMENTS: [&str; 8] = [
+const EXPERIMENTS: [&str; 9] = [
     "throughput",
     "latency",
     "links",
     "scale",
     "faults",
+    "state",
     "calibrate",
     "tokens",
     "criterion",
@@ -89,6 +91,7 @@ impl Suite {
             "tokens" => &mut self.tokens,
             "scale" => &mut self.scale,
             "faults" => &mut self.faults,
+            "state" => &mut self.state,
             "links" => &mut self.links,
             _ => &mut self.criterion,
         }
@@ -102,6 +105,7 @@ impl Suite {
             &self.links,
             &self.scale,
             &self.faults,
+            &self.state,
             &self.calibrate,
             &self.tokens,
             &self.criterion,
@@ -185,6 +189,8 @@ pub fn write(suite: &Suite, out: &Path) -> anyhow::Result<PathBuf> {
             document::SectionChart::Scale(c) => draw(c, &charts_dir)?,
             document::SectionChart::LinkDelay(c) => draw(c, &charts_dir)?,
             document::SectionChart::Fault(c) => draw(c, &charts_dir)?,
+            document::SectionChart::SessionMemory(c) => draw(c, &charts_dir)?,
+            document::SectionChart::TokenSize(c) => draw(c, &charts_dir)?,
             document::SectionChart::Percentiles(c) => draw(c, &charts_dir)?,
             document::SectionChart::TokenCosts(c) => draw(c, &charts_dir)?,
         };

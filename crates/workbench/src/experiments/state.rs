@@ -1,0 +1,295 @@
+//! `workbench state`: what each architecture keeps on the server, and what it sends
+//! instead.
+//!
+//! - Sessions: Redis memory against the number of live sessions (created through the
+//!   session store itself, without the login's password hash), as bytes per session.
+//! - Tokens: the `Authorization` header's size against the number of roles in the token,
+//!   per signing algorithm, and where it passes 8 KB; then the API server's real limit,
+//!   probed with bearer credentials around that size.
+//!
+//! A plain JWT flow keeps nothing on the server; a denylist (issue 3's `jwt-denylist`) is
+//! not built yet, so its size is not measured here.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use authbench_core::session_store::{Lifetimes, SessionStore};
+use authbench_core::settings::SigningAlgorithm;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::OutArgs;
+use super::flows::Flow;
+use super::method::Method;
+use super::results::ResultsFile;
+use super::system::{FlowSystem, Topology};
+
+pub const DEFAULT_SESSIONS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
+pub const DEFAULT_ROLES: [usize; 11] = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
+#[derive(Args, Debug, Clone)]
+pub struct StateArgs {
+    #[command(flatten)]
+    pub output: OutArgs,
+    /// Numbers of live sessions to measure Redis at.
+    #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_SESSIONS)]
+    pub sessions: Vec<usize>,
+    /// Role counts to size tokens at.
+    #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ROLES)]
+    pub roles: Vec<usize>,
+}
+
+/// The state a server keeps, and the size of what clients send.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StateResults {
+    pub sessions: Vec<SessionMemory>,
+    pub tokens: Vec<TokenSize>,
+    /// For each algorithm, the fewest roles whose `Authorization` header passes 8 KB.
+    pub header_limit_roles: Vec<(String, Option<usize>)>,
+    pub limit_probe: Vec<LimitProbe>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionMemory {
+    pub sessions: usize,
+    /// Redis `used_memory` above what it used before the first session.
+    pub bytes: u64,
+    pub bytes_per_session: f64,
+    /// How long creating them took, as sessions per second.
+    pub created_per_second: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenSize {
+    pub algorithm: String,
+    pub roles: usize,
+    pub token_bytes: usize,
+    /// `Authorization: Bearer <token>` as sent.
+    pub header_bytes: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimitProbe {
+    /// Length of the bearer credential sent.
+    pub credential_bytes: usize,
+    /// None: no HTTP answer.
+    pub status: Option<u16>,
+    pub www_authenticate: Option<String>,
+}
+
+/// `Authorization: Bearer ` before the token.
+const HEADER_PREFIX: usize = "Authorization: Bearer ".len();
+const EIGHT_KB: usize = 8 * 1024;
+
+pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
+    let mut method = Method::new("state");
+    method.modes = vec!["in-process".into()];
+    let (redis, described) = super::redis().await?;
+    method.redis = described;
+    let mut file = ResultsFile::new(method);
+    let mut state = StateResults::default();
+
+    // Sessions, through the store, in growing numbers.
+    let conn = authbench_core::redis_conn::connect(redis.url(), Duration::from_secs(5))?;
+    let prefix = format!("authbench-state-{}:", authbench_core::secret::random_id());
+    let store = SessionStore::new(conn.clone(), &prefix, Duration::from_secs(5));
+    let before = used_memory(&conn).await?;
+    let lifetimes = Lifetimes {
+        idle: Duration::from_secs(30 * 60),
+        absolute: Duration::from_secs(8 * 3600),
+    };
+    let roles = vec!["user".to_string()];
+    let mut sizes = args.sessions.clone();
+    sizes.sort_unstable();
+    let mut created = 0usize;
+    let started = Instant::now();
+    for target in sizes {
+        while created < target {
+            let batch = (target - created).min(2000);
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in 0..batch {
+                let (store, roles) = (store.clone(), roles.clone());
+                let sub = format!("user-{}", created + i);
+                tasks.spawn(async move { store.create(&sub, &roles, lifetimes).await });
+            }
+            while let Some(done) = tasks.join_next().await {
+                done?.context("a session could not be created")?;
+            }
+            created += batch;
+        }
+        let bytes = used_memory(&conn).await?.saturating_sub(before);
+        let line = SessionMemory {
+            sessions: target,
+            bytes,
+            bytes_per_session: bytes as f64 / target as f64,
+            created_per_second: created as f64 / started.elapsed().as_secs_f64(),
+        };
+        println!(
+            "{:>9} sessions: Redis uses {:.1} MB more, {:.0} bytes per session",
+            target,
+            bytes as f64 / 1e6,
+            line.bytes_per_session
+        );
+        state.sessions.push(line);
+    }
+    remove_keys(&conn, &prefix).await?;
+
+    // Token sizes per algorithm.
+    let sizes = tokio::task::spawn_blocking({
+        let roles = args.roles.clone();
+        move || token_sizes(&roles)
+    })
+    .await??;
+    state.header_limit_roles = sizes.1;
+    state.tokens = sizes.0;
+    for (alg, roles) in &state.header_limit_roles {
+        match roles {
+            Some(n) => println!("{alg:<6} the Authorization header passes 8 KB at {n} roles"),
+            None => println!("{alg:<6} the Authorization header stays under 8 KB"),
+        }
+    }
+
+    // The API server's real limit.
+    let server = FlowSystem::start_with(
+        Flow::Jwt(SigningAlgorithm::HS256),
+        &redis,
+        super::system::ServerOptions {
+            workers: 1,
+            cuttable_links: false,
+        },
+        Topology::single(),
+    )
+    .await?;
+    let client = reqwest::Client::new();
+    for length in [
+        1024,
+        EIGHT_KB - 1,
+        EIGHT_KB,
+        EIGHT_KB + 1,
+        16 * 1024,
+        32 * 1024,
+        64 * 1024,
+    ] {
+        // JWT-shaped, wrongly signed: the answer says whether it was read as a token.
+        let body = "a".repeat(length.saturating_sub(8));
+        let credential = format!("eyJ.{}.sig", &body[..body.len().min(length.saturating_sub(8))]);
+        let credential = format!(
+            "{credential}{}",
+            "a".repeat(length.saturating_sub(credential.len()))
+        );
+        let answer = client
+            .get(format!("{}/api/departments", server.api_url()))
+            .header("Authorization", format!("Bearer {credential}"))
+            .send()
+            .await;
+        let probe = match answer {
+            Ok(r) => LimitProbe {
+                credential_bytes: credential.len(),
+                status: Some(r.status().as_u16()),
+                www_authenticate: r
+                    .headers()
+                    .get("www-authenticate")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string),
+            },
+            Err(_) => LimitProbe {
+                credential_bytes: credential.len(),
+                status: None,
+                www_authenticate: None,
+            },
+        };
+        println!(
+            "a {}-byte bearer credential: {}",
+            probe.credential_bytes,
+            probe
+                .status
+                .map(|s| format!("{s} {}", probe.www_authenticate.clone().unwrap_or_default()))
+                .unwrap_or_else(|| "no answer".into())
+        );
+        state.limit_probe.push(probe);
+    }
+    file.notes.push(
+        "sessions are created through the session store (one role each, 30 min idle, 8 h \
+         absolute), without the login's password hash; bytes are Redis used_memory above the \
+         level before the first one, so they include the key, the hash and Redis's own overhead"
+            .into(),
+    );
+    file.notes.push(
+        "tokens are access tokens as the JWT auth server issues them, with roles named \
+         role-000, role-001 ...; the limit probe sends wrongly signed, JWT-shaped bearer \
+         credentials of each length to a running API server (jwt-hs256)"
+            .into(),
+    );
+    file.state = Some(state);
+    let path = file.write(&args.output.out)?;
+    println!("results: {}", path.display());
+    Ok(file)
+}
+
+async fn used_memory(conn: &redis::aio::ConnectionManager) -> anyhow::Result<u64> {
+    let mut conn = conn.clone();
+    let info: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .context("Redis INFO memory has no used_memory")
+}
+
+/// Deletes every key under `prefix` (SCAN and UNLINK, never FLUSHDB: the Redis may be
+/// someone else's).
+async fn remove_keys(conn: &redis::aio::ConnectionManager, prefix: &str) -> anyhow::Result<()> {
+    let mut conn = conn.clone();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(10_000)
+            .query_async(&mut conn)
+            .await?;
+        if !keys.is_empty() {
+            let _: u64 = redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
+}
+
+type Sizes = (Vec<TokenSize>, Vec<(String, Option<usize>)>);
+
+fn token_sizes(role_counts: &[usize]) -> anyhow::Result<Sizes> {
+    let mut sizes = Vec::new();
+    let mut limits = Vec::new();
+    for alg in SigningAlgorithm::ALL {
+        let issuer = token_costs::issuer(alg);
+        let roles = |n: usize| (0..n).map(|i| format!("role-{i:03}")).collect::<Vec<_>>();
+        let header = |n: usize| -> anyhow::Result<(usize, usize)> {
+            let token = issuer.issue_access("alice", &roles(n))?.token;
+            Ok((token.len(), HEADER_PREFIX + token.len()))
+        };
+        for &n in role_counts {
+            let (token_bytes, header_bytes) = header(n)?;
+            sizes.push(TokenSize {
+                algorithm: alg.to_string(),
+                roles: n,
+                token_bytes,
+                header_bytes,
+            });
+        }
+        // The first role count past 8 KB: sizes grow by the same amount per role, so a
+        // linear search from a close lower bound is short.
+        let mut limit = None;
+        for n in 0..=2000 {
+            if header(n)?.1 > EIGHT_KB {
+                limit = Some(n);
+                break;
+            }
+        }
+        limits.push((alg.to_string(), limit));
+    }
+    Ok((sizes, limits))
+}
