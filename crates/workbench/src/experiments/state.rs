@@ -170,13 +170,9 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
         32 * 1024,
         64 * 1024,
     ] {
-        // JWT-shaped, wrongly signed: the answer says whether it was read as a token.
-        let body = "a".repeat(length.saturating_sub(8));
-        let credential = format!("eyJ.{}.sig", &body[..body.len().min(length.saturating_sub(8))]);
-        let credential = format!(
-            "{credential}{}",
-            "a".repeat(length.saturating_sub(credential.len()))
-        );
+        // JWT-shaped (three dot-separated parts), wrongly signed, exactly `length` bytes: the
+        // answer says whether the server read it as a token.
+        let credential = format!("eyJ.{}.sig", "a".repeat(length - 8));
         let answer = client
             .get(format!("{}/api/departments", server.api_url()))
             .header("Authorization", format!("Bearer {credential}"))
