@@ -401,7 +401,11 @@ fn a_link_delay_slows_the_session_flow_and_not_the_jwt_flow() {
     assert!(session >= 8000, "session p50 {session} µs with 2 ms per link");
     assert!(jwt < 4000, "jwt p50 {jwt} µs with 2 ms per link");
     // Without delay links the session flow is far from that floor.
-    assert!(p50("session", 0) < 8000, "session p50 {} µs on loopback", p50("session", 0));
+    assert!(
+        p50("session", 0) < 8000,
+        "session p50 {} µs on loopback",
+        p50("session", 0)
+    );
 }
 
 #[test]
