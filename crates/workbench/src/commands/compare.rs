@@ -124,16 +124,7 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
         step(next, steps, "scale-out under CPU quotas");
         let mut run = args.run.clone();
         run.duration = args.scale_duration;
-        run.flows = match args.run.flows.is_empty() {
-            true => scale::DEFAULT_FLOWS.to_vec(),
-            false => args
-                .run
-                .flows
-                .iter()
-                .copied()
-                .filter(|f| *f != Flow::Baseline)
-                .collect(),
-        };
+        run.flows = authenticated_flows(&args.run, &scale::DEFAULT_FLOWS);
         scale::run(scale::ScaleArgs {
             run,
             output: output.clone(),
@@ -153,16 +144,7 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
             "faults: Redis, then the session auth server, away under load",
         );
         let mut run = args.run.clone();
-        run.flows = match args.run.flows.is_empty() {
-            true => faults::DEFAULT_FLOWS.to_vec(),
-            false => args
-                .run
-                .flows
-                .iter()
-                .copied()
-                .filter(|f| *f != Flow::Baseline)
-                .collect(),
-        };
+        run.flows = authenticated_flows(&args.run, &faults::DEFAULT_FLOWS);
         faults::run(faults::FaultsArgs {
             run,
             output: output.clone(),
@@ -217,6 +199,14 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
         readme.display()
     );
     Ok(())
+}
+
+/// The flows asked for without the baseline (these experiments measure what
+/// authentication costs), or `default` when none were asked for.
+fn authenticated_flows(run: &RunArgs, default: &[Flow]) -> Vec<Flow> {
+    let mut flows = run.flows_or(default);
+    flows.retain(|f| *f != Flow::Baseline);
+    flows
 }
 
 fn step(n: usize, of: usize, what: &str) {

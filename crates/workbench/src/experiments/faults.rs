@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use loadgen::{Balance, Mode, Plan, RequestSpec, RunResult, Stop, Target};
+use loadgen::{Mode, RunResult, Stop};
 use serde::{Deserialize, Serialize};
 
 use super::flows::Flow;
@@ -127,20 +127,12 @@ pub async fn run(args: FaultsArgs) -> anyhow::Result<ResultsFile> {
         let started = Instant::now();
         let mut runs = tokio::task::JoinSet::new();
         for (index, (system, users)) in systems.iter().enumerate() {
-            let plan = Plan {
-                mode: Mode::Open { rate: args.rate },
-                warmup: run_args.warmup,
-                stop: Stop::After(total),
-                targets: system
-                    .api_urls()
-                    .into_iter()
-                    .map(Target::parse)
-                    .collect::<Result<_, _>>()?,
-                balance: Balance::PerUser,
-                request: RequestSpec::get(system.flow.path()),
-                users: users.clone(),
-                request_timeout: Duration::from_secs(10),
-            };
+            let plan = system.plan(
+                Mode::Open { rate: args.rate },
+                run_args.warmup,
+                Stop::After(total),
+                users,
+            )?;
             runs.spawn(async move { (index, loadgen::run(plan).await) });
         }
         // The measured window opens 50 ms (the generator's lead) plus the warm-up after
@@ -174,20 +166,13 @@ pub async fn run(args: FaultsArgs) -> anyhow::Result<ResultsFile> {
             );
             println!("      {}", describe(&summary));
             file.faults.push(summary);
-            file.runs.push(FlowRun {
-                flow: flow.to_string(),
-                algorithm: flow.algorithm().map(|a| a.to_string()),
-                label: format!("{} away", dependency.name()),
-                round: 1,
-                topology: Some(systems[index].0.topology),
-                scenario: None,
-                limits: Vec::new(),
-                utilisation: Default::default(),
-                target_rate: Some(args.rate),
-                cpu: Vec::new(),
-                cpu_us_per_request: Default::default(),
+            file.runs.push(FlowRun::new(
+                flow,
+                systems[index].0.topology,
+                &format!("{} away", dependency.name()),
+                Some(args.rate),
                 result,
-            });
+            ));
         }
     }
     let path = file.write(&out)?;

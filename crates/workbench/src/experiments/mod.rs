@@ -26,14 +26,13 @@ pub mod system;
 pub mod throughput;
 pub mod tokens;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use loadgen::cpu::CpuMeter;
-use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
+use loadgen::{Mode, Plan, Stop};
 
 use flows::Flow;
 use method::Method;
@@ -194,22 +193,7 @@ pub async fn measure(
     position: &str,
 ) -> anyhow::Result<FlowRun> {
     let flow = system.flow;
-    let plan = Plan {
-        mode,
-        warmup: Duration::ZERO,
-        stop: Stop::After(args.warmup),
-        targets: system
-            .api_urls()
-            .into_iter()
-            .map(Target::parse)
-            .collect::<Result<_, _>>()?,
-        // Several replicas: each virtual user keeps to one, as behind a layer-4 balancer, so
-        // a replica sees users / replicas connections however many replicas run.
-        balance: Balance::PerUser,
-        request: RequestSpec::get(flow.path()),
-        users: users.to_vec(),
-        request_timeout: Duration::from_secs(10),
-    };
+    let plan = system.plan(mode, Duration::ZERO, Stop::After(args.warmup), users)?;
     let bar = RunBar::start(format!("{position} {flow} {label}"), args.warmup + args.duration);
     if !args.warmup.is_zero() {
         loadgen::run(plan.clone()).await?;
@@ -232,22 +216,14 @@ pub async fn measure(
         cpu_us_per_request.get("total").copied().unwrap_or(0.0),
         problems(&result, errors),
     ));
+    let target_rate = match mode {
+        Mode::Open { rate } => Some(rate),
+        Mode::Closed => None,
+    };
     Ok(FlowRun {
-        flow: flow.to_string(),
-        algorithm: flow.algorithm().map(|a| a.to_string()),
-        label: label.to_string(),
-        round: 1,
-        topology: Some(system.topology),
-        scenario: None,
-        limits: Vec::new(),
-        utilisation: BTreeMap::new(),
-        target_rate: match mode {
-            Mode::Open { rate } => Some(rate),
-            Mode::Closed => None,
-        },
         cpu,
         cpu_us_per_request,
-        result,
+        ..FlowRun::new(flow, system.topology, label, target_rate, result)
     })
 }
 

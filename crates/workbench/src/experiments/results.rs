@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calibrate::Calibration;
 use super::faults::FaultSummary;
+use super::flows::Flow;
 use super::limits::GroupLimit;
 use super::method::Method;
 use super::model::ScaleModel;
@@ -90,6 +91,31 @@ pub struct FlowRun {
 }
 
 impl FlowRun {
+    /// A run of `flow` with nothing metered beside the load itself (no CPU, limits or
+    /// scenario yet; round 1).
+    pub fn new(
+        flow: Flow,
+        topology: Topology,
+        label: &str,
+        target_rate: Option<f64>,
+        result: RunResult,
+    ) -> FlowRun {
+        FlowRun {
+            flow: flow.to_string(),
+            algorithm: flow.algorithm().map(|a| a.to_string()),
+            label: label.to_string(),
+            round: 1,
+            topology: Some(topology),
+            scenario: None,
+            limits: Vec::new(),
+            utilisation: BTreeMap::new(),
+            target_rate,
+            cpu: Vec::new(),
+            cpu_us_per_request: BTreeMap::new(),
+            result,
+        }
+    }
+
     /// The one-way link delay of the run, in microseconds (0 on plain loopback).
     pub fn link_delay_us(&self) -> u64 {
         self.topology.map(|t| t.link_delay_us).unwrap_or(0)

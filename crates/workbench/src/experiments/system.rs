@@ -292,6 +292,32 @@ impl FlowSystem {
         })
     }
 
+    /// A load plan against this flow's API replicas: its route, `users`' credentials, each
+    /// virtual user keeping to one replica (as behind a layer-4 balancer, so a replica sees
+    /// users / replicas connections however many replicas run), 10 s request timeout.
+    pub fn plan(
+        &self,
+        mode: loadgen::Mode,
+        warmup: Duration,
+        stop: loadgen::Stop,
+        users: &[Vec<(HeaderName, HeaderValue)>],
+    ) -> anyhow::Result<loadgen::Plan> {
+        Ok(loadgen::Plan {
+            mode,
+            warmup,
+            stop,
+            targets: self
+                .api_urls()
+                .into_iter()
+                .map(loadgen::Target::parse)
+                .collect::<Result<_, _>>()?,
+            balance: loadgen::Balance::PerUser,
+            request: loadgen::RequestSpec::get(self.flow.path()),
+            users: users.to_vec(),
+            request_timeout: Duration::from_secs(10),
+        })
+    }
+
     /// Every API replica's URL, for the generator to spread requests over.
     pub fn api_urls(&self) -> Vec<&str> {
         self.apis.iter().map(|a| a.url.as_str()).collect()
