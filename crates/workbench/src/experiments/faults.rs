@@ -139,12 +139,12 @@ pub async fn run(args: FaultsArgs) -> anyhow::Result<ResultsFile> {
         // the runs start.
         let window = started + Duration::from_millis(50) + run_args.warmup;
         tokio::time::sleep_until((window + args.before).into()).await;
-        let cut_at = window.elapsed_ms_from(Instant::now());
+        let cut_at = Instant::now().saturating_duration_since(window).as_millis() as u64;
         for (system, _) in &systems {
             system.cut(*dependency, linkproxy::Mode::Refuse);
         }
         tokio::time::sleep(args.outage).await;
-        let restored_at = window.elapsed_ms_from(Instant::now());
+        let restored_at = Instant::now().saturating_duration_since(window).as_millis() as u64;
         for (system, _) in &systems {
             system.cut(*dependency, linkproxy::Mode::Pass);
         }
@@ -178,17 +178,6 @@ pub async fn run(args: FaultsArgs) -> anyhow::Result<ResultsFile> {
     let path = file.write(&out)?;
     println!("results: {}", path.display());
     Ok(file)
-}
-
-trait SinceWindow {
-    /// Milliseconds from `self` to `now` (0 if `now` is earlier).
-    fn elapsed_ms_from(&self, now: Instant) -> u64;
-}
-
-impl SinceWindow for Instant {
-    fn elapsed_ms_from(&self, now: Instant) -> u64 {
-        now.saturating_duration_since(*self).as_millis() as u64
-    }
 }
 
 /// One line for the terminal.

@@ -58,12 +58,11 @@ pub fn plan(suite: &Suite) -> Plan {
                     "closed loop",
                     "median of rounds, whiskers: slowest and fastest round",
                 ),
-                bars,
+                bars: bars.clone(),
                 baseline,
             }),
         });
         let stacks = cpu_stacks(file);
-        let bars = throughput_bars(file);
         sections.push(Section {
             heading: "CPU cost per request".into(),
             reading: read_cpu(&stacks, &bars, file.method.machine.cores),

@@ -15,7 +15,6 @@ use clap::Args;
 
 use crate::experiments::method::rfc3339_now;
 use crate::experiments::results::ResultsFile;
-use charts::{Chart, Rendered};
 
 #[derive(Args, Debug, Clone)]
 pub struct ReportArgs {
@@ -184,15 +183,15 @@ pub fn write(suite: &Suite, out: &Path) -> anyhow::Result<PathBuf> {
     let mut drawn = Vec::new();
     for section in &plan.sections {
         let rendered = match &section.chart {
-            document::SectionChart::Throughput(c) => draw(c, &charts_dir)?,
-            document::SectionChart::Cpu(c) => draw(c, &charts_dir)?,
-            document::SectionChart::Scale(c) => draw(c, &charts_dir)?,
-            document::SectionChart::LinkDelay(c) => draw(c, &charts_dir)?,
-            document::SectionChart::Fault(c) => draw(c, &charts_dir)?,
-            document::SectionChart::SessionMemory(c) => draw(c, &charts_dir)?,
-            document::SectionChart::TokenSize(c) => draw(c, &charts_dir)?,
-            document::SectionChart::Percentiles(c) => draw(c, &charts_dir)?,
-            document::SectionChart::TokenCosts(c) => draw(c, &charts_dir)?,
+            document::SectionChart::Throughput(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::Cpu(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::Scale(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::LinkDelay(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::Fault(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::SessionMemory(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::TokenSize(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::Percentiles(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::TokenCosts(c) => charts::render(c, &charts_dir)?,
         };
         drawn.push(rendered);
     }
@@ -200,10 +199,6 @@ pub fn write(suite: &Suite, out: &Path) -> anyhow::Result<PathBuf> {
     let path = out.join("README.md");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
-}
-
-fn draw(chart: &impl Chart, dir: &Path) -> anyhow::Result<Rendered> {
-    charts::render(chart, dir)
 }
 
 #[cfg(test)]
