@@ -7,6 +7,9 @@
 //!    `redis:7.0`; where no registry is reachable it must have been built locally);
 //! 4. otherwise an error that says how to get one.
 //!
+//! `AUTHBENCH_REDIS=container` skips steps 1 and 2, so the container path can be tested on
+//! a machine that has `redis-server` (the compose smoke test runs the HTTP tests this way).
+//!
 //! It never falls back silently: a caller that needs Redis either gets one or an error.
 
 use std::net::TcpListener;
@@ -98,6 +101,11 @@ impl LocalRedis {
 
 /// Finds or starts a Redis, in the order the crate documentation gives.
 pub async fn locate() -> Result<LocalRedis, LocateError> {
+    if std::env::var("AUTHBENCH_REDIS").is_ok_and(|v| v == "container") {
+        return start_container()
+            .await
+            .map_err(|docker| LocateError::NotFound { docker });
+    }
     if let Ok(url) = std::env::var("REDIS_URL")
         && !url.trim().is_empty()
     {
@@ -162,7 +170,9 @@ pub async fn start_process(path: &std::path::Path) -> Result<LocalRedis, LocateE
     Err(failed(last_error))
 }
 
-async fn start_container() -> Result<LocalRedis, String> {
+/// Starts a Redis container (image `redis:7.0`) through testcontainers; the error says
+/// what Docker answered.
+pub async fn start_container() -> Result<LocalRedis, String> {
     let container = Redis::default()
         .with_tag(CONTAINER_TAG)
         .start()

@@ -1,11 +1,11 @@
 //! `workbench`: starts the two architectures side by side and drives them.
 //!
 //! Commands: `compare` (the whole suite, then the report: the main job), `up` (everything
-//! on loopback, with ready-to-paste curl commands), `throughput`, `latency`, `calibrate`
-//! and `tokens` (the experiments, see [`experiments`]), `report` (charts and text from
-//! results files, see [`report`]), `hash-password` (an argon2id hash for the user
-//! directory), and the hidden `serve` that the experiments use to run each server as its
-//! own process.
+//! on loopback, with ready-to-paste curl commands), `throughput`, `latency`, `calibrate`,
+//! `scale`, `faults`, `state`, `tokens` and `remote` (the experiments, see [`experiments`]),
+//! `report` (charts and text from results files, see [`report`]), `hash-password` (an
+//! argon2id hash for the user directory), `probe` (the containers' health check), and the
+//! hidden `serve` that the experiments use to run each server as its own process.
 
 mod commands;
 mod experiments;
@@ -47,8 +47,13 @@ enum Command {
     State(experiments::state::StateArgs),
     /// CPU time of one token operation per algorithm, beside the raw primitive.
     Tokens(experiments::tokens::TokensArgs),
+    /// Closed-loop maximum per flow against servers that are already running (the compose
+    /// file's containers, or other hosts); no CPU metering.
+    Remote(experiments::remote::RemoteArgs),
     /// Charts and a README from a folder of results files.
     Report(report::ReportArgs),
+    /// Exit 0 when a URL answers 2xx (the containers' health checks).
+    Probe(commands::probe::ProbeArgs),
     /// Run one server as its own process (used by the experiments).
     #[command(hide = true)]
     Serve(commands::serve::ServeArgs),
@@ -69,7 +74,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Faults(args) => experiments::faults::run(args).await.map(drop),
         Command::State(args) => experiments::state::run(args).await.map(drop),
         Command::Tokens(args) => experiments::tokens::run(args).await.map(drop),
+        Command::Remote(args) => experiments::remote::run(args).await.map(drop),
         Command::Report(args) => report::run(args).await.map(drop),
+        Command::Probe(args) => commands::probe::run(args).await,
         Command::Serve(args) => commands::serve::run(args).await,
         Command::HashPassword => commands::hash_password::run(),
     }

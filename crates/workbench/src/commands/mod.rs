@@ -2,5 +2,6 @@
 
 pub mod compare;
 pub mod hash_password;
+pub mod probe;
 pub mod serve;
 pub mod up;

@@ -10,6 +10,7 @@
 //! - [`faults`]: every flow under load while Redis, then the session auth server, is away;
 //! - [`state`]: Redis bytes per session, and token size against the number of roles;
 //! - [`tokens`]: the CPU time of one token operation per algorithm, beside the raw primitive.
+//! - [`remote`]: the closed-loop maximum of servers that are already running (containers).
 
 pub mod calibrate;
 pub mod faults;
@@ -19,6 +20,7 @@ pub mod limits;
 pub mod method;
 pub mod model;
 pub mod progress;
+pub mod remote;
 pub mod results;
 pub mod scale;
 pub mod state;

@@ -362,40 +362,46 @@ impl FlowSystem {
     /// Logs `count` virtual users in through the flow's auth server and returns the header
     /// each one sends (none for the baseline).
     pub async fn log_in(&self, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
-        let Some(auth) = self.auths.first() else {
-            return Ok(vec![Vec::new(); count]);
-        };
-        let client = reqwest::Client::new();
-        let mut tasks = tokio::task::JoinSet::new();
-        for i in 0..count {
-            let (user, password) = USERS[i % USERS.len()];
-            let url = format!("{}/login", auth.url);
-            let client = client.clone();
-            tasks.spawn(async move {
-                let response = client
-                    .post(&url)
-                    .json(&serde_json::json!({ "username": user, "password": password }))
-                    .send()
-                    .await?
-                    .error_for_status()?;
-                let body: LoginAnswer = response.json().await?;
-                anyhow::Ok((i, body))
-            });
-        }
-        let mut users = vec![Vec::new(); count];
-        while let Some(done) = tasks.join_next().await {
-            let (i, body) = done
-                .context("a login task failed")?
-                .context("a virtual user could not log in")?;
-            let credential = body
-                .session_id
-                .or(body.access_token)
-                .context("the login answer held neither session_id nor access_token")?;
-            let value = HeaderValue::from_str(&format!("Bearer {credential}"))?;
-            users[i] = vec![(AUTHORIZATION, value)];
-        }
-        Ok(users)
+        log_in(self.auths.first().map(|a| a.url.as_str()), count).await
     }
+}
+
+/// Logs `count` virtual users in at the auth server `auth` (the demo users in turn) and
+/// returns the header each one sends; with no auth server (the baseline), no header.
+pub async fn log_in(auth: Option<&str>, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
+    let Some(auth) = auth else {
+        return Ok(vec![Vec::new(); count]);
+    };
+    let client = reqwest::Client::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let (user, password) = USERS[i % USERS.len()];
+        let url = format!("{auth}/login");
+        let client = client.clone();
+        tasks.spawn(async move {
+            let response = client
+                .post(&url)
+                .json(&serde_json::json!({ "username": user, "password": password }))
+                .send()
+                .await?
+                .error_for_status()?;
+            let body: LoginAnswer = response.json().await?;
+            anyhow::Ok((i, body))
+        });
+    }
+    let mut users = vec![Vec::new(); count];
+    while let Some(done) = tasks.join_next().await {
+        let (i, body) = done
+            .context("a login task failed")?
+            .context("a virtual user could not log in")?;
+        let credential = body
+            .session_id
+            .or(body.access_token)
+            .context("the login answer held neither session_id nor access_token")?;
+        let value = HeaderValue::from_str(&format!("Bearer {credential}"))?;
+        users[i] = vec![(AUTHORIZATION, value)];
+    }
+    Ok(users)
 }
 
 /// `host:port` of a `redis://host:port[/db]` URL, for a delay link in front of it.

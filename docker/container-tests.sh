@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# The container tests, part of the README's test command (skipped, saying so, when no
+# Docker engine answers):
+#
+# 1. testcontainers: the HTTP tests of session-auth and api again, each with its own Redis
+#    container (AUTHBENCH_REDIS=container), where `cargo test` used a redis-server process;
+# 2. the compose smoke test: builds the authbench image from host binaries, brings the
+#    compose file up under a private project name with ephemeral ports and two api-jwt
+#    replicas, walks both architectures with curl, stops Redis (session calls must get 503
+#    fast, JWT calls 200), starts it again (session calls must recover), measures the flows
+#    with the loadgen service, then removes everything it made, also when a check fails.
+#
+# Needs the base images debian:bookworm-slim and redis:7.0: pulled where a registry
+# answers, else built by docker/offline-images.sh. Every wait is bounded; both parts take
+# about two minutes after the release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! timeout 10 docker info >/dev/null 2>&1; then
+  echo "container tests: skipped, no Docker engine answers"
+  exit 0
+fi
+if timeout 10 docker compose version >/dev/null 2>&1; then
+  compose_cmd=(docker compose)
+elif command -v docker-compose >/dev/null 2>&1; then
+  compose_cmd=(docker-compose)
+else
+  echo "container tests: FAILED, a Docker engine answers but neither \`docker compose\` nor docker-compose is installed" >&2
+  exit 1
+fi
+
+for image in debian:bookworm-slim redis:7.0; do
+  if ! docker image inspect "$image" >/dev/null 2>&1 && ! timeout 120 docker pull -q "$image" >/dev/null 2>&1; then
+    echo "container tests: FAILED, base image $image is missing and cannot be pulled: run sudo docker/offline-images.sh" >&2
+    exit 1
+  fi
+done
+
+echo "testcontainers: the session-auth and api HTTP tests with a Redis container each"
+log=$(mktemp /tmp/authbench-testcontainers.XXXXXX)
+if ! AUTHBENCH_REDIS=container cargo test --locked -q -p session-auth -p api >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "not ok - the HTTP tests failed with Redis in containers" >&2
+  exit 1
+fi
+passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
+rm -f "$log"
+[ "$passed" -gt 0 ] || { echo "not ok - no HTTP test ran with Redis in containers" >&2; exit 1; }
+echo "ok - $passed HTTP tests pass with Redis in containers (testcontainers)"
+
+project="authbench-smoke-$$"
+results=$(mktemp -d /tmp/authbench-smoke-results.XXXXXX)
+chmod 777 "$results"
+export COMPOSE_PROJECT_NAME=$project
+export AUTHBENCH_IMAGE="authbench-smoke:$$"
+export AUTHBENCH_BUILD_TARGET=host
+export AUTHBENCH_RESULTS=$results
+export AUTHBENCH_LOAD_DURATION=2s
+# Empty: Docker picks free host ports, so the test never collides with a running stack.
+export AUTHBENCH_SESSION_AUTH_PORT="" AUTHBENCH_JWT_AUTH_PORT=""
+export AUTHBENCH_API_SESSION_PORTS="" AUTHBENCH_API_SESSION_REDIS_PORTS="" AUTHBENCH_API_JWT_PORTS=""
+export AUTHBENCH_JWT_SECRET AUTHBENCH_INTROSPECTION_SECRET
+AUTHBENCH_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+AUTHBENCH_INTROSPECTION_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+compose() { timeout 180 "${compose_cmd[@]}" "$@"; }
+cleanup() {
+  status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "--- container logs (last 30 lines each) ---" >&2
+    compose logs --no-color --tail=30 >&2 || true
+  fi
+  compose --profile loadgen down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+  docker image rm -f "$AUTHBENCH_IMAGE" >/dev/null 2>&1 || true
+  rm -rf "$results"
+  if [ "$status" -eq 0 ]; then echo "compose smoke test: passed"; else echo "compose smoke test: FAILED" >&2; fi
+}
+trap cleanup EXIT
+
+fail() { echo "not ok - $*" >&2; exit 1; }
+ok() { echo "ok - $*"; }
+
+echo "building the release binaries and the image (target host)"
+cargo build --release --locked -q -p api -p session-auth -p jwt-auth -p workbench
+compose build -q session-auth >/dev/null
+
+# docker-compose v1 has no `up --wait`: wait for every health check here.
+compose up -d --scale api-jwt=2 >/dev/null 2>&1 || { compose up -d --scale api-jwt=2; fail "compose up"; }
+deadline=$((SECONDS + 120))
+while :; do
+  ids=$(compose ps -q)
+  unhealthy=$(for id in $ids; do docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-check{{end}}' "$id"; done | grep -v ' healthy$' || true)
+  count=$(echo "$ids" | wc -w)
+  [ -z "$unhealthy" ] && [ "$count" -eq 7 ] && break
+  [ $SECONDS -ge $deadline ] && fail "not all 7 containers healthy within 120 s ($count up): $unhealthy"
+  sleep 1
+done
+ok "all 7 containers (redis, two auth servers, api-session, api-session-redis, 2 x api-jwt) are healthy"
+
+port() { compose port "$1" "$2" | tail -1 | sed 's/.*://'; }
+session_auth="http://127.0.0.1:$(port session-auth 8081)"
+jwt_auth="http://127.0.0.1:$(port jwt-auth 8082)"
+api_session="http://127.0.0.1:$(port api-session 8080)"
+api_session_redis="http://127.0.0.1:$(port api-session-redis 8080)"
+api_jwt="http://127.0.0.1:$(port api-jwt 8080)"
+
+# status URL [curl args...]: the HTTP status, or 000 when nothing answered within 5 s.
+status() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" || true; }
+json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
+
+login='{"username":"alice","password":"alice-demo-password"}'
+session_id=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$session_auth/login" | json_field session_id)
+[ -n "$session_id" ] || fail "session login returned no session_id"
+token=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$jwt_auth/login" | json_field access_token)
+[ -n "$token" ] || fail "JWT login returned no access_token"
+ok "alice logs in at both auth servers"
+
+for api in "$api_session" "$api_session_redis"; do
+  s=$(status -H "Authorization: Bearer $session_id" "$api/api/departments")
+  [ "$s" = 200 ] || fail "$api/api/departments with the session id answered $s"
+done
+s=$(status -H "Authorization: Bearer $token" "$api_jwt/api/departments")
+[ "$s" = 200 ] || fail "api-jwt answered $s"
+ok "/api/departments answers 200 through api-session, api-session-redis and api-jwt"
+
+header=$(curl -s -D - -o /dev/null -m 5 -H 'Authorization: Bearer not-a-token' "$api_jwt/api/departments" | tr -d '\r')
+echo "$header" | grep -q '^HTTP/1.1 401' || fail "a forged token was not refused with 401"
+echo "$header" | grep -qi '^www-authenticate: Bearer.*invalid_token' || fail "401 without an RFC 6750 WWW-Authenticate"
+ok "a forged token gets 401 with WWW-Authenticate: Bearer error=\"invalid_token\""
+
+compose stop -t 2 redis >/dev/null 2>&1
+took=""
+for api in "$api_session" "$api_session_redis"; do
+  read -r s t < <(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $session_id" "$api/api/departments" || echo "000 5")
+  [ "$s" = 503 ] || fail "with Redis stopped, $api answered $s (want 503)"
+  # The servers give up on a dependency after dependency_timeout_ms (1 s by default).
+  awk -v t="$t" 'BEGIN { exit !(t < 1.5) }' || fail "with Redis stopped, $api took $t s to answer 503"
+  took="$took ${t}s"
+done
+for _ in 1 2 3; do
+  s=$(status -H "Authorization: Bearer $token" "$api_jwt/api/departments")
+  [ "$s" = 200 ] || fail "with Redis stopped, api-jwt answered $s (want 200)"
+done
+ok "Redis stopped: session calls get 503 (in$took), JWT calls still get 200"
+
+compose start redis >/dev/null 2>&1
+deadline=$((SECONDS + 20))
+for api in "$api_session" "$api_session_redis"; do
+  # Sessions live only in Redis (no persistence), so log in again once it is back.
+  until [ "$(status -H 'Content-Type: application/json' -d "$login" "$session_auth/login")" = 200 ]; do
+    [ $SECONDS -ge $deadline ] && fail "session-auth did not log in again within 20 s of Redis' return"
+    sleep 0.2
+  done
+  session_id=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$session_auth/login" | json_field session_id)
+  until [ "$(status -H "Authorization: Bearer $session_id" "$api/api/departments")" = 200 ]; do
+    [ $SECONDS -ge $deadline ] && fail "$api did not recover within 20 s of Redis' return"
+    sleep 0.2
+  done
+done
+ok "Redis back: session logins and calls answer 200 again"
+
+compose --profile loadgen run --rm -T loadgen >"$results/loadgen.log" 2>&1 ||
+  { cat "$results/loadgen.log" >&2; fail "the loadgen service failed"; }
+[ -s "$results/remote.json" ] || fail "the loadgen service wrote no results/remote.json"
+runs=$(grep -c '"label": "max"' "$results/remote.json")
+[ "$runs" -eq 4 ] || fail "remote.json holds $runs runs, want 4 (baseline, session, session-redis, jwt-hs256)"
+grep -q '"api_replicas": 2' "$results/remote.json" || fail "the loadgen service did not see both api-jwt replicas"
+ok "the loadgen service measured 4 flows (api-jwt as 2 replicas) into the mounted folder"
