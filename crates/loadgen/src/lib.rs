@@ -24,7 +24,7 @@ mod record;
 mod report;
 mod run;
 
-pub use hyper::header;
+pub use hyper::{Method, header};
 pub use plan::{Balance, Mode, Plan, RequestSpec, Stop, Target, TargetError};
 pub use report::{Bucket, Latency, RunResult, Schedule, TIMELINE_STEP_MS};
 pub use run::{RunError, run};

@@ -2,7 +2,7 @@
 //!
 //! Commands: `compare` (the whole suite, then the report: the main job), `up` (everything
 //! on loopback, with ready-to-paste curl commands), `throughput`, `latency`, `calibrate`,
-//! `scale`, `faults`, `state`, `tokens` and `remote` (the experiments, see [`experiments`]),
+//! `scale`, `faults`, `state`, `logins`, `tokens` and `remote` (the experiments, see [`experiments`]),
 //! `report` (charts and text from results files, see [`report`]), `hash-password` (an
 //! argon2id hash for the user directory), `probe` (the containers' health check), and the
 //! hidden `serve` that the experiments use to run each server as its own process.
@@ -26,8 +26,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the whole suite (throughput, latency, calibration, token costs) and write the
-    /// report with its charts: about 7 minutes on 2 cores.
+    /// Run the whole suite (throughput, latency, link delay, scale-out, faults, state, logins,
+    /// calibration, token costs) and write the report with its charts: about 11 minutes on
+    /// 2 cores.
     Compare(commands::compare::CompareArgs),
     /// Start Redis, both auth servers and one API server per mode on loopback; print the
     /// URLs and curl commands; stop everything on Ctrl-C.
@@ -45,6 +46,8 @@ enum Command {
     Faults(experiments::faults::FaultsArgs),
     /// Redis bytes per session, and token size against the number of roles.
     State(experiments::state::StateArgs),
+    /// CPU time of a login per flow, and of a token refresh, by tier.
+    Logins(experiments::logins::LoginsArgs),
     /// CPU time of one token operation per algorithm, beside the raw primitive.
     Tokens(experiments::tokens::TokensArgs),
     /// Closed-loop maximum per flow against servers that are already running (the compose
@@ -73,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Scale(args) => experiments::scale::run(args).await.map(drop),
         Command::Faults(args) => experiments::faults::run(args).await.map(drop),
         Command::State(args) => experiments::state::run(args).await.map(drop),
+        Command::Logins(args) => experiments::logins::run(args).await.map(drop),
         Command::Tokens(args) => experiments::tokens::run(args).await.map(drop),
         Command::Remote(args) => experiments::remote::run(args).await.map(drop),
         Command::Report(args) => report::run(args).await.map(drop),

@@ -226,6 +226,27 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
         ]
     );
 
+    // The logins of the flows that have one (not the baseline), and the JWT refresh.
+    let logins: Vec<(String, String)> = read("logins")["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["flow"].as_str().unwrap().to_string(),
+                r["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        logins,
+        [
+            ("session".to_string(), "login".to_string()),
+            ("jwt-hs256".to_string(), "login".to_string()),
+            ("jwt-hs256".to_string(), "refresh".to_string())
+        ]
+    );
+
     // Calibration and token costs ran too.
     assert!(read("calibrate")["calibration"]["ratio"].as_f64().unwrap() > 0.0);
     let costs = read("tokens")["costs"].as_array().unwrap().clone();
@@ -243,6 +264,8 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
         "cpu-per-request",
         "latency-50",
         "link-delay",
+        "login-cost",
+        "refresh-cost",
         "token-verify",
     ] {
         assert!(readme.contains(&format!("charts/{chart}.png")), "{chart}");
@@ -522,6 +545,74 @@ fn state_measures_bytes_per_session_token_sizes_and_the_real_credential_limit() 
             .unwrap()
             .contains("longer than 8192"),
         "{over}"
+    );
+}
+
+#[test]
+fn logins_meter_the_password_hash_in_the_auth_server_and_a_refresh_signs_without_one() {
+    let out = tempdir();
+    let file = workbench(
+        &[
+            "logins",
+            "--flows",
+            "session,jwt-es256",
+            "--warmup",
+            "100ms",
+            "--duration",
+            "500ms",
+            "--connections",
+            "2",
+            "--login-connections",
+            "2",
+        ],
+        &out,
+    );
+    let runs = file["runs"].as_array().unwrap();
+    let labels: Vec<(&str, &str)> = runs
+        .iter()
+        .map(|r| (r["flow"].as_str().unwrap(), r["label"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("session", "login"),
+            ("jwt-es256", "login"),
+            ("jwt-es256", "refresh")
+        ]
+    );
+    for run in runs {
+        let result = &run["result"];
+        assert_eq!(result["method"], "POST");
+        assert!(result["success"].as_u64().unwrap() > 0, "{run}");
+        assert_eq!(
+            result["success"], result["responses"],
+            "every login and refresh answered 2xx: {}",
+            result["statuses"]
+        );
+    }
+    let auth_us = |i: usize, tier: &str| runs[i]["cpu_us_per_request"][tier].as_f64().unwrap();
+    // The argon2id hash (19 MiB, 2 passes) takes milliseconds; a refresh verifies one token
+    // and signs another, which takes well under one.
+    assert!(
+        auth_us(0, "session-auth") > 1000.0,
+        "{}",
+        runs[0]["cpu_us_per_request"]
+    );
+    assert!(
+        auth_us(1, "jwt-auth") > 1000.0,
+        "{}",
+        runs[1]["cpu_us_per_request"]
+    );
+    assert!(auth_us(2, "jwt-auth") < auth_us(1, "jwt-auth") / 5.0);
+    assert_eq!(runs[0]["result"]["connections"], 2);
+    assert_eq!(runs[0]["result"]["path"], "/login");
+    assert_eq!(runs[2]["result"]["path"], "/refresh");
+    assert!(
+        file["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("argon2id hash (m=19456,t=2,p=1"))
     );
 }
 

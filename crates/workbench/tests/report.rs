@@ -72,7 +72,7 @@ fn report(name: &str) -> PathBuf {
     report
 }
 
-const CHARTS: [(&str, &str); 12] = [
+const CHARTS: [(&str, &str); 14] = [
     ("state-sessions", "Redis memory against live sessions"),
     ("state-token-size", "Authorization header size against roles"),
     ("fault-redis", "Every flow under load while redis is away"),
@@ -82,6 +82,8 @@ const CHARTS: [(&str, &str); 12] = [
     ),
     ("throughput", "Maximum throughput per flow"),
     ("cpu-per-request", "CPU time per answered request"),
+    ("login-cost", "CPU time per login, by tier"),
+    ("refresh-cost", "CPU time per refresh, by tier"),
     ("latency-50", "Latency by percentile at 50%"),
     ("scale-api", "Maximum throughput against API replicas (api)"),
     (
@@ -175,6 +177,8 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "## Scale-out: API replicas added, one auth server and one Redis",
         "## Link delay",
         "Extrapolated to 64 API replicas",
+        "## Login cost",
+        "## Token refresh cost",
     ] {
         assert!(readme.contains(heading), "no {heading}");
     }
@@ -200,6 +204,29 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
     );
     assert!(readme.contains(&format!("| baseline | {shown} | 1.00 |")));
 
+    // A login's server CPU is the fixture's: every tier but the load generator.
+    let logins: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("logins.json")).unwrap()).unwrap();
+    let session_login = logins["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["flow"] == "session" && r["label"] == "login")
+        .expect("a session login run");
+    let server_us: f64 = session_login["cpu_us_per_request"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(tier, _)| *tier != "generator" && *tier != "total")
+        .map(|(_, us)| us.as_f64().unwrap())
+        .sum();
+    let ms = server_us / 1000.0;
+    assert!((10.0..100.0).contains(&ms), "the fixture's login took {ms} ms");
+    assert!(
+        readme.contains(&format!("session {ms:.1} ms")),
+        "the session login's {ms:.1} ms is not in the text"
+    );
+
     // The method names the machine and the commit the results came from.
     let method = &throughput["method"];
     assert!(readme.contains(&format!("commit `{}`", method["commit"].as_str().unwrap())));
@@ -213,6 +240,7 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "scale",
         "faults",
         "state",
+        "logins",
         "calibrate",
         "tokens",
         "criterion",

@@ -1,7 +1,7 @@
 //! `workbench compare`: the project's main job. Runs the whole suite with default settings
 //! (throughput in rounds, the latency sweep at fractions of those maxima, the same at
-//! several link delays, scale-out under CPU quotas, faults, server-side state, the
-//! generator beside wrk when wrk is installed, the token costs) into `<report>/results/`,
+//! several link delays, scale-out under CPU quotas, faults, server-side state, login and
+//! refresh costs, the generator beside wrk when wrk is installed, the token costs) into `<report>/results/`,
 //! then writes the report beside them.
 
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use clap::Args;
 use crate::experiments::flows::Flow;
 use crate::experiments::system::Dependency;
 use crate::experiments::{
-    OutArgs, RunArgs, calibrate, faults, latency, method::rfc3339_now, parse_duration, scale, state,
+    OutArgs, RunArgs, calibrate, faults, latency, logins, method::rfc3339_now, parse_duration, scale, state,
     throughput, tokens,
 };
 use crate::report;
@@ -63,7 +63,7 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
     let output = OutArgs { out: results.clone() };
     let wrk = redis_locator::find_on_path("wrk");
     let calibrating = !args.no_calibrate && wrk.is_some();
-    let steps = 6 + usize::from(calibrating) + usize::from(!args.no_scale) + usize::from(!args.no_faults);
+    let steps = 7 + usize::from(calibrating) + usize::from(!args.no_scale) + usize::from(!args.no_faults);
     println!(
         "workbench compare: {} flows, {} connections, {} rounds; results and report in {}",
         args.run.flows.len(),
@@ -162,6 +162,16 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
         output: output.clone(),
         sessions: state::DEFAULT_SESSIONS.to_vec(),
         roles: state::DEFAULT_ROLES.to_vec(),
+    })
+    .await?;
+    next += 1;
+    step(next, steps, "the cost of a login and of a token refresh");
+    let mut run = args.run.clone();
+    run.flows = authenticated_flows(&args.run, &logins::DEFAULT_FLOWS);
+    logins::run(logins::LoginsArgs {
+        run,
+        login_connections: logins::DEFAULT_LOGIN_CONNECTIONS,
+        output: output.clone(),
     })
     .await?;
     next += 1;

@@ -10,6 +10,7 @@
 //! - [`faults`]: every flow under load while Redis, then the session auth server, is away;
 //! - [`state`]: Redis bytes per session, and token size against the number of roles;
 //! - [`tokens`]: the CPU time of one token operation per algorithm, beside the raw primitive.
+//! - [`logins`]: the CPU cost of a login and of a token refresh, by tier;
 //! - [`remote`]: the closed-loop maximum of servers that are already running (containers).
 
 pub mod calibrate;
@@ -17,6 +18,7 @@ pub mod faults;
 pub mod flows;
 pub mod latency;
 pub mod limits;
+pub mod logins;
 pub mod method;
 pub mod model;
 pub mod progress;
@@ -194,8 +196,21 @@ pub async fn measure(
     label: &str,
     position: &str,
 ) -> anyhow::Result<FlowRun> {
-    let flow = system.flow;
     let plan = system.plan(mode, Duration::ZERO, Stop::After(args.warmup), users)?;
+    measure_plan(system, plan, args, label, position).await
+}
+
+/// Warms up with `plan` (its stop is the warm-up), then measures it for the run's duration
+/// with CPU metered per tier of `system`.
+pub async fn measure_plan(
+    system: &FlowSystem,
+    plan: Plan,
+    args: &RunArgs,
+    label: &str,
+    position: &str,
+) -> anyhow::Result<FlowRun> {
+    let flow = system.flow;
+    let mode = plan.mode;
     let bar = RunBar::start(format!("{position} {flow} {label}"), args.warmup + args.duration);
     if !args.warmup.is_zero() {
         loadgen::run(plan.clone()).await?;

@@ -56,7 +56,7 @@ impl std::str::FromStr for Dependency {
 }
 
 /// The demo users from `configuration/users.yaml`; virtual users take them in turn.
-const USERS: [(&str, &str); 2] = [("alice", "alice-demo-password"), ("bob", "bob-demo-password")];
+pub const USERS: [(&str, &str); 2] = [("alice", "alice-demo-password"), ("bob", "bob-demo-password")];
 
 struct ServerProcess {
     name: &'static str,
@@ -341,6 +341,11 @@ impl FlowSystem {
         self.auths.iter().map(ServerProcess::pid).collect()
     }
 
+    /// The first auth server's URL (none for the baseline).
+    pub fn auth_url(&self) -> Option<&str> {
+        self.auths.first().map(|a| a.url.as_str())
+    }
+
     pub fn api_url(&self) -> &str {
         &self.apis[0].url
     }
@@ -362,7 +367,7 @@ impl FlowSystem {
     /// Logs `count` virtual users in through the flow's auth server and returns the header
     /// each one sends (none for the baseline).
     pub async fn log_in(&self, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
-        log_in(self.auths.first().map(|a| a.url.as_str()), count).await
+        log_in(self.auth_url(), count).await
     }
 }
 

@@ -266,6 +266,11 @@ impl Chart for ThroughputChart {
 
 /// CPU microseconds per request, stacked by tier, one bar per flow.
 pub struct CpuChart {
+    /// The file name (`cpu-per-request`, `login-cost`, ...).
+    pub name: String,
+    pub title: String,
+    /// What one bar's unit of work is, for the axis (`request`, `login`, `refresh`).
+    pub per: String,
     pub stacks: Vec<Stack>,
     pub caption: String,
 }
@@ -279,15 +284,11 @@ pub const TIERS: [(&str, &str); 4] = [
 
 impl Chart for CpuChart {
     fn name(&self) -> String {
-        "cpu-per-request".into()
+        self.name.clone()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let area = frame(
-            root,
-            "CPU time per answered request, by tier (at each flow's maximum)",
-            &self.caption,
-        )?;
+        let area = frame(root, &self.title, &self.caption)?;
         let names: Vec<String> = self.stacks.iter().map(|s| s.flow.clone()).collect();
         let top = self.stacks.iter().map(Stack::total).fold(1.0, f64::max) * 1.15;
         let mut chart = ChartBuilder::on(&area)
@@ -302,7 +303,7 @@ impl Chart for CpuChart {
             .x_labels(names.len())
             .x_label_formatter(&label)
             .y_label_formatter(&|v| tick(*v))
-            .y_desc("CPU µs per request")
+            .y_desc(format!("CPU µs per {}", self.per))
             .label_style((FONT, 17))
             .axis_desc_style((FONT, 19))
             .draw()?;

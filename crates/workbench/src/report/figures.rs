@@ -66,11 +66,24 @@ fn tier_of(name: &str) -> &str {
     }
 }
 
-pub fn cpu_stacks(file: &ResultsFile) -> Vec<Stack> {
-    let max_runs: Vec<&FlowRun> = file.runs.iter().filter(|r| r.label == "max").collect();
+/// One stack per flow from the runs labelled `label` (`max` for the throughput runs,
+/// `login` and `refresh` for the login runs), flows in the order they first ran; runs
+/// with a link delay and scale runs are left out.
+pub fn cpu_stacks(file: &ResultsFile, label: &str) -> Vec<Stack> {
+    let runs_of: Vec<&FlowRun> = file
+        .runs
+        .iter()
+        .filter(|r| r.label == label && r.link_delay_us() == 0 && r.scenario.is_none())
+        .collect();
+    let mut flows: Vec<&str> = Vec::new();
+    for run in &runs_of {
+        if !flows.contains(&run.flow.as_str()) {
+            flows.push(&run.flow);
+        }
+    }
     let mut stacks = Vec::new();
-    for (flow, _) in file.maxima() {
-        let runs: Vec<&&FlowRun> = max_runs.iter().filter(|r| r.flow == flow).collect();
+    for flow in flows {
+        let runs: Vec<&&FlowRun> = runs_of.iter().filter(|r| r.flow == flow).collect();
         let mut tiers = Vec::new();
         for tier in ["api", "auth", "redis", "generator"] {
             let values: Vec<f64> = runs
@@ -86,7 +99,10 @@ pub fn cpu_stacks(file: &ResultsFile) -> Vec<Stack> {
                 tiers.push((tier.to_string(), median(&values)));
             }
         }
-        stacks.push(Stack { flow, tiers });
+        stacks.push(Stack {
+            flow: flow.to_string(),
+            tiers,
+        });
     }
     stacks
 }

@@ -41,6 +41,7 @@ pub struct Suite {
     pub scale: Option<ResultsFile>,
     pub faults: Option<ResultsFile>,
     pub state: Option<ResultsFile>,
+    pub logins: Option<ResultsFile>,
     /// The comparison suite's link-delay pass.
     pub links: Option<ResultsFile>,
     /// criterion's token benchmarks, as read by [`criterion::read`].
@@ -48,13 +49,14 @@ pub struct Suite {
 }
 
 /// The experiments a report knows how to draw, by results file name.
-const EXPERIMENTS: [&str; 9] = [
+const EXPERIMENTS: [&str; 10] = [
     "throughput",
     "latency",
     "links",
     "scale",
     "faults",
     "state",
+    "logins",
     "calibrate",
     "tokens",
     "criterion",
@@ -91,6 +93,7 @@ impl Suite {
             "scale" => &mut self.scale,
             "faults" => &mut self.faults,
             "state" => &mut self.state,
+            "logins" => &mut self.logins,
             "links" => &mut self.links,
             _ => &mut self.criterion,
         }
@@ -105,6 +108,7 @@ impl Suite {
             &self.scale,
             &self.faults,
             &self.state,
+            &self.logins,
             &self.calibrate,
             &self.tokens,
             &self.criterion,
