@@ -254,3 +254,34 @@ async fn the_baseline_route_answers_the_same_list_without_a_credential_in_every_
         assert_eq!(response.json::<Value>().await.unwrap(), with_auth, "{mode}");
     }
 }
+
+#[tokio::test]
+async fn every_verified_answer_says_in_server_timing_how_long_the_check_took_and_what_it_was() {
+    let system = spawn_system().await;
+
+    for (mode, hop) in [
+        (ApiMode::Session, "introspection at the session auth server"),
+        (ApiMode::SessionRedis, "session read from Redis"),
+        (ApiMode::Jwt, "signature verified locally"),
+    ] {
+        let credential = system.credential(mode, USER).await;
+
+        let response = system.get(mode, "/api/departments", &credential).await;
+
+        assert_eq!(response.status(), 200, "{mode}");
+        let timing = response
+            .headers()
+            .get("server-timing")
+            .unwrap_or_else(|| panic!("{mode}: no Server-Timing"))
+            .to_str()
+            .unwrap()
+            .to_string();
+        let prefix = format!("auth;desc=\"{hop}\";dur=");
+        let ms: f64 = timing
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{mode}: {timing}"))
+            .parse()
+            .unwrap();
+        assert!(ms > 0.0 && ms < 10_000.0, "{mode}: {ms} ms");
+    }
+}

@@ -20,6 +20,25 @@ async fn a_live_session_introspects_as_active_with_its_user_roles_and_expiry() {
 }
 
 #[tokio::test]
+async fn every_introspection_answer_says_in_server_timing_how_long_the_redis_read_took() {
+    let app = spawn_app().await;
+    let id = app.session_of(USER).await;
+
+    for token in [id.as_str(), "never-issued"] {
+        let response = app.introspect(token).await;
+
+        assert_eq!(response.status(), 200);
+        let timing = response.headers()["server-timing"].to_str().unwrap().to_string();
+        let ms: f64 = timing
+            .strip_prefix("redis;desc=\"session read from Redis\";dur=")
+            .unwrap_or_else(|| panic!("{timing}"))
+            .parse()
+            .unwrap();
+        assert!(ms > 0.0 && ms < 10_000.0, "{ms} ms");
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_or_malformed_session_id_introspects_as_just_inactive() {
     let app = spawn_app().await;
 
