@@ -5,7 +5,8 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
+pub use actix_web::dev::ServerHandle;
 
 use crate::settings::ListenSettings;
 

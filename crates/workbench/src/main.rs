@@ -4,10 +4,11 @@
 //! on loopback, with ready-to-paste curl commands), `throughput`, `latency`, `calibrate`,
 //! `scale`, `faults`, `state`, `logins`, `tokens` and `remote` (the experiments, see [`experiments`]),
 //! `report` (charts and text from results files, see [`report`]), `hash-password` (an
-//! argon2id hash for the user directory), `probe` (the containers' health check), and the
+//! argon2id hash for the user directory), `demo` (the teaching demos, see [`demo`]), `probe` (the containers' health check), and the
 //! hidden `serve` that the experiments use to run each server as its own process.
 
 mod commands;
+mod demo;
 mod experiments;
 mod report;
 
@@ -57,6 +58,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Exit 0 when a URL answers 2xx (the containers' health checks).
     Probe(commands::probe::ProbeArgs),
+    /// The design note's two processes, step by step, with the real HTTP exchanges
+    /// (session, jwt, tamper, expiry, revoke, outage, compare).
+    Demo(demo::DemoArgs),
     /// Run one server as its own process (used by the experiments).
     #[command(hide = true)]
     Serve(commands::serve::ServeArgs),
@@ -81,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Remote(args) => experiments::remote::run(args).await.map(drop),
         Command::Report(args) => report::run(args).await.map(drop),
         Command::Probe(args) => commands::probe::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
         Command::Serve(args) => commands::serve::run(args).await,
         Command::HashPassword => commands::hash_password::run(),
     }

@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 use authbench_core::Settings;
-use authbench_core::server::{RunningServer, shutdown_signal};
+use authbench_core::server::{RunningServer, ServerHandle, shutdown_signal};
 use authbench_core::settings::{ApiMode, SigningAlgorithm};
 use clap::Args;
 use redis_locator::{Source, free_port};
@@ -22,10 +22,71 @@ pub struct UpArgs {
 }
 
 /// The addresses of a running system.
-struct Urls {
-    session_auth: String,
-    jwt_auth: String,
-    api: Vec<(ApiMode, String)>,
+pub struct Urls {
+    pub session_auth: String,
+    pub jwt_auth: String,
+    pub api: Vec<(ApiMode, String)>,
+}
+
+impl Urls {
+    /// The API server running in `mode`.
+    pub fn api(&self, mode: ApiMode) -> &str {
+        self.api
+            .iter()
+            .find(|(m, _)| *m == mode)
+            .map(|(_, u)| u.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// Both architectures in this process: the session auth server, the JWT auth server and
+/// one API server per mode, all with `settings` (the API servers on `api_ports`, 0 for a
+/// free one). `up` and the teaching demos start the system this way.
+pub struct LoopbackSystem {
+    pub urls: Urls,
+    handles: Vec<ServerHandle>,
+    tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl LoopbackSystem {
+    pub fn start(settings: &Settings, api_ports: [u16; 3]) -> anyhow::Result<LoopbackSystem> {
+        let mut servers: Vec<RunningServer> = Vec::new();
+        servers.push(
+            session_auth::Application::build(settings).context("failed to start the session auth server")?,
+        );
+        servers.push(jwt_auth::Application::build(settings).context("failed to start the JWT auth server")?);
+        let mut api = Vec::new();
+        for (mode, port) in ApiMode::ALL.into_iter().zip(api_ports) {
+            let mut api_settings = settings.clone();
+            api_settings.api.mode = mode;
+            api_settings.api.listen.port = port;
+            let server = api::Application::build(&api_settings)
+                .with_context(|| format!("failed to start the API server in mode {mode}"))?;
+            api.push((mode, server.url()));
+            servers.push(server);
+        }
+        let urls = Urls {
+            session_auth: servers[0].url(),
+            jwt_auth: servers[1].url(),
+            api,
+        };
+        let handles = servers.iter().map(RunningServer::handle).collect();
+        let tasks = servers
+            .into_iter()
+            .map(|s| tokio::spawn(s.run_until_stopped()))
+            .collect();
+        Ok(LoopbackSystem { urls, handles, tasks })
+    }
+
+    /// Stops every server gracefully and waits for them.
+    pub async fn stop(self) {
+        for handle in self.handles {
+            handle.stop(true).await;
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -49,61 +110,24 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     settings.session_auth.port = ports[0];
     settings.jwt_auth.port = ports[1];
     settings.api.session_auth_url = url(ports[0]);
-
-    let mut servers: Vec<RunningServer> = Vec::new();
-    servers.push(
-        session_auth::Application::build(&settings).context("failed to start the session auth server")?,
-    );
-    servers.push(jwt_auth::Application::build(&settings).context("failed to start the JWT auth server")?);
-    let mut api_urls = Vec::new();
-    for (mode, port) in ApiMode::ALL.into_iter().zip(&ports[2..]) {
-        let mut api_settings = settings.clone();
-        api_settings.api.mode = mode;
-        api_settings.api.listen.port = *port;
-        let server = api::Application::build(&api_settings)
-            .with_context(|| format!("failed to start the API server in mode {mode}"))?;
-        api_urls.push((mode, server.url()));
-        servers.push(server);
-    }
-    let urls = Urls {
-        session_auth: servers[0].url(),
-        jwt_auth: servers[1].url(),
-        api: api_urls,
-    };
-
-    let handles: Vec<_> = servers.iter().map(RunningServer::handle).collect();
-    let tasks: Vec<_> = servers
-        .into_iter()
-        .map(|s| tokio::spawn(s.run_until_stopped()))
-        .collect();
+    let system = LoopbackSystem::start(&settings, [ports[2], ports[3], ports[4]])?;
 
     let source = match redis.source() {
         Source::Env => "from REDIS_URL",
         Source::Process => "a private redis-server, stopped on exit",
         Source::Container => "a Redis container, removed on exit",
     };
-    print!("{}", banner(&urls, redis.url(), source, args.alg));
+    print!("{}", banner(&system.urls, redis.url(), source, args.alg));
 
     shutdown_signal().await;
     eprintln!("\nstopping...");
-    for handle in handles {
-        handle.stop(true).await;
-    }
-    for task in tasks {
-        let _ = task.await;
-    }
+    system.stop().await;
     drop(redis);
     Ok(())
 }
 
 fn banner(urls: &Urls, redis_url: &str, redis_source: &str, alg: SigningAlgorithm) -> String {
-    let api = |mode: ApiMode| {
-        urls.api
-            .iter()
-            .find(|(m, _)| *m == mode)
-            .map(|(_, u)| u.as_str())
-            .unwrap_or("")
-    };
+    let api = |mode: ApiMode| urls.api(mode);
     let extract = |field: &str| format!("sed -E 's/.*\"{field}\":\"([^\"]+)\".*/\\1/'");
     let login =
         r#"-H 'content-type: application/json' -d '{"username":"alice","password":"alice-demo-password"}'"#;
