@@ -2,7 +2,7 @@
 # The container tests, part of the README's test command (skipped, saying so, when no
 # Docker engine answers):
 #
-# 1. testcontainers: the HTTP tests of session-auth and api again, each with its own Redis
+# 1. testcontainers: the HTTP tests (tests/http of each server) again, each with its own Redis
 #    container (AUTHBENCH_REDIS=container), where `cargo test` used a redis-server process;
 # 2. the compose smoke test: builds the authbench image from host binaries, brings the
 #    compose file up under a private project name with ephemeral ports and two api-jwt
@@ -38,7 +38,7 @@ done
 
 echo "testcontainers: the session-auth and api HTTP tests with a Redis container each"
 log=$(mktemp /tmp/authbench-testcontainers.XXXXXX)
-if ! AUTHBENCH_REDIS=container cargo test --locked -q -p session-auth -p api >"$log" 2>&1; then
+if ! AUTHBENCH_REDIS=container cargo test --workspace --locked -q --test http >"$log" 2>&1; then
   cat "$log" >&2
   rm -f "$log"
   echo "not ok - the HTTP tests failed with Redis in containers" >&2
