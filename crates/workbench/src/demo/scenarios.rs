@@ -50,6 +50,40 @@ async fn jwt_login(n: &Narrator, s: &DemoSystem, user: (&str, &str)) -> anyhow::
     }
 }
 
+/// Step 1-2 of both processes for alice: her session id, access token and refresh token.
+async fn log_in_to_both(n: &Narrator, s: &DemoSystem) -> anyhow::Result<(String, String, String)> {
+    n.step(
+        "1-2",
+        "alice logs in to both flows",
+        "alice가 두 흐름 모두에 로그인한다",
+    );
+    let sid = session_login(n, s, ALICE).await?;
+    let (access, refresh) = jwt_login(n, s, ALICE).await?;
+    Ok((sid, access, refresh))
+}
+
+async fn session_logout(n: &Narrator, s: &DemoSystem, sid: &str) -> anyhow::Result<Answer> {
+    n.exchange(
+        "client",
+        "session-auth",
+        n.client()
+            .post(format!("{}/logout", s.urls.session_auth))
+            .bearer_auth(sid),
+    )
+    .await
+}
+
+async fn jwt_refresh(n: &Narrator, s: &DemoSystem, refresh: &str) -> anyhow::Result<Answer> {
+    n.exchange(
+        "client",
+        "jwt-auth",
+        n.client()
+            .post(format!("{}/refresh", s.urls.jwt_auth))
+            .json(&serde_json::json!({ "refresh_token": refresh })),
+    )
+    .await
+}
+
 fn api_name(mode: ApiMode) -> &'static str {
     match mode {
         ApiMode::Session => "api-session",
@@ -190,14 +224,7 @@ pub async fn session(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "The client logs out: the session is deleted from Redis at once",
         "클라이언트가 로그아웃하면 세션이 Redis에서 바로 삭제된다",
     );
-    n.exchange(
-        "client",
-        "session-auth",
-        n.client()
-            .post(format!("{}/logout", s.urls.session_auth))
-            .bearer_auth(&sid),
-    )
-    .await?;
+    session_logout(n, s, &sid).await?;
     show_session_in_redis(n, s, &sid).await?;
     n.step(
         "3",
@@ -246,14 +273,7 @@ pub async fn jwt(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "Before the access token expires, the refresh token buys a new one",
         "액세스 토큰이 만료되기 전에 리프레시 토큰으로 새 토큰을 받는다",
     );
-    n.exchange(
-        "client",
-        "jwt-auth",
-        n.client()
-            .post(format!("{}/refresh", s.urls.jwt_auth))
-            .json(&serde_json::json!({ "refresh_token": refresh })),
-    )
-    .await?;
+    jwt_refresh(n, s, &refresh).await?;
     Ok(())
 }
 
@@ -325,13 +345,7 @@ pub async fn expiry(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         ),
         &format!("만료: 이 데모에서는 두 자격 증명 모두 {SHORT_LIFETIME_SECS}초만 유효하다 (유예 없음)"),
     );
-    n.step(
-        "1-2",
-        "alice logs in to both flows",
-        "alice가 두 흐름 모두에 로그인한다",
-    );
-    let sid = session_login(n, s, ALICE).await?;
-    let (access, refresh) = jwt_login(n, s, ALICE).await?;
+    let (sid, access, refresh) = log_in_to_both(n, s).await?;
     n.step("3", "Both work", "둘 다 동작한다");
     call(n, s, ApiMode::Session, &sid).await?;
     call(n, s, ApiMode::Jwt, &access).await?;
@@ -349,14 +363,7 @@ pub async fn expiry(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "The JWT client refreshes without the password; the session client must log in again",
         "JWT 클라이언트는 비밀번호 없이 갱신하고, 세션 클라이언트는 다시 로그인해야 한다",
     );
-    n.exchange(
-        "client",
-        "jwt-auth",
-        n.client()
-            .post(format!("{}/refresh", s.urls.jwt_auth))
-            .json(&serde_json::json!({ "refresh_token": refresh })),
-    )
-    .await?;
+    jwt_refresh(n, s, &refresh).await?;
     Ok(())
 }
 
@@ -369,27 +376,14 @@ pub async fn revoke(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
             "로그아웃: 세션은 바로 끝나지만 JWT는 만료될 때까지 유효하다 (여기서는 {SHORT_LIFETIME_SECS}초, 기본값은 5분)"
         ),
     );
-    n.step(
-        "1-2",
-        "alice logs in to both flows",
-        "alice가 두 흐름 모두에 로그인한다",
-    );
-    let sid = session_login(n, s, ALICE).await?;
-    let (access, _) = jwt_login(n, s, ALICE).await?;
+    let (sid, access, _) = log_in_to_both(n, s).await?;
     n.part(
         "Logout",
         "로그아웃",
         "alice logs out of the session flow: the auth server deletes the session",
         "alice가 세션 흐름에서 로그아웃하면 인증 서버가 세션을 삭제한다",
     );
-    n.exchange(
-        "client",
-        "session-auth",
-        n.client()
-            .post(format!("{}/logout", s.urls.session_auth))
-            .bearer_auth(&sid),
-    )
-    .await?;
+    session_logout(n, s, &sid).await?;
     call(n, s, ApiMode::Session, &sid).await?;
     n.part(
         "Logout",
@@ -414,13 +408,7 @@ pub async fn outage(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "Outage: without Redis the session flow cannot answer; the JWT flow does not notice",
         "장애: Redis가 없으면 세션 흐름은 응답하지 못하고, JWT 흐름은 알아차리지도 못한다",
     );
-    n.step(
-        "1-2",
-        "alice logs in to both flows",
-        "alice가 두 흐름 모두에 로그인한다",
-    );
-    let sid = session_login(n, s, ALICE).await?;
-    let (access, _) = jwt_login(n, s, ALICE).await?;
+    let (sid, access, _) = log_in_to_both(n, s).await?;
     n.part(
         "Outage",
         "장애",
@@ -459,13 +447,7 @@ pub async fn compare(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "Side by side: the same API call through both flows",
         "나란히: 두 흐름으로 같은 API를 호출한다",
     );
-    n.step(
-        "1-2",
-        "alice logs in to both flows",
-        "alice가 두 흐름 모두에 로그인한다",
-    );
-    let sid = session_login(n, s, ALICE).await?;
-    let (access, _) = jwt_login(n, s, ALICE).await?;
+    let (sid, access, _) = log_in_to_both(n, s).await?;
     n.step(
         "3",
         &format!("One call each, then {CALLS} more each, timed"),
