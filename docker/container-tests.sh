@@ -36,7 +36,7 @@ for image in debian:bookworm-slim redis:7.0; do
   fi
 done
 
-echo "testcontainers: the session-auth and api HTTP tests with a Redis container each"
+echo "testcontainers: every server's HTTP tests, each with a Redis container of its own"
 log=$(mktemp /tmp/authbench-testcontainers.XXXXXX)
 if ! AUTHBENCH_REDIS=container cargo test --workspace --locked -q --test http >"$log" 2>&1; then
   cat "$log" >&2

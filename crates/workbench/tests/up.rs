@@ -19,6 +19,10 @@ fn read_banner(stdout: impl std::io::Read) -> (Vec<(String, String)>, String) {
                 exports.push((name.to_string(), value.to_string()));
             }
         }
+        if let Some(rest) = line.strip_prefix("Teaching page: ") {
+            let url = rest.split_whitespace().next().unwrap_or_default();
+            exports.push(("TEACHING_PAGE".to_string(), url.to_string()));
+        }
         if let Some(rest) = line.strip_prefix("authbench is up. Redis: ") {
             redis_url = rest.split_whitespace().next().unwrap_or_default().to_string();
         }
@@ -60,6 +64,10 @@ async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
         }));
         async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
     };
+
+    let page = client.get(url("TEACHING_PAGE")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<svg"));
 
     let session = login(url("SESSION_AUTH")).await;
     let tokens = login(url("JWT_AUTH")).await;

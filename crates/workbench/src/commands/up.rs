@@ -117,16 +117,30 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         Source::Process => "a private redis-server, stopped on exit",
         Source::Container => "a Redis container, removed on exit",
     };
-    print!("{}", banner(&system.urls, redis.url(), source, args.alg));
+    // The teaching page runs on servers of its own (with short lifetimes, and a link to
+    // Redis its Stop button can cut), sharing this Redis.
+    let demo =
+        crate::demo::DemoSystem::start_on(redis.socket_addr().await?, Some(crate::demo::WEB_LIFETIME_SECS))
+            .await
+            .context("failed to start the teaching page's servers")?;
+    let (page_url, page) = crate::demo::web::start(std::sync::Arc::new(demo))?;
+    let page_handle = page.handle();
+    let page_task = tokio::spawn(page);
+    print!(
+        "{}",
+        banner(&system.urls, &page_url, redis.url(), source, args.alg)
+    );
 
     shutdown_signal().await;
     eprintln!("\nstopping...");
+    page_handle.stop(true).await;
+    let _ = page_task.await;
     system.stop().await;
     drop(redis);
     Ok(())
 }
 
-fn banner(urls: &Urls, redis_url: &str, redis_source: &str, alg: SigningAlgorithm) -> String {
+fn banner(urls: &Urls, page_url: &str, redis_url: &str, redis_source: &str, alg: SigningAlgorithm) -> String {
     let api = |mode: ApiMode| urls.api(mode);
     let extract = |field: &str| format!("sed -E 's/.*\"{field}\":\"([^\"]+)\".*/\\1/'");
     let login =
@@ -140,6 +154,8 @@ authbench is up. Redis: {redis_url} ({redis_source}). JWT algorithm: {alg}.
   API server, session        {api_session}   (asks the session auth server on every call)
   API server, session-redis  {api_session_redis}   (reads Redis itself)
   API server, jwt            {api_jwt}   (verifies the token alone)
+
+Teaching page: {page_url}   (in a browser; its own servers, credentials live {page_lifetime} s)
 
 Paste into another shell:
 
@@ -175,6 +191,7 @@ Ctrl-C stops everything.
         api_session = api(ApiMode::Session),
         api_session_redis = api(ApiMode::SessionRedis),
         api_jwt = api(ApiMode::Jwt),
+        page_lifetime = crate::demo::WEB_LIFETIME_SECS,
         sid = extract("session_id"),
         at = extract("access_token"),
         rt = extract("refresh_token"),

@@ -8,6 +8,7 @@
 
 mod narrator;
 mod scenarios;
+pub mod web;
 
 use std::time::Duration;
 
@@ -37,6 +38,9 @@ pub enum Scenario {
     Outage,
     /// Both flows side by side: hops and timings over repeated calls.
     Compare,
+    /// The teaching page in a browser: both architectures drawn, buttons that act on the
+    /// running system and animate the hops they caused.
+    Web,
 }
 
 #[derive(Args)]
@@ -54,6 +58,9 @@ pub struct DemoArgs {
 /// Lifetimes of the `expiry` and `revoke` scenarios, short so that they run in seconds.
 pub const SHORT_LIFETIME_SECS: u64 = 3;
 
+/// Lifetimes on the teaching page: long enough to click through, short enough to wait out.
+pub const WEB_LIFETIME_SECS: u64 = 15;
+
 /// The running system a scenario talks to.
 pub struct DemoSystem {
     pub urls: Urls,
@@ -61,23 +68,36 @@ pub struct DemoSystem {
     /// The link between every server and Redis.
     redis_link: linkproxy::LinkProxy,
     servers: LoopbackSystem,
-    /// Held to keep a private Redis running.
-    _redis: redis_locator::LocalRedis,
+    /// Held to keep a private Redis running, when the demo started one (in a mutex only
+    /// so that the teaching page can share the system between threads).
+    _redis: Option<std::sync::Mutex<redis_locator::LocalRedis>>,
 }
 
 impl DemoSystem {
-    async fn start(short_lifetimes: bool) -> anyhow::Result<DemoSystem> {
+    /// Starts the system; `lifetime_secs` shortens the access token's lifetime and the
+    /// session's idle timeout (with no leeway) when given.
+    async fn start(lifetime_secs: Option<u64>) -> anyhow::Result<DemoSystem> {
         let redis = redis_locator::locate()
             .await
             .context("the session flow needs Redis")?;
-        let redis_link = linkproxy::LinkProxy::start(redis.socket_addr().await?).await?;
+        let mut system = DemoSystem::start_on(redis.socket_addr().await?, lifetime_secs).await?;
+        system._redis = Some(std::sync::Mutex::new(redis));
+        Ok(system)
+    }
+
+    /// Starts the system on a Redis that is already running (`up` shares its own).
+    pub async fn start_on(
+        redis: std::net::SocketAddr,
+        lifetime_secs: Option<u64>,
+    ) -> anyhow::Result<DemoSystem> {
+        let redis_link = linkproxy::LinkProxy::start(redis).await?;
         let mut settings = Settings::loopback(&format!("redis://{}", redis_link.addr()))
             .context("failed to load settings")?;
         settings.redis.key_prefix = "authbench-demo".into();
-        if short_lifetimes {
-            settings.jwt.access_ttl_secs = SHORT_LIFETIME_SECS;
+        if let Some(secs) = lifetime_secs {
+            settings.jwt.access_ttl_secs = secs;
             settings.jwt.leeway_secs = 0;
-            settings.session.idle_timeout_secs = SHORT_LIFETIME_SECS;
+            settings.session.idle_timeout_secs = secs;
         }
         // The session auth server must be known before the API servers start.
         let session_auth_port = redis_locator::free_port()?;
@@ -97,7 +117,7 @@ impl DemoSystem {
             settings,
             redis_link,
             servers,
-            _redis: redis,
+            _redis: None,
         })
     }
 
@@ -110,6 +130,10 @@ impl DemoSystem {
         });
     }
 
+    pub fn redis_is_cut(&self) -> bool {
+        self.redis_link.mode() != linkproxy::Mode::Pass
+    }
+
     /// A Redis connection of the demo's own, to show what the servers stored.
     pub async fn redis(&self) -> anyhow::Result<redis::aio::ConnectionManager> {
         Ok(authbench_core::redis_conn::connect(
@@ -120,8 +144,22 @@ impl DemoSystem {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let short = matches!(args.scenario, Scenario::Expiry | Scenario::Revoke);
-    let system = DemoSystem::start(short).await?;
+    let lifetime = match args.scenario {
+        Scenario::Expiry | Scenario::Revoke => Some(SHORT_LIFETIME_SECS),
+        Scenario::Web => Some(WEB_LIFETIME_SECS),
+        _ => None,
+    };
+    let system = DemoSystem::start(lifetime).await?;
+    if args.scenario == Scenario::Web {
+        let system = std::sync::Arc::new(system);
+        let (url, page) = web::start(system.clone())?;
+        println!("teaching page: {url}   (Ctrl-C stops it)");
+        tokio::select! {
+            served = page => served.context("the teaching page stopped")?,
+            _ = authbench_core::server::shutdown_signal() => {}
+        }
+        return Ok(());
+    }
     let n = Narrator::new(args.lang, args.step);
     let outcome = match args.scenario {
         Scenario::Session => scenarios::session(&n, &system).await,
@@ -130,7 +168,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         Scenario::Expiry => scenarios::expiry(&n, &system).await,
         Scenario::Revoke => scenarios::revoke(&n, &system).await,
         Scenario::Outage => scenarios::outage(&n, &system).await,
-        Scenario::Compare => scenarios::compare(&n, &system).await,
+        Scenario::Compare | Scenario::Web => scenarios::compare(&n, &system).await,
     };
     system.cut_redis(false);
     system.servers.stop().await;

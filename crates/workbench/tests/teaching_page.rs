@@ -1,0 +1,243 @@
+//! The teaching page in a real browser: headless Chromium driven through WebDriver
+//! (chromedriver, spoken to directly over HTTP), every button clicked as a student would,
+//! each giving the expected status on the page. A screenshot is saved as a test artifact.
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A child process killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One WebDriver session.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        assert!(answer["value"]["error"].is_null(), "WebDriver {path}: {answer}");
+        answer["value"].clone()
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        found[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Waits until the element's text satisfies `ok` (the page works asynchronously).
+    async fn wait_text(&self, css: &str, within: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let text = self.text(css).await;
+            if ok(&text) || Instant::now() > deadline {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks a flow's button and returns the status the page then shows (after the
+    /// buttons are enabled again, that is after the answer and its animation).
+    async fn press(&self, flow: &str, action: &str) -> String {
+        self.click(&format!("button[data-action='{action}'][data-flow='{flow}']"))
+            .await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let enabled = self
+                .cmd(
+                    reqwest::Method::POST,
+                    "/execute/sync",
+                    Some(json!({"script": "return !document.querySelector('button').disabled", "args": []})),
+                )
+                .await;
+            if enabled == json!(true) || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.text(&format!("#{flow}-status")).await
+    }
+}
+
+#[tokio::test]
+async fn every_button_of_the_teaching_page_gives_the_expected_status_in_headless_chromium() {
+    let driver_port = free_port();
+    let _driver = Running(
+        Command::new("chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs: install Debian's chromium and chromium-driver (.ci/run does)"),
+    );
+    let mut page = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .args(["demo", "web"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(page.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _page = Running(page);
+    let url = line
+        .strip_prefix("teaching page: ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+
+    let http = reqwest::Client::new();
+    let driver = format!("http://127.0.0.1:{driver_port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http.get(format!("{driver}/status")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not answer");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let session: Value = http
+        .post(format!("{driver}/session"))
+        .json(&json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,1500"]
+            }
+        }}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = session["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no browser session: {session}"));
+    let browser = Browser {
+        http: http.clone(),
+        base: format!("{driver}/session/{id}"),
+    };
+    browser
+        .cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+        .await;
+
+    assert_eq!(browser.press("session", "login").await, "200");
+    assert_eq!(browser.press("session", "call").await, "200");
+    assert_eq!(browser.press("session", "tamper").await, "401");
+    assert_eq!(browser.press("jwt", "login").await, "200");
+    assert_eq!(browser.press("jwt", "call").await, "200");
+    assert_eq!(browser.press("jwt", "tamper").await, "401");
+
+    browser.click("#redis-stop").await;
+    let redis = browser
+        .wait_text("#redis-state", Duration::from_secs(10), |t| t == "cut off")
+        .await;
+    assert_eq!(redis, "cut off");
+    assert_eq!(browser.press("session", "call").await, "503");
+    assert_eq!(browser.press("jwt", "call").await, "200");
+    browser.click("#redis-start").await;
+    browser
+        .wait_text("#redis-state", Duration::from_secs(10), |t| t == "up")
+        .await;
+    let mut status = String::new();
+    for _ in 0..10 {
+        status = browser.press("session", "call").await;
+        if status == "200" {
+            break;
+        }
+    }
+    assert_eq!(status, "200", "the session flow recovered");
+
+    // The token inspector decodes alice's token and has the API server check it.
+    browser.click("#use-token").await;
+    browser.click("#inspect").await;
+    let inspection = browser
+        .wait_text("#inspection", Duration::from_secs(10), |t| {
+            t.contains("checked by")
+        })
+        .await;
+    assert!(inspection.contains("\"sub\": \"alice\""), "{inspection}");
+    assert!(
+        inspection.contains("checked by the JWT API server: 200 valid"),
+        "{inspection}"
+    );
+
+    assert_eq!(browser.press("session", "logout").await, "204");
+    assert_eq!(browser.press("session", "call").await, "401");
+    assert_eq!(browser.press("jwt", "logout").await, "200");
+    assert_eq!(
+        browser.press("jwt", "call").await,
+        "200",
+        "a JWT outlives its logout"
+    );
+
+    // Expire waits out the page's 15 s lifetimes, then calls again.
+    assert_eq!(browser.press("session", "login").await, "200");
+    assert_eq!(browser.press("session", "expire").await, "401");
+    assert_eq!(browser.press("jwt", "expire").await, "401");
+
+    let log = browser.text("#log").await;
+    assert!(log.contains("api-session → session-auth"), "{log}");
+
+    let png = browser.cmd(reqwest::Method::GET, "/screenshot", None).await;
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().unwrap())
+        .unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    let artifact = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("teaching-page.png");
+    std::fs::write(&artifact, bytes).unwrap();
+    eprintln!("screenshot: {}", artifact.display());
+    browser.cmd(reqwest::Method::DELETE, "", None).await;
+}
