@@ -59,7 +59,7 @@ enum Command {
     /// Exit 0 when a URL answers 2xx (the containers' health checks).
     Probe(commands::probe::ProbeArgs),
     /// The design note's two processes, step by step, with the real HTTP exchanges
-    /// (session, jwt, tamper, expiry, revoke, outage, compare).
+    /// (session, jwt, tamper, expiry, revoke, outage, compare), or the teaching page (web).
     Demo(demo::DemoArgs),
     /// Run one server as its own process (used by the experiments).
     #[command(hide = true)]

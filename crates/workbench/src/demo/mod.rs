@@ -2,6 +2,8 @@
 //! numbered as the note numbers them (Session: 1-6; Self-Contained Token: 1-4). Each step
 //! shows the real HTTP exchange, who talked to whom and how long each hop took.
 //!
+//! `demo web` serves the teaching page instead ([`web`]).
+//!
 //! The demo starts its own system in this process, like `workbench up`, with Redis behind
 //! a link the `outage` scenario can cut, and with short lifetimes where a scenario waits
 //! for something to expire.
@@ -168,6 +170,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         Scenario::Expiry => scenarios::expiry(&n, &system).await,
         Scenario::Revoke => scenarios::revoke(&n, &system).await,
         Scenario::Outage => scenarios::outage(&n, &system).await,
+        // The page returned above.
         Scenario::Compare | Scenario::Web => scenarios::compare(&n, &system).await,
     };
     system.cut_redis(false);
