@@ -1,12 +1,183 @@
-//! The teaching page in a real browser: headless Chromium driven through WebDriver
-//! (chromedriver, spoken to directly over HTTP), every button clicked as a student would,
-//! each giving the expected status on the page. A screenshot is saved as a test artifact.
+//! The teaching page: what it serves and what its buttons do over HTTP, then in a real
+//! browser, headless Chromium driven through WebDriver (chromedriver, spoken to directly
+//! over HTTP), every button clicked as a student would, each giving the expected status on
+//! the page. A screenshot is saved as a test artifact.
 
-use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+/// `workbench demo web`, stopped when dropped.
+struct Page {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Page {
+    fn start() -> Page {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_workbench"))
+            .args(["demo", "web"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("workbench runs");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .strip_prefix("teaching page: ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        Page { child, url }
+    }
+
+    async fn act(&self, action: &str, flow: &str) -> serde_json::Value {
+        let response = reqwest::Client::new()
+            .post(format!("{}/act/{action}?flow={flow}", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{action} {flow}");
+        response.json().await.unwrap()
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_teaching_page_serves_both_diagrams_and_its_script_from_the_binary() {
+    let page = Page::start();
+    let client = reqwest::Client::new();
+
+    let html = client.get(&page.url).send().await.unwrap().text().await.unwrap();
+    for part in [
+        "<svg",
+        "Session <small>(design note: Process, steps 1-6)</small>",
+        "Self-contained token <small>(design note: steps 1-4)</small>",
+        "id=\"session-api-session-session-auth\"",
+        "id=\"jwt-api-jwt-api-jwt\"",
+        "data-action=\"tamper\"",
+        "data-action=\"redis-stop\"",
+        "Token inspector",
+        "<script src=\"/app.js\">",
+    ] {
+        assert!(html.contains(part), "the page lacks {part}");
+    }
+    assert!(
+        !html.contains("https://"),
+        "the page loads something from the internet"
+    );
+    let script = client.get(format!("{}/app.js", page.url)).send().await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert!(script.text().await.unwrap().contains("/act/"));
+    let state: serde_json::Value = client
+        .get(format!("{}/state", page.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["redis_cut"], false);
+}
+
+#[tokio::test]
+async fn the_teaching_pages_buttons_act_on_the_real_servers_and_report_their_hops() {
+    let page = Page::start();
+    let hops = |outcome: &serde_json::Value| -> Vec<(String, String)> {
+        outcome["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["from"].as_str().unwrap().into(),
+                    h["to"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+
+    assert_eq!(page.act("login", "session").await["status"], 200);
+    let call = page.act("call", "session").await;
+    assert_eq!(call["status"], 200);
+    assert_eq!(
+        hops(&call),
+        [pair("client", "api-session"), pair("api-session", "session-auth")]
+    );
+    assert!(call["hops"][1]["ms"].as_f64().unwrap() > 0.0);
+
+    let login = page.act("login", "jwt").await;
+    assert_eq!(login["status"], 200);
+    let token = login["body"]["access_token"].as_str().unwrap().to_string();
+    let call = page.act("call", "jwt").await;
+    assert_eq!(call["status"], 200);
+    assert_eq!(
+        hops(&call),
+        [pair("client", "api-jwt"), pair("api-jwt", "api-jwt")]
+    );
+
+    assert_eq!(page.act("tamper", "jwt").await["status"], 401);
+    assert_eq!(page.act("tamper", "session").await["status"], 401);
+
+    page.act("redis-stop", "session").await;
+    assert_eq!(page.act("call", "session").await["status"], 503);
+    assert_eq!(page.act("call", "jwt").await["status"], 200);
+    page.act("redis-start", "session").await;
+    let mut status = 503;
+    for _ in 0..40 {
+        status = page.act("call", "session").await["status"].as_u64().unwrap();
+        if status != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "the session flow did not recover");
+
+    assert_eq!(page.act("logout", "session").await["status"], 204);
+    assert_eq!(page.act("call", "session").await["status"], 401);
+    page.act("logout", "jwt").await;
+    assert_eq!(
+        page.act("call", "jwt").await["status"],
+        200,
+        "a JWT outlives its logout"
+    );
+
+    // The inspector decodes the token and has the JWT API server check it.
+    let client = reqwest::Client::new();
+    let inspect = |token: String| {
+        let client = client.clone();
+        let url = format!("{}/inspect", page.url);
+        async move {
+            client
+                .post(url)
+                .json(&serde_json::json!({ "token": token }))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let genuine = inspect(token.clone()).await;
+    assert_eq!(genuine["payload"]["sub"], "alice");
+    assert_eq!(genuine["header"]["alg"], "HS256");
+    assert_eq!(genuine["verdict"], "valid");
+    let forged = inspect(format!("{token}x")).await;
+    assert_eq!(forged["status"], 401);
+    assert!(forged["verdict"].as_str().unwrap().contains("invalid_token"));
+}
 
 /// A child process killed when dropped.
 struct Running(Child);
@@ -122,22 +293,8 @@ async fn every_button_of_the_teaching_page_gives_the_expected_status_in_headless
             .spawn()
             .expect("chromedriver runs: install Debian's chromium and chromium-driver (.ci/run does)"),
     );
-    let mut page = Command::new(env!("CARGO_BIN_EXE_workbench"))
-        .args(["demo", "web"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(page.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _page = Running(page);
-    let url = line
-        .strip_prefix("teaching page: ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let page = Page::start();
+    let url = page.url.clone();
 
     let http = reqwest::Client::new();
     let driver = format!("http://127.0.0.1:{driver_port}");
