@@ -139,7 +139,30 @@ pub struct FlowSystem {
 impl FlowSystem {
     /// Starts the flow's servers as `topology` says: API replicas spread over the auth
     /// servers in turn, with a delay link on every server-to-server hop when asked.
+    ///
+    /// Ports are picked free before the servers start, so another process can take one in
+    /// between; the answer would then come from the wrong server. Each server is checked
+    /// to be the one listening on its port, and the whole flow starts again on new ports
+    /// when it is not (three attempts).
     pub async fn start_with(
+        flow: Flow,
+        redis: &LocalRedis,
+        options: ServerOptions,
+        topology: Topology,
+    ) -> anyhow::Result<FlowSystem> {
+        let mut attempt = 1;
+        loop {
+            match FlowSystem::start_once(flow, redis, options, topology).await {
+                Err(e) if attempt < 3 && e.downcast_ref::<PortTaken>().is_some() => {
+                    tracing::warn!("{e}; starting {flow} again on other ports");
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn start_once(
         flow: Flow,
         redis: &LocalRedis,
         options: ServerOptions,
@@ -409,6 +432,55 @@ pub async fn log_in(auth: Option<&str>, count: usize) -> anyhow::Result<Vec<Vec<
     Ok(users)
 }
 
+/// A server's pre-picked port was taken by another process before it could bind it.
+#[derive(Debug)]
+struct PortTaken {
+    name: &'static str,
+    port: u16,
+}
+
+impl std::fmt::Display for PortTaken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "port {} was taken by another process before the {} server could bind it",
+            self.port, self.name
+        )
+    }
+}
+
+impl std::error::Error for PortTaken {}
+
+/// Whether process `pid` holds a listening TCP socket on `port` (Linux: the socket inodes
+/// of `/proc/net/tcp{,6}` against the process's open files). Without `/proc/net/tcp` it
+/// cannot tell, and says yes.
+fn listens_on(pid: u32, port: u16) -> bool {
+    let Ok(v4) = std::fs::read_to_string("/proc/net/tcp") else {
+        return true;
+    };
+    let v6 = std::fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
+    let sockets: Vec<String> = v4
+        .lines()
+        .chain(v6.lines())
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let local_port = fields.get(1)?.rsplit(':').next()?;
+            let listening = fields.get(3) == Some(&"0A");
+            let inode = fields.get(9)?;
+            (listening && u16::from_str_radix(local_port, 16).ok()? == port)
+                .then(|| format!("socket:[{inode}]"))
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .is_ok_and(|target| sockets.iter().any(|s| target.as_os_str() == s.as_str()))
+    })
+}
+
 /// `host:port` of a `redis://host:port[/db]` URL, for a delay link in front of it.
 fn redis_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {
     use std::net::ToSocketAddrs;
@@ -467,7 +539,12 @@ async fn spawn(
         if let Ok(r) = client.get(format!("{url}/readyz")).send().await
             && r.status().is_success()
         {
-            return Ok(process);
+            // The answer may come from another process that took the port first.
+            let port = url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            if listens_on(process.pid(), port) {
+                return Ok(process);
+            }
+            return Err(PortTaken { name, port }.into());
         }
         if Instant::now() > deadline {
             bail!(
@@ -476,5 +553,25 @@ async fn spawn(
             );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_counts_as_a_processs_only_while_that_process_listens_on_it() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut other = Command::new("sleep").arg("5").spawn().unwrap();
+
+        assert!(listens_on(std::process::id(), port));
+        assert!(!listens_on(other.id(), port), "another process's port");
+
+        drop(listener);
+        assert!(!listens_on(std::process::id(), port));
+        let _ = other.kill();
+        let _ = other.wait();
     }
 }
