@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use authbench_core::Settings;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, ValueEnum};
 
 use crate::commands::up::{LoopbackSystem, Urls};
@@ -65,7 +67,6 @@ pub const WEB_LIFETIME_SECS: u64 = 15;
 
 /// The running system a scenario talks to.
 pub struct DemoSystem {
-    pub urls: Urls,
     pub settings: Settings,
     /// The link between every server and Redis.
     redis_link: linkproxy::LinkProxy,
@@ -111,16 +112,16 @@ impl DemoSystem {
         settings.jwt.jwks_url = format!("{}/.well-known/jwks.json", settings.jwt.issuer);
         let servers = LoopbackSystem::start(&settings, [0, 0, 0])?;
         Ok(DemoSystem {
-            urls: Urls {
-                session_auth: servers.urls.session_auth.clone(),
-                jwt_auth: servers.urls.jwt_auth.clone(),
-                api: servers.urls.api.clone(),
-            },
             settings,
             redis_link,
             servers,
             _redis: None,
         })
+    }
+
+    /// Where each server of the demo listens.
+    pub fn urls(&self) -> &Urls {
+        &self.servers.urls
     }
 
     /// Cuts the link to Redis (`true`) or lets it through again.
@@ -176,4 +177,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     system.cut_redis(false);
     system.servers.stop().await;
     outcome
+}
+
+/// A credential with one change: in a JWT's payload "user" becomes "admin" (the signature
+/// is kept); in a session id, the first character changes.
+pub fn tampered(credential: &str) -> String {
+    let parts: Vec<&str> = credential.split('.').collect();
+    if let [header, payload, signature] = parts.as_slice()
+        && let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload)
+    {
+        let text = String::from_utf8_lossy(&bytes).replace("\"user\"", "\"admin\"");
+        return format!("{header}.{}.{signature}", URL_SAFE_NO_PAD.encode(text));
+    }
+    let mut chars: Vec<char> = credential.chars().collect();
+    if let Some(first) = chars.first_mut() {
+        *first = if *first == 'A' { 'B' } else { 'A' };
+    }
+    chars.into_iter().collect()
 }

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use redis::AsyncCommands;
 
 use super::narrator::{Answer, Narrator, server_timing_ms};
-use super::{DemoSystem, SHORT_LIFETIME_SECS};
+use super::{DemoSystem, SHORT_LIFETIME_SECS, tampered};
 
 const ALICE: (&str, &str) = ("alice", "alice-demo-password");
 const BOB: (&str, &str) = ("bob", "bob-demo-password");
@@ -24,7 +24,7 @@ async fn session_login(n: &Narrator, s: &DemoSystem, user: (&str, &str)) -> anyh
             "client",
             "session-auth",
             n.client()
-                .post(format!("{}/login", s.urls.session_auth))
+                .post(format!("{}/login", s.urls().session_auth))
                 .json(&credentials(user)),
         )
         .await?;
@@ -40,7 +40,7 @@ async fn jwt_login(n: &Narrator, s: &DemoSystem, user: (&str, &str)) -> anyhow::
             "client",
             "jwt-auth",
             n.client()
-                .post(format!("{}/login", s.urls.jwt_auth))
+                .post(format!("{}/login", s.urls().jwt_auth))
                 .json(&credentials(user)),
         )
         .await?;
@@ -67,7 +67,7 @@ async fn session_logout(n: &Narrator, s: &DemoSystem, sid: &str) -> anyhow::Resu
         "client",
         "session-auth",
         n.client()
-            .post(format!("{}/logout", s.urls.session_auth))
+            .post(format!("{}/logout", s.urls().session_auth))
             .bearer_auth(sid),
     )
     .await
@@ -78,7 +78,7 @@ async fn jwt_refresh(n: &Narrator, s: &DemoSystem, refresh: &str) -> anyhow::Res
         "client",
         "jwt-auth",
         n.client()
-            .post(format!("{}/refresh", s.urls.jwt_auth))
+            .post(format!("{}/refresh", s.urls().jwt_auth))
             .json(&serde_json::json!({ "refresh_token": refresh })),
     )
     .await
@@ -97,7 +97,7 @@ async fn call(n: &Narrator, s: &DemoSystem, mode: ApiMode, credential: &str) -> 
         "client",
         api_name(mode),
         n.client()
-            .get(format!("{}/api/departments", s.urls.api(mode)))
+            .get(format!("{}/api/departments", s.urls().api(mode)))
             .bearer_auth(credential),
     )
     .await
@@ -117,7 +117,7 @@ async fn introspect(n: &Narrator, s: &DemoSystem, session_id: &str) -> anyhow::R
         "api-session",
         "session-auth",
         n.client()
-            .post(format!("{}/introspect", s.urls.session_auth))
+            .post(format!("{}/introspect", s.urls().session_auth))
             .basic_auth(&s.settings.introspection.client_id, Some(secret))
             .form(&[("token", session_id)]),
     )
@@ -295,16 +295,12 @@ pub async fn tamper(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "The payload is edited: \"user\" becomes \"admin\"; the signature is kept",
         "페이로드를 고친다: \"user\"를 \"admin\"으로 바꾸고 서명은 그대로 둔다",
     );
-    let parts: Vec<&str> = access.split('.').collect();
-    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(parts[1])?)?;
-    let forged_payload = payload.replace("\"user\"", "\"admin\"");
-    let forged = format!(
-        "{}.{}.{}",
-        parts[0],
-        URL_SAFE_NO_PAD.encode(forged_payload.as_bytes()),
-        parts[2]
+    let forged = tampered(&access);
+    let forged_payload = forged.split('.').nth(1).unwrap_or_default();
+    n.show(
+        "payload  ",
+        &String::from_utf8_lossy(&URL_SAFE_NO_PAD.decode(forged_payload)?),
     );
-    n.show("payload  ", &forged_payload);
     n.step(
         "3-4",
         "The API server recomputes the signature over the new payload: it does not match",
@@ -318,9 +314,7 @@ pub async fn tamper(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "세션 키도 마찬가지: 한 글자를 바꾼다",
     );
     let sid = session_login(n, s, BOB).await?;
-    let mut chars: Vec<char> = sid.chars().collect();
-    chars[0] = if chars[0] == 'A' { 'B' } else { 'A' };
-    let forged: String = chars.into_iter().collect();
+    let forged = tampered(&sid);
     n.show("session id", &format!("{sid} → {forged}"));
     call(n, s, ApiMode::Session, &forged).await?;
     n.say(
@@ -470,7 +464,7 @@ pub async fn compare(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let response = n
                 .client()
-                .get(format!("{}/api/departments", s.urls.api(mode)))
+                .get(format!("{}/api/departments", s.urls().api(mode)))
                 .bearer_auth(credential)
                 .send()
                 .await?;

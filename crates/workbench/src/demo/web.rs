@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::DemoSystem;
 use super::narrator::server_timing_ms;
+use super::{DemoSystem, tampered};
 use authbench_core::settings::ApiMode;
 
 const INDEX: &str = include_str!("../../assets/teaching/index.html");
@@ -106,10 +106,10 @@ fn asset(text: &'static str, content_type: &str) -> HttpResponse {
 async fn state(page: web::Data<Page>) -> HttpResponse {
     let s = &page.system;
     HttpResponse::Ok().json(json!({
-        "session_auth": s.urls.session_auth,
-        "jwt_auth": s.urls.jwt_auth,
-        "api_session": s.urls.api(ApiMode::Session),
-        "api_jwt": s.urls.api(ApiMode::Jwt),
+        "session_auth": s.urls().session_auth,
+        "jwt_auth": s.urls().jwt_auth,
+        "api_session": s.urls().api(ApiMode::Session),
+        "api_jwt": s.urls().api(ApiMode::Jwt),
         "redis_cut": s.redis_is_cut(),
         "lifetime_secs": super::WEB_LIFETIME_SECS,
     }))
@@ -146,7 +146,7 @@ async fn inspect(page: web::Data<Page>, body: web::Json<InspectRequest>) -> Http
     let payload = decode(parts.next());
     let answer = page
         .client
-        .get(format!("{}/api/me", page.system.urls.api(ApiMode::Jwt)))
+        .get(format!("{}/api/me", page.system.urls().api(ApiMode::Jwt)))
         .bearer_auth(token)
         .send()
         .await;
@@ -195,7 +195,7 @@ impl Page {
                         "session-auth",
                         "POST /logout",
                         self.client
-                            .post(format!("{}/logout", self.system.urls.session_auth))
+                            .post(format!("{}/logout", self.system.urls().session_auth))
                             .bearer_auth(sid),
                     )
                     .await?;
@@ -268,8 +268,8 @@ impl Page {
     ) -> anyhow::Result<(u16, Value, String)> {
         let credentials = json!({"username": "alice", "password": "alice-demo-password"});
         let (auth, url) = match flow {
-            "session" => ("session-auth", &self.system.urls.session_auth),
-            _ => ("jwt-auth", &self.system.urls.jwt_auth),
+            "session" => ("session-auth", &self.system.urls().session_auth),
+            _ => ("jwt-auth", &self.system.urls().jwt_auth),
         };
         let (status, body) = self
             .send(
@@ -321,7 +321,7 @@ impl Page {
         let started = Instant::now();
         let response = self
             .client
-            .get(format!("{}/api/departments", self.system.urls.api(mode)))
+            .get(format!("{}/api/departments", self.system.urls().api(mode)))
             .bearer_auth(&credential)
             .send()
             .await?;
@@ -390,21 +390,4 @@ impl Page {
         });
         Ok((status, body))
     }
-}
-
-/// A credential with one change: in a JWT's payload "user" becomes "admin" (the signature
-/// is kept); in a session id, the first character changes.
-fn tampered(credential: &str) -> String {
-    let parts: Vec<&str> = credential.split('.').collect();
-    if let [header, payload, signature] = parts.as_slice()
-        && let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload)
-    {
-        let text = String::from_utf8_lossy(&bytes).replace("\"user\"", "\"admin\"");
-        return format!("{header}.{}.{signature}", URL_SAFE_NO_PAD.encode(text));
-    }
-    let mut chars: Vec<char> = credential.chars().collect();
-    if let Some(first) = chars.first_mut() {
-        *first = if *first == 'A' { 'B' } else { 'A' };
-    }
-    chars.into_iter().collect()
 }
