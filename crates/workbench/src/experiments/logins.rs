@@ -18,7 +18,7 @@ use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
 
 use super::flows::Flow;
 use super::results::ResultsFile;
-use super::system::{FlowSystem, Topology, USERS};
+use super::system::{FlowSystem, Topology, USERS, login};
 use super::{OutArgs, RunArgs, begin, measure_plan};
 
 /// The flows with a login of their own (session-redis logs in at the same server as
@@ -70,11 +70,11 @@ pub async fn run(args: LoginsArgs) -> anyhow::Result<ResultsFile> {
             .auth_url()
             .context("a flow with a login has an auth server")?;
         let (user, password) = USERS[0];
-        let login = serde_json::json!({ "username": user, "password": password }).to_string();
+        let credentials = serde_json::json!({ "username": user, "password": password }).to_string();
         done += 1;
         let run = measure_plan(
             &system,
-            post_plan(auth, "/login", login.clone(), login_connections, &args)?,
+            post_plan(auth, "/login", credentials, login_connections, &args)?,
             &args,
             "login",
             &format!("[{done}/{total}]"),
@@ -82,7 +82,7 @@ pub async fn run(args: LoginsArgs) -> anyhow::Result<ResultsFile> {
         .await?;
         file.runs.push(run);
         if flow.algorithm().is_some() {
-            let refresh_token = refresh_token(auth, &login).await?;
+            let refresh_token = refresh_token(auth).await?;
             let body = serde_json::json!({ "refresh_token": refresh_token }).to_string();
             done += 1;
             let run = measure_plan(
@@ -121,22 +121,11 @@ fn post_plan(auth: &str, path: &str, body: String, users: usize, args: &RunArgs)
     })
 }
 
-async fn refresh_token(auth: &str, login: &str) -> anyhow::Result<String> {
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        refresh_token: String,
-    }
-    let answer: Answer = reqwest::Client::new()
-        .post(format!("{auth}/login"))
-        .header("content-type", "application/json")
-        .body(login.to_string())
-        .send()
+async fn refresh_token(auth: &str) -> anyhow::Result<String> {
+    login(&reqwest::Client::new(), auth, USERS[0])
         .await?
-        .error_for_status()?
-        .json()
-        .await
-        .context("the JWT login answered no refresh_token")?;
-    Ok(answer.refresh_token)
+        .refresh_token
+        .context("the JWT login answered no refresh_token")
 }
 
 /// The argon2id parameters of the demo user's hash, which every login run verifies.

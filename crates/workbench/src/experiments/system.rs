@@ -403,19 +403,9 @@ pub async fn log_in(auth: Option<&str>, count: usize) -> anyhow::Result<Vec<Vec<
     let client = reqwest::Client::new();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..count {
-        let (user, password) = USERS[i % USERS.len()];
-        let url = format!("{auth}/login");
-        let client = client.clone();
-        tasks.spawn(async move {
-            let response = client
-                .post(&url)
-                .json(&serde_json::json!({ "username": user, "password": password }))
-                .send()
-                .await?
-                .error_for_status()?;
-            let body: LoginAnswer = response.json().await?;
-            anyhow::Ok((i, body))
-        });
+        let user = USERS[i % USERS.len()];
+        let (client, auth) = (client.clone(), auth.to_string());
+        tasks.spawn(async move { anyhow::Ok((i, login(&client, &auth, user).await?)) });
     }
     let mut users = vec![Vec::new(); count];
     while let Some(done) = tasks.join_next().await {
@@ -498,10 +488,28 @@ fn redis_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {
         .with_context(|| format!("{host_port} does not resolve"))
 }
 
+/// What a login at either auth server answers (the fields the workbench reads).
 #[derive(Deserialize)]
-struct LoginAnswer {
-    session_id: Option<String>,
-    access_token: Option<String>,
+pub struct LoginAnswer {
+    pub session_id: Option<String>,
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
+/// One login of `(user, password)` at the auth server `auth`.
+pub async fn login(
+    client: &reqwest::Client,
+    auth: &str,
+    (user, password): (&str, &str),
+) -> anyhow::Result<LoginAnswer> {
+    Ok(client
+        .post(format!("{auth}/login"))
+        .json(&serde_json::json!({ "username": user, "password": password }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
 }
 
 async fn spawn(
