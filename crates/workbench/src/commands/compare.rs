@@ -1,8 +1,8 @@
 //! `workbench compare`: the project's main job. Runs the whole suite with default settings
 //! (throughput in rounds, the latency sweep at fractions of those maxima, the same at
 //! several link delays, scale-out under CPU quotas, faults, server-side state, login and
-//! refresh costs, the generator beside wrk when wrk is installed, the token costs) into `<report>/results/`,
-//! then writes the report beside them.
+//! refresh costs, the generator beside wrk when wrk is installed, the token costs) into
+//! `<report>/results/`, then writes the report beside them.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
