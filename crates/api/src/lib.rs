@@ -6,7 +6,9 @@
 //! - `session`: ask the session auth server's `/introspect` (the design note's Session
 //!   process, steps 4-5), over a pooled keep-alive client;
 //! - `session-redis`: read the session from Redis directly;
-//! - `jwt`: verify the token's signature and claims locally (Self-Contained Token, step 4).
+//! - `session-cached`: like `session`, reusing a positive answer for a configured time;
+//! - `jwt`: verify the token's signature and claims locally (Self-Contained Token, step 4);
+//! - `jwt-denylist`: like `jwt`, then one Redis read for revoked tokens (the hybrid).
 //!
 //! The authentication middleware puts one [`authbench_core::Identity`] into the request;
 //! handlers read it and never know which mode ran.

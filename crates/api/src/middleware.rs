@@ -55,5 +55,7 @@ fn hop(mode: ApiMode) -> &'static str {
         ApiMode::Session => "introspection at the session auth server",
         ApiMode::SessionRedis => "session read from Redis",
         ApiMode::Jwt => "signature verified locally",
+        ApiMode::SessionCached => "introspection at the session auth server, or its cached answer",
+        ApiMode::JwtDenylist => "signature verified locally, then the denylist read from Redis",
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use actix_web::{App, web};
 use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
+use authbench_core::denylist::Denylist;
 use authbench_core::session_store::SessionStore;
 use authbench_core::settings::ApiMode;
 use authbench_core::{Settings, error, redis_conn};
@@ -15,7 +16,8 @@ use crate::departments::Departments;
 use crate::middleware::Authenticator;
 use crate::routes;
 use crate::verifier::{
-    IntrospectionVerifier, JwksCache, JwtVerifier, KeySource, RedisSessionVerifier, Verifier,
+    CachedIntrospectionVerifier, DenylistVerifier, IntrospectionVerifier, JwksCache, JwtVerifier,
+    KeySource, RedisSessionVerifier, Verifier,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -33,48 +35,58 @@ pub enum BuildError {
 /// The verifier the settings ask for.
 pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
     let timeout = settings.dependency_timeout();
+    let redis = || {
+        redis_conn::connect(&settings.redis.url, timeout).map_err(|source| BuildError::RedisUrl {
+            url: settings.redis.url.clone(),
+            source,
+        })
+    };
+    let introspection = || -> Result<IntrospectionVerifier, BuildError> {
+        Ok(IntrospectionVerifier::new(
+            &settings.api.session_auth_url,
+            settings.introspection.client_id.clone(),
+            settings.introspection_secret()?,
+            timeout,
+        )?)
+    };
     Ok(match settings.api.mode {
-        ApiMode::Session => {
-            let secret = settings.introspection_secret()?;
-            Verifier::Introspection(IntrospectionVerifier::new(
-                &settings.api.session_auth_url,
-                settings.introspection.client_id.clone(),
-                secret,
-                timeout,
-            )?)
-        }
-        ApiMode::SessionRedis => {
-            let conn =
-                redis_conn::connect(&settings.redis.url, timeout).map_err(|source| BuildError::RedisUrl {
-                    url: settings.redis.url.clone(),
-                    source,
-                })?;
-            Verifier::RedisSession(RedisSessionVerifier::new(SessionStore::new(
-                conn,
-                &settings.redis.key_prefix,
-                timeout,
-            )))
-        }
-        ApiMode::Jwt => {
-            let jwt = &settings.jwt;
-            let keys = if jwt.algorithm.is_symmetric() {
-                let secret = settings.jwt_secret()?;
-                KeySource::Shared(DecodingKey::from_secret(secret.expose_secret().as_bytes()))
-            } else {
-                KeySource::Jwks(JwksCache::new(
-                    jwt.jwks_url.clone(),
-                    timeout,
-                    Duration::from_secs(jwt.jwks_refetch_min_interval_secs),
-                )?)
-            };
-            Verifier::Jwt(Box::new(JwtVerifier::new(
-                keys,
-                jwt.issuer.clone(),
-                jwt.audience.clone(),
-                Duration::from_secs(jwt.leeway_secs),
-            )))
-        }
+        ApiMode::Session => Verifier::Introspection(introspection()?),
+        ApiMode::SessionCached => Verifier::CachedIntrospection(CachedIntrospectionVerifier::new(
+            introspection()?,
+            Duration::from_millis(settings.api.introspection_cache_ttl_ms),
+        )),
+        ApiMode::SessionRedis => Verifier::RedisSession(RedisSessionVerifier::new(SessionStore::new(
+            redis()?,
+            &settings.redis.key_prefix,
+            timeout,
+        ))),
+        ApiMode::Jwt => Verifier::Jwt(Box::new(jwt_verifier(settings)?)),
+        ApiMode::JwtDenylist => Verifier::Denylist(Box::new(DenylistVerifier::new(
+            jwt_verifier(settings)?,
+            Denylist::new(redis()?, &settings.redis.key_prefix, timeout),
+        ))),
     })
+}
+
+/// The local token check of the `jwt` and `jwt-denylist` modes.
+fn jwt_verifier(settings: &Settings) -> Result<JwtVerifier, BuildError> {
+    let jwt = &settings.jwt;
+    let keys = if jwt.algorithm.is_symmetric() {
+        let secret = settings.jwt_secret()?;
+        KeySource::Shared(DecodingKey::from_secret(secret.expose_secret().as_bytes()))
+    } else {
+        KeySource::Jwks(JwksCache::new(
+            jwt.jwks_url.clone(),
+            settings.dependency_timeout(),
+            Duration::from_secs(jwt.jwks_refetch_min_interval_secs),
+        )?)
+    };
+    Ok(JwtVerifier::new(
+        keys,
+        jwt.issuer.clone(),
+        jwt.audience.clone(),
+        Duration::from_secs(jwt.leeway_secs),
+    ))
 }
 
 pub struct Application;
@@ -82,9 +94,10 @@ pub struct Application;
 impl Application {
     pub fn build(settings: &Settings) -> Result<RunningServer, BuildError> {
         let verifier = verifier(settings)?;
-        let cookie_name = match settings.api.mode {
-            ApiMode::Session | ApiMode::SessionRedis => settings.cookies.session_name.clone(),
-            ApiMode::Jwt => settings.cookies.token_name.clone(),
+        let cookie_name = if settings.api.mode.takes_session_ids() {
+            settings.cookies.session_name.clone()
+        } else {
+            settings.cookies.token_name.clone()
         };
         let mode = verifier.mode();
         let auth = web::Data::new(Authenticator {

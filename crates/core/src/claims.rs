@@ -6,6 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The client id of the first-party login, a public client (no secret), in both flows:
+/// the `client_id` claim of tokens from `/login` (RFC 9068 requires one), and the name a
+/// user's own client gives at the revocation endpoints.
+pub const FIRST_PARTY_CLIENT_ID: &str = "authbench-login";
+
 /// `typ` header of access tokens (RFC 9068 section 2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 /// `typ` header of refresh tokens (a private value; only the JWT auth server reads them).
@@ -23,6 +28,10 @@ pub struct AccessClaims {
     pub jti: String,
     pub client_id: String,
     pub roles: Vec<String>,
+    /// Space-separated scopes granted to the client (RFC 9068 section 2.2.3); tokens of
+    /// the first-party login carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// Claims of a refresh token. It carries no roles: the roles are fetched from the user
@@ -37,6 +46,13 @@ pub struct RefreshClaims {
     pub nbf: u64,
     pub jti: String,
     pub token_use: String,
+    pub client_id: String,
+    /// The rotation family: every refresh token descended from one login shares it.
+    pub fam: String,
+    /// The token's place in its family: 0 at login, one more at each rotation.
+    pub generation: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// The value of `RefreshClaims::token_use`.

@@ -15,17 +15,40 @@ pub enum ApiMode {
     SessionRedis,
     /// Verify the self-contained token locally (the design note's step 4 for JWT).
     Jwt,
+    /// Like `session`, but keep each positive answer for a short, configured time
+    /// (`api.introspection_cache_ttl_ms`): fewer hops, and a logout or role change that
+    /// reaches this server up to that long late.
+    SessionCached,
+    /// Like `jwt`, then ask Redis whether the token (its `jti`) or every token of its user
+    /// issued before a cut-off was revoked: the usual hybrid, one Redis read per request.
+    JwtDenylist,
 }
 
 impl ApiMode {
-    pub const ALL: [ApiMode; 3] = [ApiMode::Session, ApiMode::SessionRedis, ApiMode::Jwt];
+    pub const ALL: [ApiMode; 5] = [
+        ApiMode::Session,
+        ApiMode::SessionRedis,
+        ApiMode::Jwt,
+        ApiMode::SessionCached,
+        ApiMode::JwtDenylist,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ApiMode::Session => "session",
             ApiMode::SessionRedis => "session-redis",
             ApiMode::Jwt => "jwt",
+            ApiMode::SessionCached => "session-cached",
+            ApiMode::JwtDenylist => "jwt-denylist",
         }
+    }
+
+    /// `true` when the credential is a session id (else a JWT access token).
+    pub fn takes_session_ids(self) -> bool {
+        matches!(
+            self,
+            ApiMode::Session | ApiMode::SessionRedis | ApiMode::SessionCached
+        )
     }
 }
 
@@ -41,7 +64,11 @@ impl std::str::FromStr for ApiMode {
         ApiMode::ALL
             .into_iter()
             .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("unknown API mode `{s}`: use session, session-redis or jwt"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown API mode `{s}`: use session, session-redis, session-cached, jwt or jwt-denylist"
+                )
+            })
     }
 }
 

@@ -1,7 +1,7 @@
 //! What both architectures share: typed settings, telemetry, the user directory and
 //! password hashing, the one `Identity` type handlers see, JWT claims, the Redis session
-//! store, bearer-credential parsing, and the mapping of authentication failures to HTTP
-//! answers (RFC 6750).
+//! store, the JWT denylist, role changes every server sees, bearer-credential parsing,
+//! and the mapping of authentication failures to HTTP answers (RFC 6750).
 //!
 //! It owns no server: the session auth server, the JWT auth server and the API server
 //! are separate crates built on these pieces, so a difference measured between the two
@@ -9,10 +9,12 @@
 
 pub mod claims;
 pub mod credential;
+pub mod denylist;
 pub mod error;
 pub mod flows;
 pub mod identity;
 pub mod redis_conn;
+pub mod roles;
 pub mod secret;
 pub mod server;
 pub mod session_store;

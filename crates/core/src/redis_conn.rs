@@ -28,3 +28,24 @@ pub fn connect(url: &str, timeout: Duration) -> redis::RedisResult<ConnectionMan
         .set_number_of_retries(3);
     client.get_connection_manager_lazy(config)
 }
+
+/// Why a Redis call failed: it errored, or it did not answer in time.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("Redis did not answer: {0}")]
+    Unavailable(String),
+    #[error("Redis did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// Runs one Redis call with a deadline, so that a store that hangs costs a request at most
+/// `timeout` and the caller can answer 503 quickly.
+pub async fn timed<T>(
+    timeout: Duration,
+    fut: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, CallError> {
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(result) => result.map_err(|e| CallError::Unavailable(e.to_string())),
+        Err(_) => Err(CallError::Timeout(timeout)),
+    }
+}

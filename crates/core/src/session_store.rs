@@ -6,7 +6,7 @@
 //! roles, created-at, last-seen and the absolute deadline; the key's TTL is the idle
 //! timeout, capped by the absolute deadline. Each lookup that finds a live session slides
 //! the idle timeout, in one round trip (a Lua script), so the session flow pays exactly
-//! one Redis call per request.
+//! one Redis call per request. A set per user lists that user's sessions, for role changes.
 
 use std::time::Duration;
 
@@ -77,13 +77,45 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return {v[1], v[2], v[3], v[4], tostring(now + ttl)}
 ";
 
+/// Deletes a session and its entry in its user's index.
+const DELETE: &str = r"
+local sub = redis.call('HGET', KEYS[1], 'sub')
+if not sub then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', ARGV[1] .. sub, KEYS[1])
+return 1
+";
+
+/// Rewrites the roles of every live session of a user (ARGV[1]: the roles as JSON) and
+/// drops index entries whose session has ended. The session keys are read from the index,
+/// so this script suits a single Redis, not a cluster.
+const SET_ROLES: &str = r"
+local n = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HSET', key, 'roles', ARGV[1])
+    n = n + 1
+  else
+    redis.call('SREM', KEYS[1], key)
+  end
+end
+return n
+";
+
 /// The session store. Cheap to clone: all clones share one Redis connection.
+///
+/// Besides the sessions it keeps one set per user of that user's session keys
+/// (`<prefix>:user-sessions:<sub>`), so that a role change reaches every live session of
+/// the user at once.
 #[derive(Clone)]
 pub struct SessionStore {
     conn: ConnectionManager,
     prefix: String,
+    index_prefix: String,
     timeout: Duration,
     touch: redis::Script,
+    delete: redis::Script,
+    set_roles: redis::Script,
 }
 
 impl SessionStore {
@@ -91,8 +123,11 @@ impl SessionStore {
         SessionStore {
             conn,
             prefix: format!("{key_prefix}:session:"),
+            index_prefix: format!("{key_prefix}:user-sessions:"),
             timeout,
             touch: redis::Script::new(TOUCH),
+            delete: redis::Script::new(DELETE),
+            set_roles: redis::Script::new(SET_ROLES),
         }
     }
 
@@ -132,11 +167,16 @@ impl SessionStore {
             ("idle", idle_ms.to_string()),
         ];
         let mut conn = self.conn.clone();
+        let index = format!("{}{}", self.index_prefix, record.sub);
         let mut pipe = redis::pipe();
         pipe.atomic()
             .hset_multiple(&key, &fields)
             .ignore()
             .pexpire(&key, idle_ms.min(absolute_ms) as i64)
+            .ignore()
+            .sadd(&index, &key)
+            .ignore()
+            .pexpire(&index, absolute_ms as i64)
             .ignore();
         self.timed(pipe.query_async::<()>(&mut conn)).await?;
         Ok((id, record))
@@ -176,9 +216,20 @@ impl SessionStore {
             return Ok(false);
         }
         let mut conn = self.conn.clone();
-        let key = self.key_of(session_id);
-        let removed: u64 = self.timed(conn.del(&key)).await?;
+        let mut invocation = self.delete.key(self.key_of(session_id));
+        invocation.arg(&self.index_prefix);
+        let removed: u64 = self.timed(invocation.invoke_async(&mut conn)).await?;
         Ok(removed > 0)
+    }
+
+    /// Gives every live session of `sub` the roles `roles` (a role change made by an
+    /// administrator reaches the session flow at once). Returns how many sessions it changed.
+    pub async fn set_roles_of_user(&self, sub: &str, roles: &[String]) -> Result<u64, StoreError> {
+        let roles_json = serde_json::to_string(roles).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.conn.clone();
+        let mut invocation = self.set_roles.key(format!("{}{sub}", self.index_prefix));
+        invocation.arg(roles_json);
+        self.timed(invocation.invoke_async(&mut conn)).await
     }
 
     /// Remaining time to live of a session's key, if it exists (without touching it).

@@ -66,6 +66,8 @@ pub struct Settings {
     pub introspection: IntrospectionSettings,
     pub session: SessionSettings,
     pub jwt: JwtSettings,
+    #[serde(default)]
+    pub oauth: OAuthSettings,
     pub session_auth: ListenSettings,
     pub jwt_auth: ListenSettings,
     pub api: ApiSettings,
@@ -121,6 +123,26 @@ pub struct JwtSettings {
     pub jwks_refetch_min_interval_secs: u64,
 }
 
+/// The JWT auth server's OAuth 2.0 token endpoint (RFC 6749).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OAuthSettings {
+    /// Registered third-party clients. The first-party login client (`authbench-login`,
+    /// public: no secret) is always there.
+    #[serde(default)]
+    pub clients: Vec<OAuthClient>,
+}
+
+/// A registered client. Its secret is kept only as an argon2id hash (PHC string).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub secret_hash: String,
+    /// Scopes the client may ask for; all of them when it asks for none.
+    pub scopes: Vec<String>,
+    /// `client_credentials`, `password`, `refresh_token`.
+    pub grant_types: Vec<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ListenSettings {
     pub host: String,
@@ -134,8 +156,15 @@ pub struct ApiSettings {
     #[serde(flatten)]
     pub listen: ListenSettings,
     pub mode: ApiMode,
-    /// Base URL of the session auth server (mode `session`).
+    /// Base URL of the session auth server (modes `session` and `session-cached`).
     pub session_auth_url: String,
+    /// How long a `session-cached` API server keeps a positive introspection answer.
+    #[serde(default = "default_cache_ttl_ms")]
+    pub introspection_cache_ttl_ms: u64,
+}
+
+fn default_cache_ttl_ms() -> u64 {
+    1000
 }
 
 impl Settings {

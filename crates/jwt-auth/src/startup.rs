@@ -7,8 +7,13 @@ use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
 use authbench_core::settings::SigningAlgorithm;
 use authbench_core::users::{DirectoryError, UserDirectory};
-use authbench_core::{Profile, Settings, error};
+use authbench_core::denylist::Denylist;
+use authbench_core::roles::RoleOverrides;
+use authbench_core::{Profile, Settings, error, redis_conn};
+use secrecy::SecretString;
 
+use crate::clients::Clients;
+use crate::families::Families;
 use crate::keys::{KeyError, SigningKey};
 use crate::routes;
 use crate::tokens::{TokenIssuer, TokenPolicy};
@@ -19,6 +24,16 @@ pub struct State {
     pub users: UserDirectory,
     pub cookie_name: String,
     pub cookie_secure: bool,
+    /// Role changes made by an administrator (read at every login and refresh).
+    pub overrides: RoleOverrides,
+    /// Refresh-token rotation state.
+    pub families: Families,
+    /// Revoked access tokens (checked by `jwt-denylist` API servers).
+    pub denylist: Denylist,
+    pub clients: Clients,
+    /// The API server's service credential, accepted at `/oauth/introspect` when set.
+    pub introspection_client_id: String,
+    pub introspection_secret: Option<SecretString>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +49,8 @@ pub enum BuildError {
     MissingKey(SigningAlgorithm),
     #[error(transparent)]
     Users(#[from] DirectoryError),
+    #[error("invalid Redis URL `{url}`: {source}")]
+    RedisUrl { url: String, source: redis::RedisError },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -78,16 +95,30 @@ impl Application {
             refresh_ttl: Duration::from_secs(jwt.refresh_ttl_secs),
             leeway: Duration::from_secs(jwt.leeway_secs),
         };
+        let timeout = settings.dependency_timeout();
+        // Reached lazily: the server starts while Redis is down, and `/readyz` says so.
+        let conn = redis_conn::connect(&settings.redis.url, timeout).map_err(|source| BuildError::RedisUrl {
+            url: settings.redis.url.clone(),
+            source,
+        })?;
+        let prefix = &settings.redis.key_prefix;
         let state = web::Data::new(State {
+            families: Families::new(conn.clone(), prefix, timeout, policy.refresh_ttl),
             issuer: TokenIssuer::new(key, policy),
             users: UserDirectory::load(&settings.users_file)?,
             cookie_name: settings.cookies.token_name.clone(),
             cookie_secure: settings.cookies.secure,
+            overrides: RoleOverrides::new(conn.clone(), prefix, timeout),
+            denylist: Denylist::new(conn, prefix, timeout),
+            clients: Clients::new(&settings.oauth.clients),
+            introspection_client_id: settings.introspection.client_id.clone(),
+            introspection_secret: settings.introspection.client_secret.clone(),
         });
         let server = authbench_core::serve!(&settings.jwt_auth, move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(error::json_config())
+                .app_data(error::form_config())
                 .configure(routes::configure)
         })?;
         tracing::info!(url = %server.url(), algorithm = %settings.jwt.algorithm, "JWT auth server listening");

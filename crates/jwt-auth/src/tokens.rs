@@ -5,7 +5,7 @@ use std::time::Duration;
 use authbench_core::AuthError;
 use authbench_core::claims::{
     ACCESS_TOKEN_TYP, AccessClaims, REFRESH_TOKEN_TYP, REFRESH_TOKEN_USE, RefreshClaims, describe,
-    jwt_validation,
+    is_access_typ, jwt_validation,
 };
 use authbench_core::time::now_secs;
 use base64::Engine;
@@ -15,9 +15,7 @@ use rand::RngCore;
 
 use crate::keys::SigningKey;
 
-/// The `client_id` claim of tokens issued to users through `/login` (RFC 9068 requires
-/// one; third-party clients get their own through the token endpoint).
-pub const FIRST_PARTY_CLIENT_ID: &str = "authbench-login";
+pub use authbench_core::claims::FIRST_PARTY_CLIENT_ID;
 
 /// What a token issuer needs to know.
 #[derive(Clone)]
@@ -35,6 +33,7 @@ pub struct TokenIssuer {
     key: SigningKey,
     policy: TokenPolicy,
     refresh_validation: Validation,
+    access_validation: Validation,
 }
 
 /// A signed token and the moment it expires.
@@ -52,10 +51,17 @@ impl TokenIssuer {
             &policy.issuer,
             policy.leeway,
         );
+        let access_validation = jwt_validation(
+            key.algorithm.jwt_algorithm(),
+            &policy.issuer,
+            &policy.audience,
+            policy.leeway,
+        );
         TokenIssuer {
             key,
             policy,
             refresh_validation,
+            access_validation,
         }
     }
 
@@ -67,8 +73,19 @@ impl TokenIssuer {
         &self.policy
     }
 
-    /// An access token for the API (RFC 9068: `typ: at+jwt`).
+    /// An access token for the API (RFC 9068: `typ: at+jwt`) from the first-party login.
     pub fn issue_access(&self, sub: &str, roles: &[String]) -> Result<Issued<AccessClaims>, AuthError> {
+        self.issue_access_for(sub, roles, FIRST_PARTY_CLIENT_ID, None)
+    }
+
+    /// An access token for the API issued to `client_id`, with the granted `scope`.
+    pub fn issue_access_for(
+        &self,
+        sub: &str,
+        roles: &[String],
+        client_id: &str,
+        scope: Option<&str>,
+    ) -> Result<Issued<AccessClaims>, AuthError> {
         let now = now_secs();
         let claims = AccessClaims {
             iss: self.policy.issuer.clone(),
@@ -78,16 +95,29 @@ impl TokenIssuer {
             iat: now,
             nbf: now,
             jti: new_jti(),
-            client_id: FIRST_PARTY_CLIENT_ID.to_string(),
+            client_id: client_id.to_string(),
             roles: roles.to_vec(),
+            scope: scope.map(str::to_string),
         };
         let token = self.sign(ACCESS_TOKEN_TYP, &claims)?;
         Ok(Issued { token, claims })
     }
 
-    /// A refresh token: accepted only by this server's `/refresh`.
-    pub fn issue_refresh(&self, sub: &str) -> Result<Issued<RefreshClaims>, AuthError> {
+    /// A refresh token: accepted only by this server. `previous` is the token it replaces
+    /// (rotation): the new one joins that token's family one generation later; without
+    /// one, it starts a new family.
+    pub fn issue_refresh(
+        &self,
+        sub: &str,
+        client_id: &str,
+        scope: Option<&str>,
+        previous: Option<&RefreshClaims>,
+    ) -> Result<Issued<RefreshClaims>, AuthError> {
         let now = now_secs();
+        let (fam, generation) = match previous {
+            Some(p) => (p.fam.clone(), p.generation + 1),
+            None => (new_jti(), 0),
+        };
         let claims = RefreshClaims {
             iss: self.policy.issuer.clone(),
             sub: sub.to_string(),
@@ -97,9 +127,26 @@ impl TokenIssuer {
             nbf: now,
             jti: new_jti(),
             token_use: REFRESH_TOKEN_USE.to_string(),
+            client_id: client_id.to_string(),
+            fam,
+            generation,
+            scope: scope.map(str::to_string),
         };
         let token = self.sign(REFRESH_TOKEN_TYP, &claims)?;
         Ok(Issued { token, claims })
+    }
+
+    /// Checks an access token this server issued, as the API would (for revocation and
+    /// introspection).
+    pub fn verify_access(&self, token: &str) -> Result<AccessClaims, AuthError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| AuthError::invalid_token("the token is malformed"))?;
+        if !is_access_typ(header.typ.as_deref()) {
+            return Err(AuthError::invalid_token("this is not an access token"));
+        }
+        jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &self.access_validation)
+            .map(|data| data.claims)
+            .map_err(|e| AuthError::invalid_token(describe(&e)))
     }
 
     /// Checks a refresh token: signature, lifetime, issuer, audience and kind.

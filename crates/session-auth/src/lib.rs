@@ -5,7 +5,8 @@
 //! question "is this session id valid, and whose is it?" (step 5) at `/introspect`, in the
 //! shape of RFC 7662. It does not serve the protected API; the `api` crate does.
 //!
-//! Routes: `POST /login`, `POST /logout`, `POST /introspect`, `GET /healthz`, `GET /readyz`.
+//! Routes: `POST /login`, `POST /logout`, `POST /introspect`, `POST /revoke` (RFC 7009),
+//! `GET /healthz`, `GET /readyz`.
 
 pub mod routes;
 pub mod startup;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use actix_web::{App, web};
 use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
+use authbench_core::roles::RoleOverrides;
 use authbench_core::session_store::{Lifetimes, SessionStore};
 use authbench_core::users::{DirectoryError, UserDirectory};
 use authbench_core::{Settings, error, redis_conn};
@@ -15,6 +16,8 @@ use crate::routes;
 /// Everything the handlers share. Built once; cloned into each worker.
 pub struct State {
     pub store: SessionStore,
+    /// Role changes made by an administrator (read at every login).
+    pub overrides: RoleOverrides,
     pub users: UserDirectory,
     pub lifetimes: Lifetimes,
     pub cookie_name: String,
@@ -62,6 +65,7 @@ impl Application {
                 }
             })?;
         let state = web::Data::new(State {
+            overrides: RoleOverrides::new(conn.clone(), &settings.redis.key_prefix, settings.dependency_timeout()),
             store: SessionStore::new(conn, &settings.redis.key_prefix, settings.dependency_timeout()),
             users,
             lifetimes: Lifetimes {

@@ -49,6 +49,16 @@ impl JwtVerifier {
     }
 
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+        let claims = self.verify_claims(token).await?;
+        Ok(Identity {
+            sub: claims.sub,
+            roles: claims.roles,
+            expires_at: claims.exp,
+        })
+    }
+
+    /// The token's claims, once every check passed.
+    pub async fn verify_claims(&self, token: &str) -> Result<AccessClaims, AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::invalid_token("the token is malformed"))?;
         if !is_access_typ(header.typ.as_deref()) {
@@ -67,11 +77,7 @@ impl JwtVerifier {
                 decode(token, &key.key, &key.validation)?
             }
         };
-        Ok(Identity {
-            sub: claims.sub,
-            roles: claims.roles,
-            expires_at: claims.exp,
-        })
+        Ok(claims)
     }
 
     pub async fn ready(&self) -> Result<(), AuthError> {

@@ -1,9 +1,13 @@
 //! One verifier per flow. Each turns a credential into an [`Identity`] or a refusal.
 
+mod cached;
+mod denylist;
 mod introspection;
 mod jwt;
 mod redis_session;
 
+pub use cached::CachedIntrospectionVerifier;
+pub use denylist::DenylistVerifier;
 pub use introspection::IntrospectionVerifier;
 pub use jwt::{JwksCache, JwtVerifier, KeySource};
 pub use redis_session::RedisSessionVerifier;
@@ -16,6 +20,8 @@ pub enum Verifier {
     Introspection(IntrospectionVerifier),
     RedisSession(RedisSessionVerifier),
     Jwt(Box<JwtVerifier>),
+    CachedIntrospection(CachedIntrospectionVerifier),
+    Denylist(Box<DenylistVerifier>),
 }
 
 impl Verifier {
@@ -24,6 +30,8 @@ impl Verifier {
             Verifier::Introspection(_) => ApiMode::Session,
             Verifier::RedisSession(_) => ApiMode::SessionRedis,
             Verifier::Jwt(_) => ApiMode::Jwt,
+            Verifier::CachedIntrospection(_) => ApiMode::SessionCached,
+            Verifier::Denylist(_) => ApiMode::JwtDenylist,
         }
     }
 
@@ -32,6 +40,8 @@ impl Verifier {
             Verifier::Introspection(v) => v.verify(credential).await,
             Verifier::RedisSession(v) => v.verify(credential).await,
             Verifier::Jwt(v) => v.verify(credential).await,
+            Verifier::CachedIntrospection(v) => v.verify(credential).await,
+            Verifier::Denylist(v) => v.verify(credential).await,
         }
     }
 
@@ -41,6 +51,8 @@ impl Verifier {
             Verifier::Introspection(v) => v.ready().await,
             Verifier::RedisSession(v) => v.ready().await,
             Verifier::Jwt(v) => v.ready().await,
+            Verifier::CachedIntrospection(v) => v.ready().await,
+            Verifier::Denylist(v) => v.ready().await,
         }
     }
 }

@@ -148,12 +148,13 @@ impl TestSystem {
 
     /// A credential for `mode`: a session id, or an access token.
     pub async fn credential(&self, mode: ApiMode, user: (&str, &str)) -> String {
-        match mode {
-            ApiMode::Session | ApiMode::SessionRedis => self.session_of(user).await,
-            ApiMode::Jwt => self.tokens_of(user).await["access_token"]
+        if mode.takes_session_ids() {
+            self.session_of(user).await
+        } else {
+            self.tokens_of(user).await["access_token"]
                 .as_str()
                 .unwrap()
-                .to_string(),
+                .to_string()
         }
     }
 

@@ -4,5 +4,6 @@ mod asymmetric;
 mod helpers;
 mod jwt_tokens;
 mod outage;
+mod revocation;
 mod routes;
 mod sessions;

@@ -100,9 +100,10 @@ async fn the_login_cookie_works_as_well_as_the_bearer_header_in_every_mode() {
 
     for mode in ApiMode::ALL {
         let credential = system.credential(mode, USER).await;
-        let cookie = match mode {
-            ApiMode::Session | ApiMode::SessionRedis => format!("session_id={credential}"),
-            ApiMode::Jwt => format!("access_token={credential}"),
+        let cookie = if mode.takes_session_ids() {
+            format!("session_id={credential}")
+        } else {
+            format!("access_token={credential}")
         };
 
         let response = system

@@ -1,8 +1,20 @@
-//! `GET /healthz` and `GET /readyz`: this server depends on nothing else, so alive is ready.
+//! `GET /healthz` (the process answers) and `GET /readyz` (Redis answers too: logins,
+//! refreshes and revocations need it; the API's `jwt` mode does not).
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, web};
 use serde_json::json;
+
+use crate::startup::State;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+pub async fn readyz(state: web::Data<State>) -> HttpResponse {
+    match state.denylist.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "redis": "ok"})),
+        Err(e) => {
+            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "redis": e.to_string()}))
+        }
+    }
 }

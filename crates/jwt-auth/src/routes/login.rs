@@ -1,5 +1,6 @@
 //! `POST /login`: steps 1-2 of the Self-Contained Token process. The password is checked,
-//! the roles fetched, and both go into signed tokens; nothing is stored.
+//! the roles fetched (with any administrator's change from Redis), and both go into
+//! signed tokens; nothing is stored.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -9,6 +10,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::startup::State;
+use crate::tokens::FIRST_PARTY_CLIENT_ID;
 
 #[derive(Deserialize)]
 pub struct LoginRequest {
@@ -34,13 +36,18 @@ pub async fn login(
 ) -> Result<HttpResponse, LoginError> {
     let LoginRequest { username, password } = body.into_inner();
     let user = state.users.authenticate(&username, password).await?;
+    let roles = state
+        .overrides
+        .resolve(&user.sub, user.roles)
+        .await
+        .map_err(|e| LoginError::Unavailable(e.to_string()))?;
     let access = state
         .issuer
-        .issue_access(&user.sub, &user.roles)
+        .issue_access(&user.sub, &roles)
         .map_err(|e| LoginError::Unexpected(e.into()))?;
     let refresh = state
         .issuer
-        .issue_refresh(&user.sub)
+        .issue_refresh(&user.sub, FIRST_PARTY_CLIENT_ID, None, None)
         .map_err(|e| LoginError::Unexpected(e.into()))?;
     let policy = state.issuer.policy();
     Ok(token_answer(

@@ -1,12 +1,18 @@
 //! `POST /refresh`: a valid refresh token buys a new access token. The roles are fetched
-//! from the user directory again, so a role change reaches the next access token (at the
-//! latest one access-token lifetime after the change: the JWT flow's known weak spot).
+//! again (directory and administrator's changes), so a role change reaches the next access
+//! token (at the latest one access-token lifetime after the change: the JWT flow's known
+//! weak spot).
+//!
+//! This simple JSON form does not rotate the refresh token (`POST /oauth/token` with
+//! `grant_type=refresh_token` does), but it honours rotation: a token of a revoked family,
+//! or one already rotated out, is refused, and the latter revokes its family.
 
 use actix_web::{HttpResponse, web};
 use authbench_core::AuthError;
 use serde::Deserialize;
 
 use super::login::{TokenResponse, token_answer};
+use crate::families::Use;
 use crate::startup::State;
 
 #[derive(Deserialize)]
@@ -19,10 +25,25 @@ pub async fn refresh(
     state: web::Data<State>,
 ) -> Result<HttpResponse, AuthError> {
     let claims = state.issuer.verify_refresh(&body.refresh_token)?;
+    let unavailable = |e: authbench_core::redis_conn::CallError| AuthError::unavailable(e.to_string());
+    match state.families.use_token(&claims, false).await.map_err(unavailable)? {
+        Use::Current => {}
+        Use::Replayed => {
+            return Err(AuthError::invalid_token(
+                "the refresh token was already rotated out; its family is now revoked",
+            ));
+        }
+        Use::Revoked => return Err(AuthError::invalid_token("the refresh token was revoked")),
+    }
     let roles = state
         .users
         .roles_of(&claims.sub)
         .ok_or_else(|| AuthError::invalid_token("the token's user no longer exists"))?;
+    let roles = state
+        .overrides
+        .resolve(&claims.sub, roles)
+        .await
+        .map_err(unavailable)?;
     let access = state.issuer.issue_access(&claims.sub, &roles)?;
     Ok(token_answer(
         &state,

@@ -6,6 +6,7 @@ use actix_web::dev::ServerHandle;
 use authbench_core::Settings;
 use authbench_core::settings::SigningAlgorithm;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use redis_locator::LocalRedis;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -17,6 +18,7 @@ pub struct TestApp {
     pub settings: Settings,
     pub client: reqwest::Client,
     handle: ServerHandle,
+    _redis: LocalRedis,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -25,8 +27,12 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     authbench_core::telemetry::init("warn");
-    // No Redis: the JWT auth server never talks to one. The URL points nowhere on purpose.
-    let mut settings = Settings::loopback("redis://127.0.0.1:1").expect("settings");
+    // A login writes nothing; Redis holds refresh-token families, the denylist and role
+    // changes. Each test has its own key prefix.
+    let redis = redis_locator::locate()
+        .await
+        .unwrap_or_else(|e| panic!("a Redis for the tests: {e}"));
+    let mut settings = Settings::loopback(redis.url()).expect("settings");
     settings.jwt_auth.workers = Some(1);
     configure(&mut settings);
     let server = jwt_auth::Application::build(&settings).expect("the JWT auth server starts");
@@ -42,6 +48,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         settings,
         client,
         handle,
+        _redis: redis,
     }
 }
 
@@ -76,6 +83,61 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// `POST path` with a form body and, when given, HTTP Basic client authentication.
+    pub async fn form(&self, path: &str, basic: Option<(&str, &str)>, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.client.post(format!("{}{path}", self.address)).form(form);
+        if let Some((id, secret)) = basic {
+            request = request.basic_auth(id, Some(secret));
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A password grant for the first-party client; returns the token answer.
+    pub async fn password_grant(&self, (username, password): (&str, &str)) -> Value {
+        let response = self
+            .form(
+                "/oauth/token",
+                None,
+                &[
+                    ("grant_type", "password"),
+                    ("client_id", "authbench-login"),
+                    ("username", username),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// A refresh-token grant for the first-party client.
+    pub async fn rotate(&self, refresh_token: &str) -> reqwest::Response {
+        self.form(
+            "/oauth/token",
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", "authbench-login"),
+                ("refresh_token", refresh_token),
+            ],
+        )
+        .await
+    }
+
+    /// Introspection with the API server's service credential.
+    pub async fn introspect(&self, token: &str) -> Value {
+        let secret = self.settings.introspection_secret().unwrap();
+        let response = self
+            .form(
+                "/oauth/introspect",
+                Some((&self.settings.introspection.client_id, secret.expose_secret())),
+                &[("token", token)],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
     }
 
     pub async fn jwks(&self) -> Value {

@@ -1,6 +1,8 @@
-//! The JWT auth server over real HTTP. It keeps no state, so no Redis is involved.
+//! The JWT auth server over real HTTP, with a real Redis for refresh-token families, the
+//! denylist and role changes.
 
 mod helpers;
 mod jwks;
 mod login;
+mod oauth;
 mod refresh;

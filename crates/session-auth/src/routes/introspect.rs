@@ -2,10 +2,13 @@
 //! session id is valid and for whom; the answer has the shape of RFC 7662:
 //! `{"active": true, "sub": ..., "roles": [...], "exp": ...}` or `{"active": false}`.
 //! Callers authenticate with the configured service credential (HTTP Basic).
+//!
+//! `POST /revoke` (RFC 7009) ends a session for the service or for its holder.
 
 use actix_web::ResponseError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use authbench_core::claims::FIRST_PARTY_CLIENT_ID;
 use authbench_core::error::json_error;
 use authbench_core::{AuthError, credential, secret};
 use secrecy::ExposeSecret;
@@ -41,16 +44,7 @@ pub async fn introspect(
     state: web::Data<State>,
 ) -> HttpResponse {
     if !caller_is_authorised(&req, &state) {
-        let mut response = json_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "introspection needs the service credential (HTTP Basic)",
-        );
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Basic realm=\"authbench\""),
-        );
-        return response;
+        return invalid_client("introspection needs the service credential (HTTP Basic)");
     }
     let started = std::time::Instant::now();
     let touched = state.store.touch(&form.token).await;
@@ -80,6 +74,46 @@ pub async fn introspect(
             .json(IntrospectResponse::Inactive { active: false }),
         Err(e) => AuthError::unavailable(e.to_string()).error_response(),
     }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeRequest {
+    token: Option<String>,
+    client_id: Option<String>,
+}
+
+/// `POST /revoke` (RFC 7009): the session is deleted at once. The caller is the service
+/// credential (HTTP Basic) or the first-party public client naming itself
+/// (`client_id=authbench-login`), for whom holding the session id is the proof. The answer
+/// is 200 whether or not the id was a live session.
+pub async fn revoke(
+    req: HttpRequest,
+    form: web::Form<RevokeRequest>,
+    state: web::Data<State>,
+) -> HttpResponse {
+    let public_client = form.client_id.as_deref() == Some(FIRST_PARTY_CLIENT_ID)
+        && credential::basic_credentials(&req).is_none();
+    if !public_client && !caller_is_authorised(&req, &state) {
+        return invalid_client("revocation needs the service credential (HTTP Basic) or client_id");
+    }
+    let Some(token) = form.token.as_deref() else {
+        return json_error(StatusCode::BAD_REQUEST, "invalid_request", "token is missing");
+    };
+    match state.store.delete(token).await {
+        Ok(_) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        Err(e) => AuthError::unavailable(e.to_string()).error_response(),
+    }
+}
+
+fn invalid_client(description: &str) -> HttpResponse {
+    let mut response = json_error(StatusCode::UNAUTHORIZED, "invalid_client", description);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Basic realm=\"authbench\""),
+    );
+    response
 }
 
 fn caller_is_authorised(req: &HttpRequest, state: &State) -> bool {

@@ -1,5 +1,6 @@
 //! `POST /login`: steps 1-2 of the Session process. The password is checked, the roles
-//! are fetched from the user directory, and a new session goes into Redis; the answer
+//! are fetched from the user directory (or an administrator's change in Redis), and a new
+//! session goes into Redis; the answer
 //! carries the session id in JSON and as a cookie.
 
 use actix_web::http::header;
@@ -36,6 +37,11 @@ pub async fn login(
 ) -> Result<HttpResponse, LoginError> {
     let LoginRequest { username, password } = body.into_inner();
     let user = state.users.authenticate(&username, password).await?;
+    let roles = state
+        .overrides
+        .resolve(&user.sub, user.roles)
+        .await
+        .map_err(|e| LoginError::Unavailable(e.to_string()))?;
 
     // Session fixation defence: a login always makes a new id, and a session the client
     // still presents is ended rather than kept alive beside the new one.
@@ -44,7 +50,7 @@ pub async fn login(
     }
     let (session_id, record) = state
         .store
-        .create(&user.sub, &user.roles, state.lifetimes)
+        .create(&user.sub, &roles, state.lifetimes)
         .await
         .map_err(|e| LoginError::Unavailable(e.to_string()))?;
     tracing::debug!(sub = %user.sub, "session created");

@@ -11,6 +11,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::post().to(login::login))
         .route("/logout", web::post().to(logout::logout))
         .route("/introspect", web::post().to(introspect::introspect))
+        .route("/revoke", web::post().to(introspect::revoke))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz));
 }

@@ -5,3 +5,4 @@ mod introspect;
 mod login;
 mod logout;
 mod outage;
+mod revoke;

@@ -89,6 +89,8 @@ fn api_name(mode: ApiMode) -> &'static str {
         ApiMode::Session => "api-session",
         ApiMode::SessionRedis => "api-session-redis",
         ApiMode::Jwt => "api-jwt",
+        ApiMode::SessionCached => "api-session-cached",
+        ApiMode::JwtDenylist => "api-jwt-denylist",
     }
 }
 

@@ -1,0 +1,94 @@
+//! Role changes that every server sees at once.
+//!
+//! The user directory is a file each auth server reads at start, as a stand-in for a user
+//! database. An administrator's role change is written to Redis instead
+//! (`<prefix>:roles:<sub>`, a JSON list with no expiry), and both auth servers read it at
+//! every login and refresh, in whichever process they run.
+//!
+//! [`change_roles`] is the whole administrative act, as each flow can honour it:
+//! - the new roles are recorded for future logins and refreshes;
+//! - every live session of the user gets them at once (session flows);
+//! - every token of the user issued so far is cut off on the denylist (honoured by
+//!   `jwt-denylist`; plain `jwt` API servers keep accepting the old roles until those
+//!   tokens expire: the JWT flow's known weak spot).
+
+use std::time::Duration;
+
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+
+use crate::denylist::Denylist;
+use crate::redis_conn::{CallError, timed};
+use crate::session_store::{SessionStore, StoreError};
+
+/// Role overrides in Redis. Cheap to clone.
+#[derive(Clone)]
+pub struct RoleOverrides {
+    conn: ConnectionManager,
+    prefix: String,
+    timeout: Duration,
+}
+
+impl RoleOverrides {
+    pub fn new(conn: ConnectionManager, key_prefix: &str, timeout: Duration) -> Self {
+        RoleOverrides {
+            conn,
+            prefix: format!("{key_prefix}:roles:"),
+            timeout,
+        }
+    }
+
+    /// The roles an administrator gave `sub`, if any; else the directory's apply.
+    pub async fn get(&self, sub: &str) -> Result<Option<Vec<String>>, CallError> {
+        let mut conn = self.conn.clone();
+        let value: Option<String> = timed(self.timeout, conn.get(format!("{}{sub}", self.prefix))).await?;
+        Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    /// The roles to put in a new session or token: the override, else `directory_roles`.
+    pub async fn resolve(&self, sub: &str, directory_roles: Vec<String>) -> Result<Vec<String>, CallError> {
+        Ok(self.get(sub).await?.unwrap_or(directory_roles))
+    }
+
+    pub async fn set(&self, sub: &str, roles: &[String]) -> Result<(), CallError> {
+        let json = serde_json::to_string(roles).unwrap_or_else(|_| "[]".into());
+        let mut conn = self.conn.clone();
+        timed(self.timeout, conn.set::<_, _, ()>(format!("{}{sub}", self.prefix), json)).await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoleChangeError {
+    #[error("cannot record the new roles: {0}")]
+    Overrides(#[from] CallError),
+    #[error("cannot update the user's sessions: {0}")]
+    Sessions(#[from] StoreError),
+}
+
+/// What a role change touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleChange {
+    /// Live sessions that got the new roles.
+    pub sessions_updated: u64,
+}
+
+/// Gives `sub` the roles `roles` in every flow at once (see the module comment).
+/// `token_lifetime` is the longest an access token issued before now stays valid (access
+/// lifetime plus leeway): the cut-off on the denylist lasts that long.
+pub async fn change_roles(
+    conn: ConnectionManager,
+    key_prefix: &str,
+    timeout: Duration,
+    sub: &str,
+    roles: &[String],
+    token_lifetime: Duration,
+) -> Result<RoleChange, RoleChangeError> {
+    RoleOverrides::new(conn.clone(), key_prefix, timeout).set(sub, roles).await?;
+    let sessions_updated = SessionStore::new(conn.clone(), key_prefix, timeout)
+        .set_roles_of_user(sub, roles)
+        .await?;
+    Denylist::new(conn, key_prefix, timeout)
+        .revoke_subject(sub, token_lifetime)
+        .await?;
+    Ok(RoleChange { sessions_updated })
+}

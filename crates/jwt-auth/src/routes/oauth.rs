@@ -1,0 +1,421 @@
+//! The OAuth 2.0 endpoints, form-encoded as the RFCs define them:
+//! - `POST /oauth/token` (RFC 6749): the `password`, `refresh_token` (with rotation) and
+//!   `client_credentials` grants;
+//! - `POST /oauth/revoke` (RFC 7009): an access token's `jti` goes on the denylist until
+//!   it expires; a refresh token's whole family is revoked;
+//! - `POST /oauth/introspect` (RFC 7662): for the API server's service credential and
+//!   registered confidential clients; anything not valid is `{"active": false}`.
+//!
+//! The `password` grant is here as a teaching shortcut: RFC 9700 (OAuth 2.0 Security Best
+//! Current Practice) says it must not be used, because the client sees the password.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use authbench_core::claims::{AccessClaims, RefreshClaims};
+use authbench_core::error::{LoginError, json_error};
+use authbench_core::redis_conn::CallError;
+use authbench_core::secret;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use crate::clients::{Client, ClientRefused};
+use crate::families::Use;
+use crate::startup::State;
+
+/// An OAuth 2.0 error answer (RFC 6749 section 5.2).
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {description}")]
+pub struct OAuthError {
+    status: StatusCode,
+    code: &'static str,
+    description: String,
+}
+
+impl OAuthError {
+    fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
+        OAuthError {
+            status,
+            code,
+            description: description.into(),
+        }
+    }
+
+    fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
+    }
+
+    fn invalid_client() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        )
+    }
+
+    fn unavailable(e: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", e.to_string())
+    }
+}
+
+impl From<ClientRefused> for OAuthError {
+    fn from(_: ClientRefused) -> Self {
+        OAuthError::invalid_client()
+    }
+}
+
+impl From<CallError> for OAuthError {
+    fn from(e: CallError) -> Self {
+        OAuthError::unavailable(e)
+    }
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = json_error(self.status, self.code, &self.description);
+        let headers = response.headers_mut();
+        headers.insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"authbench\""),
+            );
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenRequest {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    username: Option<String>,
+    password: Option<SecretString>,
+    refresh_token: Option<String>,
+    scope: Option<String>,
+}
+
+/// A successful token answer (RFC 6749 section 5.1).
+#[derive(Serialize)]
+pub struct TokenAnswer {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+}
+
+pub async fn token(
+    req: HttpRequest,
+    form: web::Form<TokenRequest>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, OAuthError> {
+    let form = form.into_inner();
+    let grant_type = form
+        .grant_type
+        .clone()
+        .ok_or_else(|| OAuthError::invalid_request("grant_type is missing"))?;
+    if !matches!(
+        grant_type.as_str(),
+        "password" | "refresh_token" | "client_credentials"
+    ) {
+        return Err(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type `{grant_type}` is not supported: use password, refresh_token or client_credentials"),
+        ));
+    }
+    let client = state
+        .clients
+        .authenticate(&req, form.client_id.as_deref(), form.client_secret.as_deref())
+        .await?;
+    if !client.may_use(&grant_type) {
+        return Err(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            format!("client `{}` may not use the {grant_type} grant", client.client_id),
+        ));
+    }
+    let answer = match grant_type.as_str() {
+        "password" => password_grant(&state, &client, form).await?,
+        "refresh_token" => refresh_grant(&state, &client, form).await?,
+        _ => client_credentials_grant(&state, &client, form)?,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(answer))
+}
+
+fn invalid_scope(scope: String) -> OAuthError {
+    OAuthError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_scope",
+        format!("the scope `{scope}` is not available to this client"),
+    )
+}
+
+async fn password_grant(state: &State, client: &Client, form: TokenRequest) -> Result<TokenAnswer, OAuthError> {
+    let (Some(username), Some(password)) = (form.username, form.password) else {
+        return Err(OAuthError::invalid_request(
+            "the password grant needs username and password",
+        ));
+    };
+    let scope = client.grant_scope(form.scope.as_deref()).map_err(invalid_scope)?;
+    let user = match state.users.authenticate(&username, password).await {
+        Ok(user) => user,
+        Err(LoginError::InvalidCredentials) => {
+            return Err(OAuthError::invalid_grant("wrong username or password"));
+        }
+        Err(e) => return Err(OAuthError::unavailable(e)),
+    };
+    let roles = state.overrides.resolve(&user.sub, user.roles).await?;
+    issue_pair(state, client, &user.sub, &roles, scope.as_deref(), None)
+}
+
+async fn refresh_grant(state: &State, client: &Client, form: TokenRequest) -> Result<TokenAnswer, OAuthError> {
+    let presented = form
+        .refresh_token
+        .ok_or_else(|| OAuthError::invalid_request("the refresh_token grant needs refresh_token"))?;
+    let claims = state
+        .issuer
+        .verify_refresh(&presented)
+        .map_err(|e| OAuthError::invalid_grant(e.to_string()))?;
+    if claims.client_id != client.client_id {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was issued to another client",
+        ));
+    }
+    // A narrower scope may be asked for, never a wider one (RFC 6749 section 6).
+    let scope = match form.scope.as_deref() {
+        None => claims.scope.clone(),
+        Some(asked) => {
+            let held: Vec<&str> = claims.scope.as_deref().unwrap_or("").split_whitespace().collect();
+            if let Some(bad) = asked.split_whitespace().find(|s| !held.contains(s)) {
+                return Err(invalid_scope(bad.to_string()));
+            }
+            Some(asked.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+    };
+    match state.families.use_token(&claims, true).await? {
+        Use::Current => {}
+        Use::Replayed => {
+            tracing::warn!(sub = %claims.sub, "a rotated-out refresh token was used again; its family is revoked");
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used; every token of its family is now revoked",
+            ));
+        }
+        Use::Revoked => return Err(OAuthError::invalid_grant("the refresh token was revoked")),
+    }
+    let roles = state
+        .users
+        .roles_of(&claims.sub)
+        .ok_or_else(|| OAuthError::invalid_grant("the token's user no longer exists"))?;
+    let roles = state.overrides.resolve(&claims.sub, roles).await?;
+    issue_pair(state, client, &claims.sub, &roles, scope.as_deref(), Some(&claims))
+}
+
+fn client_credentials_grant(state: &State, client: &Client, form: TokenRequest) -> Result<TokenAnswer, OAuthError> {
+    let scope = client.grant_scope(form.scope.as_deref()).map_err(invalid_scope)?;
+    // The client acts for itself: it is the subject (RFC 9068 section 2.2), has no user
+    // roles, and gets no refresh token (RFC 6749 section 4.4.3).
+    let access = state
+        .issuer
+        .issue_access_for(&client.client_id, &[], &client.client_id, scope.as_deref())
+        .map_err(OAuthError::unavailable)?;
+    Ok(TokenAnswer {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: state.issuer.policy().access_ttl.as_secs(),
+        refresh_token: None,
+        scope,
+    })
+}
+
+fn issue_pair(
+    state: &State,
+    client: &Client,
+    sub: &str,
+    roles: &[String],
+    scope: Option<&str>,
+    previous: Option<&RefreshClaims>,
+) -> Result<TokenAnswer, OAuthError> {
+    let access = state
+        .issuer
+        .issue_access_for(sub, roles, &client.client_id, scope)
+        .map_err(OAuthError::unavailable)?;
+    let refresh = state
+        .issuer
+        .issue_refresh(sub, &client.client_id, scope, previous)
+        .map_err(OAuthError::unavailable)?;
+    Ok(TokenAnswer {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: state.issuer.policy().access_ttl.as_secs(),
+        refresh_token: Some(refresh.token),
+        scope: scope.map(str::to_string),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    token: Option<String>,
+    #[allow(dead_code)]
+    token_type_hint: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// RFC 7009: the answer is 200 whether or not the token was valid, so that a client
+/// learns nothing from it; only a failing client authentication or a store that is down
+/// answers otherwise.
+pub async fn revoke(
+    req: HttpRequest,
+    form: web::Form<TokenForm>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, OAuthError> {
+    let client = state
+        .clients
+        .authenticate(&req, form.client_id.as_deref(), form.client_secret.as_deref())
+        .await?;
+    let token = form
+        .token
+        .as_deref()
+        .ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
+    match state.issuer.verify_access(token) {
+        // Only the client the token was issued to may revoke it (RFC 7009 section 2.1).
+        Ok(claims) if claims.client_id == client.client_id => {
+            let leeway = state.issuer.policy().leeway;
+            state.denylist.revoke_token(&claims.jti, claims.exp, leeway).await?;
+            tracing::debug!(sub = %claims.sub, "access token revoked");
+        }
+        Ok(_) => {}
+        Err(_) => {
+            if let Ok(claims) = state.issuer.verify_refresh(token)
+                && claims.client_id == client.client_id
+            {
+                state.families.revoke(&claims).await?;
+                tracing::debug!(sub = %claims.sub, "refresh-token family revoked");
+            }
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Introspection {
+    Active {
+        active: bool,
+        sub: String,
+        client_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scope: Option<String>,
+        roles: Vec<String>,
+        exp: u64,
+        iat: u64,
+        iss: String,
+        aud: String,
+        jti: String,
+        token_type: &'static str,
+    },
+    Inactive {
+        active: bool,
+    },
+}
+
+/// RFC 7662, for the API server's service credential and registered confidential clients.
+pub async fn introspect(
+    req: HttpRequest,
+    form: web::Form<TokenForm>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, OAuthError> {
+    if !service_caller(&req, &state) {
+        let client = state
+            .clients
+            .authenticate(&req, form.client_id.as_deref(), form.client_secret.as_deref())
+            .await?;
+        if !client.confidential {
+            return Err(OAuthError::invalid_client());
+        }
+    }
+    let token = form
+        .token
+        .as_deref()
+        .ok_or_else(|| OAuthError::invalid_request("token is missing"))?;
+    let answer = if let Ok(c) = state.issuer.verify_access(token) {
+        if state.denylist.is_revoked(&c.jti, &c.sub, c.iat).await? {
+            Introspection::Inactive { active: false }
+        } else {
+            active_access(c)
+        }
+    } else if let Ok(c) = state.issuer.verify_refresh(token) {
+        if state.families.is_current(&c).await? {
+            Introspection::Active {
+                active: true,
+                sub: c.sub,
+                client_id: c.client_id,
+                scope: c.scope,
+                roles: Vec::new(),
+                exp: c.exp,
+                iat: c.iat,
+                iss: c.iss,
+                aud: c.aud,
+                jti: c.jti,
+                token_type: "refresh_token",
+            }
+        } else {
+            Introspection::Inactive { active: false }
+        }
+    } else {
+        Introspection::Inactive { active: false }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(answer))
+}
+
+fn active_access(c: AccessClaims) -> Introspection {
+    Introspection::Active {
+        active: true,
+        sub: c.sub,
+        client_id: c.client_id,
+        scope: c.scope,
+        roles: c.roles,
+        exp: c.exp,
+        iat: c.iat,
+        iss: c.iss,
+        aud: c.aud,
+        jti: c.jti,
+        token_type: "Bearer",
+    }
+}
+
+/// The API server's service credential (`introspection.client_id` and its secret), when
+/// this server was given the secret.
+fn service_caller(req: &HttpRequest, state: &State) -> bool {
+    let (Some(expected), Some((id, presented))) = (
+        state.introspection_secret.as_ref(),
+        authbench_core::credential::basic_credentials(req),
+    ) else {
+        return false;
+    };
+    let id_ok = secret::constant_time_eq(id.as_bytes(), state.introspection_client_id.as_bytes());
+    let secret_ok = secret::constant_time_eq(presented.as_bytes(), expected.expose_secret().as_bytes());
+    id_ok & secret_ok
+}
