@@ -83,6 +83,14 @@ pub fn jwt_validation(
     v
 }
 
+/// Whether a token with this `exp` is still valid now. RFC 7519 (section 4.1.4) refuses a
+/// token from the instant `exp` is reached; jsonwebtoken compares whole seconds with `<`
+/// and so accepts it for up to one second longer. This check, run after jsonwebtoken's,
+/// makes expiry exact to the millisecond.
+pub fn unexpired(exp: u64, leeway: std::time::Duration) -> bool {
+    crate::time::now_ms() < exp.saturating_add(leeway.as_secs()).saturating_mul(1000)
+}
+
 /// Maps jsonwebtoken's errors to the short `error_description` a client sees.
 pub fn describe(error: &jsonwebtoken::errors::Error) -> &'static str {
     use jsonwebtoken::errors::ErrorKind::*;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use authbench_core::AuthError;
 use authbench_core::claims::{
     ACCESS_TOKEN_TYP, AccessClaims, REFRESH_TOKEN_TYP, REFRESH_TOKEN_USE, RefreshClaims, describe,
-    is_access_typ, jwt_validation,
+    is_access_typ, jwt_validation, unexpired,
 };
 use authbench_core::time::now_secs;
 use base64::Engine;
@@ -144,9 +144,13 @@ impl TokenIssuer {
         if !is_access_typ(header.typ.as_deref()) {
             return Err(AuthError::invalid_token("this is not an access token"));
         }
-        jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &self.access_validation)
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &self.access_validation)
             .map(|data| data.claims)
-            .map_err(|e| AuthError::invalid_token(describe(&e)))
+            .map_err(|e| AuthError::invalid_token(describe(&e)))?;
+        if !unexpired(claims.exp, self.policy.leeway) {
+            return Err(AuthError::invalid_token("the token has expired"));
+        }
+        Ok(claims)
     }
 
     /// Checks a refresh token: signature, lifetime, issuer, audience and kind.
@@ -160,6 +164,9 @@ impl TokenIssuer {
             .map_err(|e| AuthError::invalid_token(format!("refresh token: {}", describe(&e))))?;
         if data.claims.token_use != REFRESH_TOKEN_USE {
             return Err(AuthError::invalid_token("this is not a refresh token"));
+        }
+        if !unexpired(data.claims.exp, self.policy.leeway) {
+            return Err(AuthError::invalid_token("refresh token: the token has expired"));
         }
         Ok(data.claims)
     }

@@ -2,10 +2,11 @@
 //!
 //! Commands: `compare` (the whole suite, then the report: the main job), `up` (everything
 //! on loopback, with ready-to-paste curl commands), `throughput`, `latency`, `calibrate`,
-//! `scale`, `faults`, `state`, `logins`, `tokens` and `remote` (the experiments, see [`experiments`]),
-//! `report` (charts and text from results files, see [`report`]), `hash-password` (an
-//! argon2id hash for the user directory), `demo` (the teaching demos, see [`demo`]), `probe` (the containers' health check), and the
-//! hidden `serve` that the experiments use to run each server as its own process.
+//! `scale`, `faults`, `state`, `logins`, `revocation`, `tokens` and `remote` (the
+//! experiments, see [`experiments`]), `report` (charts and text from results files, see
+//! [`report`]), `hash-password` (an argon2id hash for the user directory), `demo` (the
+//! teaching demos, see [`demo`]), `probe` (the containers' health check), and the hidden
+//! `serve` that the experiments use to run each server as its own process.
 
 mod commands;
 mod demo;
@@ -28,8 +29,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the whole suite (throughput, latency, link delay, scale-out, faults, state, logins,
-    /// calibration, token costs) and write the report with its charts: about 11 minutes on
-    /// 2 cores.
+    /// revocation, calibration, token costs) and write the report with its charts: about 13
+    /// minutes on 2 cores.
     Compare(commands::compare::CompareArgs),
     /// Start Redis, both auth servers and one API server per mode on loopback; print the
     /// URLs and curl commands; stop everything on Ctrl-C.
@@ -49,6 +50,9 @@ enum Command {
     State(experiments::state::StateArgs),
     /// CPU time of a login per flow, and of a token refresh, by tier.
     Logins(experiments::logins::LoginsArgs),
+    /// How long a logout or a role removal takes to reach the API in each flow, against
+    /// each flow's requests per second.
+    Revocation(experiments::revocation::RevocationArgs),
     /// CPU time of one token operation per algorithm, beside the raw primitive.
     Tokens(experiments::tokens::TokensArgs),
     /// Closed-loop maximum per flow against servers that are already running (the compose
@@ -81,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Faults(args) => experiments::faults::run(args).await.map(drop),
         Command::State(args) => experiments::state::run(args).await.map(drop),
         Command::Logins(args) => experiments::logins::run(args).await.map(drop),
+        Command::Revocation(args) => experiments::revocation::run(args).await.map(drop),
         Command::Tokens(args) => experiments::tokens::run(args).await.map(drop),
         Command::Remote(args) => experiments::remote::run(args).await.map(drop),
         Command::Report(args) => report::run(args).await.map(drop),

@@ -148,6 +148,7 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
             "2",
             "--no-scale",
             "--no-faults",
+            "--no-revocation",
             "--link-delays",
             "0,1ms",
             "--out",

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use authbench_core::claims::{AccessClaims, describe, is_access_typ, jwt_validation};
+use authbench_core::claims::{AccessClaims, describe, is_access_typ, jwt_validation, unexpired};
 use authbench_core::{AuthError, Identity};
 use jsonwebtoken::jwk::{JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -77,6 +77,9 @@ impl JwtVerifier {
                 decode(token, &key.key, &key.validation)?
             }
         };
+        if !unexpired(claims.exp, self.leeway) {
+            return Err(AuthError::invalid_token("the token has expired"));
+        }
         Ok(claims)
     }
 

@@ -1,7 +1,8 @@
 //! `workbench compare`: the project's main job. Runs the whole suite with default settings
 //! (throughput in rounds, the latency sweep at fractions of those maxima, the same at
 //! several link delays, scale-out under CPU quotas, faults, server-side state, login and
-//! refresh costs, the generator beside wrk when wrk is installed, the token costs) into
+//! refresh costs, revocation lag, the generator beside wrk when wrk is installed, the
+//! token costs) into
 //! `<report>/results/`, then writes the report beside them.
 
 use std::path::PathBuf;
@@ -12,8 +13,8 @@ use clap::Args;
 use crate::experiments::flows::Flow;
 use crate::experiments::system::Dependency;
 use crate::experiments::{
-    OutArgs, RunArgs, calibrate, faults, latency, logins, method::rfc3339_now, parse_duration, scale, state,
-    throughput, tokens,
+    OutArgs, RunArgs, calibrate, faults, latency, logins, method::rfc3339_now, parse_duration, revocation,
+    scale, state, throughput, tokens,
 };
 use crate::report;
 
@@ -44,6 +45,9 @@ pub struct CompareArgs {
     /// Skip the fault experiment.
     #[arg(long)]
     pub no_faults: bool,
+    /// Skip the revocation experiment.
+    #[arg(long)]
+    pub no_revocation: bool,
     /// Skip the calibration against wrk.
     #[arg(long)]
     pub no_calibrate: bool,
@@ -63,7 +67,11 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
     let output = OutArgs { out: results.clone() };
     let wrk = redis_locator::find_on_path("wrk");
     let calibrating = !args.no_calibrate && wrk.is_some();
-    let steps = 7 + usize::from(calibrating) + usize::from(!args.no_scale) + usize::from(!args.no_faults);
+    let steps = 7
+        + usize::from(calibrating)
+        + usize::from(!args.no_scale)
+        + usize::from(!args.no_faults)
+        + usize::from(!args.no_revocation);
     println!(
         "workbench compare: {} flows, {} connections, {} rounds; results and report in {}",
         args.run.flows.len(),
@@ -175,6 +183,22 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
     })
     .await?;
     next += 1;
+    if !args.no_revocation {
+        step(next, steps, "revocation lag: logout and role removal, per flow");
+        revocation::run(revocation::RevocationArgs {
+            output: output.clone(),
+            lifetimes: revocation::DEFAULT_LIFETIMES_MIN.to_vec(),
+            seconds_per_minute: 1,
+            cache_ttls: revocation::DEFAULT_CACHE_TTLS.to_vec(),
+            trials: revocation::DEFAULT_TRIALS,
+            interval: revocation::DEFAULT_INTERVAL,
+            duration: revocation::DEFAULT_PRICING_DURATION,
+            warmup: args.run.warmup,
+            connections: args.run.connections,
+        })
+        .await?;
+        next += 1;
+    }
     if calibrating {
         step(next, steps, "the load generator beside wrk");
         calibrate::run(calibrate::CalibrateArgs {

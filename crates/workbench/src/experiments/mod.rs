@@ -11,6 +11,8 @@
 //! - [`state`]: Redis bytes per session, and token size against the number of roles;
 //! - [`tokens`]: the CPU time of one token operation per algorithm, beside the raw primitive.
 //! - [`logins`]: the CPU cost of a login and of a token refresh, by tier;
+//! - [`revocation`]: how long a logout or a role removal takes to reach the API, per flow,
+//!   against what each flow pays per request;
 //! - [`remote`]: the closed-loop maximum of servers that are already running (containers).
 
 pub mod calibrate;
@@ -24,6 +26,7 @@ pub mod model;
 pub mod progress;
 pub mod remote;
 pub mod results;
+pub mod revocation;
 pub mod scale;
 pub mod state;
 pub mod system;
@@ -48,8 +51,9 @@ use system::{FlowSystem, ServerOptions, Topology};
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
     /// Flows to measure, comma-separated: baseline, session, session-redis, jwt-hs256,
-    /// jwt-eddsa, jwt-es256, jwt-rs256 (default: all of them; for `scale`: session,
-    /// session-redis, jwt-hs256, jwt-es256).
+    /// jwt-eddsa, jwt-es256, jwt-rs256 (default: all of these; for `scale`: session,
+    /// session-redis, jwt-hs256, jwt-es256), and the revocation variants session-cached
+    /// (session-cached-250ms names a cache lifetime) and jwt-denylist.
     #[arg(long, value_delimiter = ',')]
     pub flows: Vec<Flow>,
     /// One-way delay on every server-to-server link (API→auth, auth→Redis, API→Redis),

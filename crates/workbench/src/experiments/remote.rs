@@ -107,10 +107,12 @@ pub async fn run(args: RemoteArgs) -> anyhow::Result<ResultsFile> {
     for (i, (flow, url)) in args.apis.iter().enumerate() {
         let position = format!("[{}/{total}]", i + 1);
         let targets = targets(url).await?;
-        let auth = match flow {
-            Flow::Baseline => None,
-            Flow::Session | Flow::SessionRedis => Some(args.session_auth.as_str()),
-            Flow::Jwt(_) => Some(args.jwt_auth.as_str()),
+        let auth = if flow.is_session() {
+            Some(args.session_auth.as_str())
+        } else if flow.is_jwt() {
+            Some(args.jwt_auth.as_str())
+        } else {
+            None
         };
         let users = log_in(auth, args.connections).await.with_context(|| {
             format!(

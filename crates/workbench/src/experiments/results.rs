@@ -14,6 +14,7 @@ use super::flows::Flow;
 use super::limits::GroupLimit;
 use super::method::Method;
 use super::model::ScaleModel;
+use super::revocation::RevocationResults;
 use super::state::StateResults;
 use super::system::Topology;
 
@@ -37,6 +38,9 @@ pub struct ResultsFile {
     /// Server-side state and credential sizes (`workbench state`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<StateResults>,
+    /// Revocation lag per flow and event (`workbench revocation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<RevocationResults>,
     /// The generator beside wrk (`workbench calibrate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
@@ -140,6 +144,7 @@ impl ResultsFile {
             models: Vec::new(),
             faults: Vec::new(),
             state: None,
+            revocation: None,
             calibration: None,
             notes: Vec::new(),
         }

@@ -174,8 +174,8 @@ impl FlowSystem {
         let config_dir = config_dir.canonicalize().unwrap_or(config_dir);
         let auth_count = match flow {
             Flow::Baseline => 0,
-            Flow::Session | Flow::SessionRedis => topology.auth_servers.max(1),
-            Flow::Jwt(_) => 1,
+            f if f.is_session() => topology.auth_servers.max(1),
+            _ => 1,
         };
         let api_count = topology.api_replicas.max(1);
         let auth_ports: Vec<u16> = (0..auth_count).map(|_| free_port()).collect::<Result<_, _>>()?;
@@ -243,6 +243,14 @@ impl FlowSystem {
             ("APP_JWT_AUTH__WORKERS".into(), workers.clone()),
             ("APP_API__WORKERS".into(), workers),
             ("APP_API__MODE".into(), flow.api_mode().to_string()),
+            (
+                "APP_API__INTROSPECTION_CACHE_TTL_MS".into(),
+                match flow {
+                    Flow::SessionCached(ms) => ms,
+                    _ => super::flows::DEFAULT_CACHE_TTL_MS,
+                }
+                .to_string(),
+            ),
             ("RUST_LOG".into(), "warn".into()),
         ];
         env.sort();
@@ -255,9 +263,10 @@ impl FlowSystem {
         let mut auths = Vec::new();
         let auth_redis = redis_url(&mut links)?;
         for (port, url) in auth_ports.iter().zip(&auth_urls) {
-            let (name, port_var) = match flow {
-                Flow::Jwt(_) => ("jwt-auth", "APP_JWT_AUTH__PORT"),
-                _ => ("session-auth", "APP_SESSION_AUTH__PORT"),
+            let (name, port_var) = if flow.is_jwt() {
+                ("jwt-auth", "APP_JWT_AUTH__PORT")
+            } else {
+                ("session-auth", "APP_SESSION_AUTH__PORT")
             };
             let env = with(vec![
                 (port_var, port.to_string()),
@@ -269,11 +278,12 @@ impl FlowSystem {
         let mut api_auth_urls = Vec::new();
         for (port, url) in auth_ports.iter().zip(&auth_urls) {
             let auth_addr = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
-            if options.cuttable_links && matches!(flow, Flow::Session) {
+            let asks_auth = matches!(flow, Flow::Session | Flow::SessionCached(_));
+            if options.cuttable_links && asks_auth {
                 let proxy = linkproxy::LinkProxy::start(auth_addr).await?;
                 api_auth_urls.push(format!("http://{}", proxy.addr()));
                 cuttable.push((Dependency::SessionAuth, proxy));
-            } else if delay.is_zero() || !matches!(flow, Flow::Session) {
+            } else if delay.is_zero() || !asks_auth {
                 api_auth_urls.push(url.clone());
             } else {
                 let link =
@@ -282,7 +292,7 @@ impl FlowSystem {
                 links.push(link);
             }
         }
-        let api_redis = if matches!(flow, Flow::SessionRedis) {
+        let api_redis = if matches!(flow, Flow::SessionRedis | Flow::JwtDenylist) {
             redis_url(&mut links)?
         } else {
             redis_direct.clone()

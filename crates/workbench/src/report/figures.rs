@@ -3,7 +3,7 @@
 
 use loadgen::RunResult;
 
-use super::charts::{DelaySeries, FaultSeries, ScaleSeries};
+use super::charts::{DelaySeries, FaultSeries, RevocationPoint, ScaleSeries};
 use crate::experiments::results::{FlowRun, ResultsFile, median};
 
 /// One flow's closed-loop maximum: the median of its rounds, with the slowest and fastest.
@@ -350,6 +350,37 @@ pub fn fault_series(file: &ResultsFile, dependency: &str) -> Vec<FaultSeries> {
                     (b.t_ms as f64 / 1000.0, share, b.max_us as f64 / 1000.0)
                 })
                 .collect(),
+        })
+        .collect()
+}
+
+/// Each revocation arm that was priced: its lags beside its flow's closed-loop maximum.
+pub fn revocation_points(file: &ResultsFile) -> Vec<RevocationPoint> {
+    let Some(revocation) = &file.revocation else {
+        return Vec::new();
+    };
+    revocation
+        .arms
+        .iter()
+        .filter_map(|arm| {
+            let rates: Vec<f64> = file
+                .runs
+                .iter()
+                .filter(|r| r.flow == arm.flow && r.label == "max")
+                .map(|r| r.result.throughput_rps)
+                .collect();
+            let lags = arm.scaled_lags_ms(None);
+            if rates.is_empty() || lags.is_empty() {
+                return None;
+            }
+            Some(RevocationPoint {
+                flow: arm.flow.clone(),
+                label: arm.label.clone(),
+                rps: median(&rates),
+                median_ms: median(&lags),
+                min_ms: lags.iter().copied().fold(f64::INFINITY, f64::min),
+                max_ms: lags.iter().copied().fold(0.0, f64::max),
+            })
         })
         .collect()
 }

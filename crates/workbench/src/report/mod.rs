@@ -42,6 +42,7 @@ pub struct Suite {
     pub faults: Option<ResultsFile>,
     pub state: Option<ResultsFile>,
     pub logins: Option<ResultsFile>,
+    pub revocation: Option<ResultsFile>,
     /// The comparison suite's link-delay pass.
     pub links: Option<ResultsFile>,
     /// criterion's token benchmarks, as read by [`criterion::read`].
@@ -49,7 +50,7 @@ pub struct Suite {
 }
 
 /// The experiments a report knows how to draw, by results file name.
-const EXPERIMENTS: [&str; 10] = [
+const EXPERIMENTS: [&str; 11] = [
     "throughput",
     "latency",
     "links",
@@ -57,6 +58,7 @@ const EXPERIMENTS: [&str; 10] = [
     "faults",
     "state",
     "logins",
+    "revocation",
     "calibrate",
     "tokens",
     "criterion",
@@ -94,6 +96,7 @@ impl Suite {
             "faults" => &mut self.faults,
             "state" => &mut self.state,
             "logins" => &mut self.logins,
+            "revocation" => &mut self.revocation,
             "links" => &mut self.links,
             _ => &mut self.criterion,
         }
@@ -109,6 +112,7 @@ impl Suite {
             &self.faults,
             &self.state,
             &self.logins,
+            &self.revocation,
             &self.calibrate,
             &self.tokens,
             &self.criterion,
@@ -196,6 +200,7 @@ pub fn write(suite: &Suite, out: &Path) -> anyhow::Result<PathBuf> {
             document::SectionChart::TokenSize(c) => charts::render(c, &charts_dir)?,
             document::SectionChart::Percentiles(c) => charts::render(c, &charts_dir)?,
             document::SectionChart::TokenCosts(c) => charts::render(c, &charts_dir)?,
+            document::SectionChart::Revocation(c) => charts::render(c, &charts_dir)?,
         };
         drawn.push(rendered);
     }
