@@ -6,9 +6,11 @@
 #    container (AUTHBENCH_REDIS=container), where `cargo test` used a redis-server process;
 # 2. the compose smoke test: builds the authbench image from host binaries, brings the
 #    compose file up under a private project name with ephemeral ports and two api-jwt
-#    replicas, walks both architectures with curl, stops Redis (session calls must get 503
-#    fast, JWT calls 200), starts it again (session calls must recover), measures the flows
-#    with the loadgen service, then removes everything it made, also when a check fails.
+#    replicas, walks all five API modes with curl, revokes a token (jwt-denylist must
+#    refuse it, plain jwt still accepts it), stops Redis (session calls and jwt-denylist must
+#    get 503 fast, plain JWT calls 200), starts it again (session calls must recover),
+#    measures the flows with the loadgen service, then removes everything it made, also
+#    when a check fails.
 #
 # Needs the base images debian:bookworm-slim and redis:7.0: pulled where a registry
 # answers, else built by docker/offline-images.sh. Every wait is bounded; both parts take
@@ -60,6 +62,7 @@ export AUTHBENCH_LOAD_DURATION=2s
 # Empty: Docker picks free host ports, so the test never collides with a running stack.
 export AUTHBENCH_SESSION_AUTH_PORT="" AUTHBENCH_JWT_AUTH_PORT=""
 export AUTHBENCH_API_SESSION_PORTS="" AUTHBENCH_API_SESSION_REDIS_PORTS="" AUTHBENCH_API_JWT_PORTS=""
+export AUTHBENCH_API_SESSION_CACHED_PORTS="" AUTHBENCH_API_JWT_DENYLIST_PORTS=""
 export AUTHBENCH_JWT_SECRET AUTHBENCH_INTROSPECTION_SECRET
 AUTHBENCH_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 AUTHBENCH_INTROSPECTION_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -92,11 +95,11 @@ while :; do
   ids=$(compose ps -q)
   unhealthy=$(for id in $ids; do docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-check{{end}}' "$id"; done | grep -v ' healthy$' || true)
   count=$(echo "$ids" | wc -w)
-  [ -z "$unhealthy" ] && [ "$count" -eq 7 ] && break
-  [ $SECONDS -ge $deadline ] && fail "not all 7 containers healthy within 120 s ($count up): $unhealthy"
+  [ -z "$unhealthy" ] && [ "$count" -eq 9 ] && break
+  [ $SECONDS -ge $deadline ] && fail "not all 9 containers healthy within 120 s ($count up): $unhealthy"
   sleep 1
 done
-ok "all 7 containers (redis, two auth servers, api-session, api-session-redis, 2 x api-jwt) are healthy"
+ok "all 9 containers (redis, two auth servers, api-session, api-session-redis, api-session-cached, 2 x api-jwt, api-jwt-denylist) are healthy"
 
 port() { compose port "$1" "$2" | tail -1 | sed 's/.*://'; }
 session_auth="http://127.0.0.1:$(port session-auth 8081)"
@@ -104,6 +107,8 @@ jwt_auth="http://127.0.0.1:$(port jwt-auth 8082)"
 api_session="http://127.0.0.1:$(port api-session 8080)"
 api_session_redis="http://127.0.0.1:$(port api-session-redis 8080)"
 api_jwt="http://127.0.0.1:$(port api-jwt 8080)"
+api_session_cached="http://127.0.0.1:$(port api-session-cached 8080)"
+api_jwt_denylist="http://127.0.0.1:$(port api-jwt-denylist 8080)"
 
 # status URL [curl args...]: the HTTP status, or 000 when nothing answered within 5 s.
 status() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" || true; }
@@ -116,13 +121,26 @@ token=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$jwt_auth
 [ -n "$token" ] || fail "JWT login returned no access_token"
 ok "alice logs in at both auth servers"
 
-for api in "$api_session" "$api_session_redis"; do
+for api in "$api_session" "$api_session_redis" "$api_session_cached"; do
   s=$(status -H "Authorization: Bearer $session_id" "$api/api/departments")
   [ "$s" = 200 ] || fail "$api/api/departments with the session id answered $s"
 done
-s=$(status -H "Authorization: Bearer $token" "$api_jwt/api/departments")
-[ "$s" = 200 ] || fail "api-jwt answered $s"
-ok "/api/departments answers 200 through api-session, api-session-redis and api-jwt"
+for api in "$api_jwt" "$api_jwt_denylist"; do
+  s=$(status -H "Authorization: Bearer $token" "$api/api/departments")
+  [ "$s" = 200 ] || fail "$api/api/departments with the token answered $s"
+done
+ok "/api/departments answers 200 through all five API modes"
+
+# RFC 7009: a revoked access token is refused at once by api-jwt-denylist; plain api-jwt
+# accepts it until it expires (the JWT flow's known weak spot).
+revoked=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$jwt_auth/login" | json_field access_token)
+s=$(status -d "token=$revoked" -d "client_id=authbench-login" "$jwt_auth/oauth/revoke")
+[ "$s" = 200 ] || fail "POST /oauth/revoke answered $s"
+s=$(status -H "Authorization: Bearer $revoked" "$api_jwt_denylist/api/departments")
+[ "$s" = 401 ] || fail "api-jwt-denylist answered $s to a revoked token (want 401)"
+s=$(status -H "Authorization: Bearer $revoked" "$api_jwt/api/departments")
+[ "$s" = 200 ] || fail "api-jwt answered $s to a revoked, unexpired token (want 200)"
+ok "a revoked token: 401 at api-jwt-denylist at once, still 200 at api-jwt"
 
 header=$(curl -s -D - -o /dev/null -m 5 -H 'Authorization: Bearer not-a-token' "$api_jwt/api/departments" | tr -d '\r')
 echo "$header" | grep -q '^HTTP/1.1 401' || fail "a forged token was not refused with 401"
@@ -142,7 +160,9 @@ for _ in 1 2 3; do
   s=$(status -H "Authorization: Bearer $token" "$api_jwt/api/departments")
   [ "$s" = 200 ] || fail "with Redis stopped, api-jwt answered $s (want 200)"
 done
-ok "Redis stopped: session calls get 503 (in$took), JWT calls still get 200"
+s=$(status -H "Authorization: Bearer $token" "$api_jwt_denylist/api/departments")
+[ "$s" = 503 ] || fail "with Redis stopped, api-jwt-denylist answered $s (want 503: it fails closed)"
+ok "Redis stopped: session calls and jwt-denylist get 503 (session in$took), plain JWT calls still get 200"
 
 compose start redis >/dev/null 2>&1
 deadline=$((SECONDS + 20))
@@ -164,6 +184,6 @@ compose --profile loadgen run --rm -T loadgen >"$results/loadgen.log" 2>&1 ||
   { cat "$results/loadgen.log" >&2; fail "the loadgen service failed"; }
 [ -s "$results/remote.json" ] || fail "the loadgen service wrote no results/remote.json"
 runs=$(grep -c '"label": "max"' "$results/remote.json")
-[ "$runs" -eq 4 ] || fail "remote.json holds $runs runs, want 4 (baseline, session, session-redis, jwt-hs256)"
+[ "$runs" -eq 6 ] || fail "remote.json holds $runs runs, want 6 (baseline, session, session-redis, jwt-hs256, session-cached, jwt-denylist)"
 grep -q '"api_replicas": 2' "$results/remote.json" || fail "the loadgen service did not see both api-jwt replicas"
-ok "the loadgen service measured 4 flows (api-jwt as 2 replicas) into the mounted folder"
+ok "the loadgen service measured 6 flows (api-jwt as 2 replicas) into the mounted folder"

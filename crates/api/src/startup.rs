@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use actix_web::{App, web};
+use authbench_core::denylist::Denylist;
 use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
-use authbench_core::denylist::Denylist;
 use authbench_core::session_store::SessionStore;
 use authbench_core::settings::ApiMode;
 use authbench_core::{Settings, error, redis_conn};
@@ -16,8 +16,8 @@ use crate::departments::Departments;
 use crate::middleware::Authenticator;
 use crate::routes;
 use crate::verifier::{
-    CachedIntrospectionVerifier, DenylistVerifier, IntrospectionVerifier, JwksCache, JwtVerifier,
-    KeySource, RedisSessionVerifier, Verifier,
+    CachedIntrospectionVerifier, DenylistVerifier, IntrospectionVerifier, JwksCache, JwtVerifier, KeySource,
+    RedisSessionVerifier, Verifier,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -52,7 +52,11 @@ impl Denylist {
             return Ok(());
         }
         let mut conn = self.conn.clone();
-        timed(self.timeout, conn.set_ex::<_, _, ()>(self.token_key(jti), 1, until - now + 1)).await
+        timed(
+            self.timeout,
+            conn.set_ex::<_, _, ()>(self.token_key(jti), 1, until - now + 1),
+        )
+        .await
     }
 
     /// Revokes every token of `sub` issued before now; tokens issued afterwards (after a
@@ -62,7 +66,11 @@ impl Denylist {
         let mut conn = self.conn.clone();
         timed(
             self.timeout,
-            conn.pset_ex::<_, _, ()>(self.subject_key(sub), now_ms(), keep_for.as_millis().max(1) as u64),
+            conn.pset_ex::<_, _, ()>(
+                self.subject_key(sub),
+                now_ms(),
+                keep_for.as_millis().max(1) as u64,
+            ),
         )
         .await
     }

@@ -61,14 +61,9 @@ impl std::fmt::Display for ApiMode {
 impl std::str::FromStr for ApiMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ApiMode::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown API mode `{s}`: use session, session-redis, session-cached, jwt or jwt-denylist"
-                )
-            })
+        ApiMode::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
+            format!("unknown API mode `{s}`: use session, session-redis, session-cached, jwt or jwt-denylist")
+        })
     }
 }
 

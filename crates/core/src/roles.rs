@@ -53,7 +53,11 @@ impl RoleOverrides {
     pub async fn set(&self, sub: &str, roles: &[String]) -> Result<(), CallError> {
         let json = serde_json::to_string(roles).unwrap_or_else(|_| "[]".into());
         let mut conn = self.conn.clone();
-        timed(self.timeout, conn.set::<_, _, ()>(format!("{}{sub}", self.prefix), json)).await
+        timed(
+            self.timeout,
+            conn.set::<_, _, ()>(format!("{}{sub}", self.prefix), json),
+        )
+        .await
     }
 }
 
@@ -83,7 +87,9 @@ pub async fn change_roles(
     roles: &[String],
     token_lifetime: Duration,
 ) -> Result<RoleChange, RoleChangeError> {
-    RoleOverrides::new(conn.clone(), key_prefix, timeout).set(sub, roles).await?;
+    RoleOverrides::new(conn.clone(), key_prefix, timeout)
+        .set(sub, roles)
+        .await?;
     let sessions_updated = SessionStore::new(conn.clone(), key_prefix, timeout)
         .set_roles_of_user(sub, roles)
         .await?;

@@ -76,9 +76,10 @@ impl Clients {
                 (c.client_id.clone(), (client, Arc::from(c.secret_hash.as_str())))
             })
             .collect();
-        let dummy_hash = authbench_core::users::hash_password(&SecretString::from("no client has this secret"))
-            .map(Arc::from)
-            .unwrap_or_else(|_| Arc::from(""));
+        let dummy_hash =
+            authbench_core::users::hash_password(&SecretString::from("no client has this secret"))
+                .map(Arc::from)
+                .unwrap_or_else(|_| Arc::from(""));
         Clients {
             confidential,
             dummy_hash,

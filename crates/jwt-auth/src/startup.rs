@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use actix_web::{App, web};
+use authbench_core::denylist::Denylist;
+use authbench_core::roles::RoleOverrides;
 use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
 use authbench_core::settings::SigningAlgorithm;
 use authbench_core::users::{DirectoryError, UserDirectory};
-use authbench_core::denylist::Denylist;
-use authbench_core::roles::RoleOverrides;
 use authbench_core::{Profile, Settings, error, redis_conn};
 use secrecy::SecretString;
 
@@ -97,10 +97,11 @@ impl Application {
         };
         let timeout = settings.dependency_timeout();
         // Reached lazily: the server starts while Redis is down, and `/readyz` says so.
-        let conn = redis_conn::connect(&settings.redis.url, timeout).map_err(|source| BuildError::RedisUrl {
-            url: settings.redis.url.clone(),
-            source,
-        })?;
+        let conn =
+            redis_conn::connect(&settings.redis.url, timeout).map_err(|source| BuildError::RedisUrl {
+                url: settings.redis.url.clone(),
+                source,
+            })?;
         let prefix = &settings.redis.key_prefix;
         let state = web::Data::new(State {
             families: Families::new(conn.clone(), prefix, timeout, policy.refresh_ttl),

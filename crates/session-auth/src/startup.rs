@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use actix_web::{App, web};
+use authbench_core::roles::RoleOverrides;
 use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
-use authbench_core::roles::RoleOverrides;
 use authbench_core::session_store::{Lifetimes, SessionStore};
 use authbench_core::users::{DirectoryError, UserDirectory};
 use authbench_core::{Settings, error, redis_conn};
@@ -65,7 +65,11 @@ impl Application {
                 }
             })?;
         let state = web::Data::new(State {
-            overrides: RoleOverrides::new(conn.clone(), &settings.redis.key_prefix, settings.dependency_timeout()),
+            overrides: RoleOverrides::new(
+                conn.clone(),
+                &settings.redis.key_prefix,
+                settings.dependency_timeout(),
+            ),
             store: SessionStore::new(conn, &settings.redis.key_prefix, settings.dependency_timeout()),
             users,
             lifetimes: Lifetimes {

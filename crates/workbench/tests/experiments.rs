@@ -637,3 +637,96 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn revocation_reaches_session_flows_and_the_denylist_at_once_the_cache_within_its_lifetime_and_plain_jwt_at_expiry()
+ {
+    let out = tempdir();
+    let file = workbench(
+        &[
+            "revocation",
+            "--lifetimes",
+            "2",
+            "--cache-ttls",
+            "400ms",
+            "--trials",
+            "2",
+            "--duration",
+            "300ms",
+            "--warmup",
+            "100ms",
+            "--connections",
+            "2",
+        ],
+        &out,
+    );
+
+    let revocation = &file["revocation"];
+    assert_eq!(revocation["seconds_per_minute"], 1);
+    let arms = revocation["arms"].as_array().unwrap();
+    let labels: Vec<&str> = arms.iter().map(|a| a["label"].as_str().unwrap()).collect();
+    assert_eq!(
+        labels,
+        [
+            "session",
+            "session-redis",
+            "session-cached-400ms",
+            "jwt-denylist",
+            "jwt-hs256 (2 min tokens)"
+        ]
+    );
+    for arm in arms {
+        let label = arm["label"].as_str().unwrap();
+        let trials = arm["trials"].as_array().unwrap();
+        assert_eq!(trials.len(), 4, "{label}: 2 logouts and 2 role removals");
+        for t in trials {
+            let case = format!("{label} {}", t["event"]);
+            let lag = t["lag_ms"]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{case}: never denied"));
+            let bound = t["bound_ms"].as_f64().unwrap();
+            assert_eq!(t["regranted"], false, "{case}");
+            match label {
+                // Not one request is granted after the revocation.
+                "session" | "session-redis" | "jwt-denylist" => {
+                    assert_eq!(t["granted_after"], 0, "{case}");
+                    assert_eq!(bound, 0.0, "{case}");
+                }
+                // Granted from the cache for a while, never past its lifetime (plus the
+                // call interval and a generous allowance for a loaded machine).
+                "session-cached-400ms" => {
+                    assert_eq!(bound, 400.0, "{case}");
+                    assert!(lag <= bound + 1000.0, "{case}: {lag} ms");
+                }
+                // Plain JWT: accepted until the token expires, and not a moment less.
+                _ => {
+                    assert!(t["granted_after"].as_u64().unwrap() > 0, "{case}");
+                    assert!(
+                        lag >= bound - 15.0,
+                        "{case}: denied after {lag} ms, {bound} ms before expiry"
+                    );
+                    assert!(lag <= bound + 1000.0, "{case}: {lag} ms against {bound} ms");
+                }
+            }
+        }
+    }
+    assert_eq!(arms[4]["scale"], 60.0);
+
+    // Each flow priced by its closed-loop maximum.
+    let priced: Vec<&str> = file["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["flow"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        priced,
+        [
+            "session",
+            "session-redis",
+            "session-cached-400ms",
+            "jwt-denylist",
+            "jwt-hs256"
+        ]
+    );
+}

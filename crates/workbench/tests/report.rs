@@ -72,7 +72,7 @@ fn report(name: &str) -> PathBuf {
     report
 }
 
-const CHARTS: [(&str, &str); 14] = [
+const CHARTS: [(&str, &str); 15] = [
     ("state-sessions", "Redis memory against live sessions"),
     ("state-token-size", "Authorization header size against roles"),
     ("fault-redis", "Every flow under load while redis is away"),
@@ -93,6 +93,7 @@ const CHARTS: [(&str, &str); 14] = [
     ("link-delay", "Median latency against the delay"),
     ("token-verify", "Verifying one access token"),
     ("token-verify-criterion", "Verifying one access token"),
+    ("revocation", "Revocation lag against requests per second"),
 ];
 
 struct Image {
@@ -179,6 +180,8 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "Extrapolated to 64 API replicas",
         "## Login cost",
         "## Token refresh cost",
+        "## Revocation lag",
+        "Every experiment of the suite has results in this report.",
     ] {
         assert!(readme.contains(heading), "no {heading}");
     }
@@ -227,6 +230,33 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "the session login's {ms:.1} ms is not in the text"
     );
 
+    // Revocation: plain JWT's lag is the fixture's, scaled from 1 s to 1 min per minute of
+    // lifetime; the session flow is denied at the next request.
+    let revocation: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("revocation.json")).unwrap()).unwrap();
+    let arms = revocation["revocation"]["arms"].as_array().unwrap();
+    let jwt = arms
+        .iter()
+        .find(|a| a["flow"] == "jwt-hs256")
+        .expect("a plain JWT arm");
+    let logout = jwt["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["event"] == "logout")
+        .unwrap();
+    let scaled_s = logout["lag_ms"].as_f64().unwrap() * 60.0 / 1000.0;
+    assert!(
+        readme.contains(&format!(
+            "after a logout the credential was denied after {scaled_s:.1} s"
+        )),
+        "plain JWT's scaled lag of {scaled_s:.1} s is not in the text"
+    );
+    assert!(readme.contains("**session** ("));
+    assert!(readme.contains("after a logout the credential was denied at the next request"));
+    // The denylist's bytes per entry are the state fixture's.
+    assert!(readme.contains("jwt-denylist keeps one entry per revoked, unexpired token"));
+
     // The method names the machine and the commit the results came from.
     let method = &throughput["method"];
     assert!(readme.contains(&format!("commit `{}`", method["commit"].as_str().unwrap())));
@@ -241,6 +271,7 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "faults",
         "state",
         "logins",
+        "revocation",
         "calibrate",
         "tokens",
         "criterion",

@@ -54,12 +54,23 @@ async fn a_role_change_reaches_session_flows_and_jwt_denylist_at_once_session_ca
     let system = spawn_system_with(|s| s.api.introspection_cache_ttl_ms = CACHE_TTL_MS).await;
     let session = system.session_of(ADMIN).await;
     let token = system.credential(ApiMode::Jwt, ADMIN).await;
-    let credential = |mode: ApiMode| if mode.takes_session_ids() { &session } else { &token };
+    let credential = |mode: ApiMode| {
+        if mode.takes_session_ids() {
+            &session
+        } else {
+            &token
+        }
+    };
     for mode in ApiMode::ALL {
-        assert_eq!(admin_check(&system, mode, credential(mode)).await, 400, "{mode}: admin before");
+        assert_eq!(
+            admin_check(&system, mode, credential(mode)).await,
+            400,
+            "{mode}: admin before"
+        );
     }
 
-    let conn = authbench_core::redis_conn::connect(&system.settings.redis.url, Duration::from_secs(1)).unwrap();
+    let conn =
+        authbench_core::redis_conn::connect(&system.settings.redis.url, Duration::from_secs(1)).unwrap();
     let changed = authbench_core::roles::change_roles(
         conn,
         &system.settings.redis.key_prefix,
@@ -74,12 +85,24 @@ async fn a_role_change_reaches_session_flows_and_jwt_denylist_at_once_session_ca
     assert_eq!(changed.sessions_updated, 1);
 
     for mode in [ApiMode::Session, ApiMode::SessionRedis] {
-        assert_eq!(admin_check(&system, mode, credential(mode)).await, 403, "{mode}: at once");
+        assert_eq!(
+            admin_check(&system, mode, credential(mode)).await,
+            403,
+            "{mode}: at once"
+        );
     }
     // The denylist cannot edit a signed token: it refuses every token issued before the
     // change, and the client's next refresh gets one with the new roles.
-    assert_eq!(admin_check(&system, ApiMode::JwtDenylist, &token).await, 401, "jwt-denylist: at once");
-    assert_eq!(admin_check(&system, ApiMode::Jwt, &token).await, 400, "jwt keeps the old roles");
+    assert_eq!(
+        admin_check(&system, ApiMode::JwtDenylist, &token).await,
+        401,
+        "jwt-denylist: at once"
+    );
+    assert_eq!(
+        admin_check(&system, ApiMode::Jwt, &token).await,
+        400,
+        "jwt keeps the old roles"
+    );
     assert_eq!(
         admin_check(&system, ApiMode::SessionCached, &session).await,
         400,
@@ -97,15 +120,34 @@ async fn a_role_change_reaches_session_flows_and_jwt_denylist_at_once_session_ca
 async fn a_logout_reaches_session_cached_only_after_its_cache_lifetime() {
     let system = spawn_system_with(|s| s.api.introspection_cache_ttl_ms = CACHE_TTL_MS).await;
     let session = system.session_of(USER).await;
-    assert_eq!(system.get(ApiMode::SessionCached, "/api/me", &session).await.status(), 200);
+    assert_eq!(
+        system
+            .get(ApiMode::SessionCached, "/api/me", &session)
+            .await
+            .status(),
+        200
+    );
 
     system.logout(&session).await;
     let logged_out = Instant::now();
 
-    assert_eq!(system.get(ApiMode::Session, "/api/me", &session).await.status(), 401);
-    assert_eq!(system.get(ApiMode::SessionCached, "/api/me", &session).await.status(), 200);
+    assert_eq!(
+        system.get(ApiMode::Session, "/api/me", &session).await.status(),
+        401
+    );
+    assert_eq!(
+        system
+            .get(ApiMode::SessionCached, "/api/me", &session)
+            .await
+            .status(),
+        200
+    );
     let refused = eventually(Duration::from_millis(CACHE_TTL_MS + 2000), || async {
-        system.get(ApiMode::SessionCached, "/api/me", &session).await.status() == 401
+        system
+            .get(ApiMode::SessionCached, "/api/me", &session)
+            .await
+            .status()
+            == 401
     })
     .await;
     assert!(refused);
@@ -148,7 +190,12 @@ async fn a_client_credentials_token_works_at_the_api_and_carries_no_user_roles()
         .unwrap();
     let token = answer["access_token"].as_str().unwrap();
 
-    let me: serde_json::Value = system.get(ApiMode::Jwt, "/api/me", token).await.json().await.unwrap();
+    let me: serde_json::Value = system
+        .get(ApiMode::Jwt, "/api/me", token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["sub"], "reporting-service");
     assert_eq!(me["roles"], json!([]));
     assert_eq!(admin_check(&system, ApiMode::Jwt, token).await, 403);

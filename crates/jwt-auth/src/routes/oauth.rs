@@ -57,7 +57,11 @@ impl OAuthError {
     }
 
     fn unavailable(e: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", e.to_string())
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            e.to_string(),
+        )
     }
 }
 
@@ -135,7 +139,9 @@ pub async fn token(
         return Err(OAuthError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
-            format!("grant_type `{grant_type}` is not supported: use password, refresh_token or client_credentials"),
+            format!(
+                "grant_type `{grant_type}` is not supported: use password, refresh_token or client_credentials"
+            ),
         ));
     }
     let client = state
@@ -168,7 +174,11 @@ fn invalid_scope(scope: String) -> OAuthError {
     )
 }
 
-async fn password_grant(state: &State, client: &Client, form: TokenRequest) -> Result<TokenAnswer, OAuthError> {
+async fn password_grant(
+    state: &State,
+    client: &Client,
+    form: TokenRequest,
+) -> Result<TokenAnswer, OAuthError> {
     let (Some(username), Some(password)) = (form.username, form.password) else {
         return Err(OAuthError::invalid_request(
             "the password grant needs username and password",
@@ -186,7 +196,11 @@ async fn password_grant(state: &State, client: &Client, form: TokenRequest) -> R
     issue_pair(state, client, &user.sub, &roles, scope.as_deref(), None)
 }
 
-async fn refresh_grant(state: &State, client: &Client, form: TokenRequest) -> Result<TokenAnswer, OAuthError> {
+async fn refresh_grant(
+    state: &State,
+    client: &Client,
+    form: TokenRequest,
+) -> Result<TokenAnswer, OAuthError> {
     let presented = form
         .refresh_token
         .ok_or_else(|| OAuthError::invalid_request("the refresh_token grant needs refresh_token"))?;
@@ -225,10 +239,21 @@ async fn refresh_grant(state: &State, client: &Client, form: TokenRequest) -> Re
         .roles_of(&claims.sub)
         .ok_or_else(|| OAuthError::invalid_grant("the token's user no longer exists"))?;
     let roles = state.overrides.resolve(&claims.sub, roles).await?;
-    issue_pair(state, client, &claims.sub, &roles, scope.as_deref(), Some(&claims))
+    issue_pair(
+        state,
+        client,
+        &claims.sub,
+        &roles,
+        scope.as_deref(),
+        Some(&claims),
+    )
 }
 
-fn client_credentials_grant(state: &State, client: &Client, form: TokenRequest) -> Result<TokenAnswer, OAuthError> {
+fn client_credentials_grant(
+    state: &State,
+    client: &Client,
+    form: TokenRequest,
+) -> Result<TokenAnswer, OAuthError> {
     let scope = client.grant_scope(form.scope.as_deref()).map_err(invalid_scope)?;
     // The client acts for itself: it is the subject (RFC 9068 section 2.2), has no user
     // roles, and gets no refresh token (RFC 6749 section 4.4.3).
@@ -299,7 +324,10 @@ pub async fn revoke(
         // Only the client the token was issued to may revoke it (RFC 7009 section 2.1).
         Ok(claims) if claims.client_id == client.client_id => {
             let leeway = state.issuer.policy().leeway;
-            state.denylist.revoke_token(&claims.jti, claims.exp, leeway).await?;
+            state
+                .denylist
+                .revoke_token(&claims.jti, claims.exp, leeway)
+                .await?;
             tracing::debug!(sub = %claims.sub, "access token revoked");
         }
         Ok(_) => {}

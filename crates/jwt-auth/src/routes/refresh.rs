@@ -26,7 +26,12 @@ pub async fn refresh(
 ) -> Result<HttpResponse, AuthError> {
     let claims = state.issuer.verify_refresh(&body.refresh_token)?;
     let unavailable = |e: authbench_core::redis_conn::CallError| AuthError::unavailable(e.to_string());
-    match state.families.use_token(&claims, false).await.map_err(unavailable)? {
+    match state
+        .families
+        .use_token(&claims, false)
+        .await
+        .map_err(unavailable)?
+    {
         Use::Current => {}
         Use::Replayed => {
             return Err(AuthError::invalid_token(

@@ -86,7 +86,12 @@ impl TestApp {
     }
 
     /// `POST path` with a form body and, when given, HTTP Basic client authentication.
-    pub async fn form(&self, path: &str, basic: Option<(&str, &str)>, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn form(
+        &self,
+        path: &str,
+        basic: Option<(&str, &str)>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut request = self.client.post(format!("{}{path}", self.address)).form(form);
         if let Some((id, secret)) = basic {
             request = request.basic_auth(id, Some(secret));

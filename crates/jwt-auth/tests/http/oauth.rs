@@ -67,8 +67,18 @@ async fn each_refresh_returns_a_new_refresh_token() {
     let app = spawn_app().await;
     let first = app.password_grant(USER).await;
 
-    let second: Value = app.rotate(first["refresh_token"].as_str().unwrap()).await.json().await.unwrap();
-    let third: Value = app.rotate(second["refresh_token"].as_str().unwrap()).await.json().await.unwrap();
+    let second: Value = app
+        .rotate(first["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let third: Value = app
+        .rotate(second["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
 
     let tokens = [&first, &second, &third].map(|t| t["refresh_token"].as_str().unwrap().to_string());
     assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2], "{tokens:?}");
@@ -87,7 +97,10 @@ async fn reusing_a_rotated_refresh_token_revokes_the_whole_family() {
     assert_eq!(error_of(replay).await, (400, "invalid_grant".into()));
 
     // The legitimate holder's newest token is gone too, at both refresh endpoints.
-    assert_eq!(error_of(app.rotate(newest).await).await, (400, "invalid_grant".into()));
+    assert_eq!(
+        error_of(app.rotate(newest).await).await,
+        (400, "invalid_grant".into())
+    );
     assert_eq!(app.refresh(newest).await.status(), 401);
     assert_eq!(app.introspect(newest).await["active"], false);
 }
@@ -98,8 +111,12 @@ async fn client_credentials_give_a_token_for_the_client_with_its_scopes_and_no_r
 
     for basic in [true, false] {
         let response = if basic {
-            app.form("/oauth/token", Some(REPORTING), &[("grant_type", "client_credentials")])
-                .await
+            app.form(
+                "/oauth/token",
+                Some(REPORTING),
+                &[("grant_type", "client_credentials")],
+            )
+            .await
         } else {
             app.form(
                 "/oauth/token",
@@ -129,9 +146,16 @@ async fn a_wrong_client_secret_is_401_invalid_client_with_a_basic_challenge() {
     let app = spawn_app().await;
     for (id, secret) in [(REPORTING.0, "wrong"), ("nobody", "whatever")] {
         let response = app
-            .form("/oauth/token", Some((id, secret)), &[("grant_type", "client_credentials")])
+            .form(
+                "/oauth/token",
+                Some((id, secret)),
+                &[("grant_type", "client_credentials")],
+            )
             .await;
-        assert_eq!(response.headers()["www-authenticate"], "Basic realm=\"authbench\"");
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Basic realm=\"authbench\""
+        );
         assert_eq!(error_of(response).await, (401, "invalid_client".into()));
     }
 }
@@ -140,16 +164,34 @@ async fn a_wrong_client_secret_is_401_invalid_client_with_a_basic_challenge() {
 async fn unknown_grants_missing_fields_bad_scopes_and_forbidden_grants_get_their_standard_codes() {
     let app = spawn_app().await;
     let cases: [(&[(&str, &str)], Option<(&str, &str)>, (u16, &str)); 5] = [
-        (&[("grant_type", "implicit"), ("client_id", "authbench-login")], None, (400, "unsupported_grant_type")),
-        (&[("client_id", "authbench-login")], None, (400, "invalid_request")),
-        (&[("grant_type", "password"), ("client_id", "authbench-login")], None, (400, "invalid_request")),
         (
-            &[("grant_type", "client_credentials"), ("scope", "departments:write")],
+            &[("grant_type", "implicit"), ("client_id", "authbench-login")],
+            None,
+            (400, "unsupported_grant_type"),
+        ),
+        (
+            &[("client_id", "authbench-login")],
+            None,
+            (400, "invalid_request"),
+        ),
+        (
+            &[("grant_type", "password"), ("client_id", "authbench-login")],
+            None,
+            (400, "invalid_request"),
+        ),
+        (
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "departments:write"),
+            ],
             Some(REPORTING),
             (400, "invalid_scope"),
         ),
         (
-            &[("grant_type", "client_credentials"), ("client_id", "authbench-login")],
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "authbench-login"),
+            ],
             None,
             (400, "unauthorized_client"),
         ),
@@ -175,7 +217,10 @@ async fn revoking_a_refresh_token_ends_its_family() {
         .await;
 
     assert_eq!(response.status(), 200);
-    assert_eq!(error_of(app.rotate(refresh).await).await, (400, "invalid_grant".into()));
+    assert_eq!(
+        error_of(app.rotate(refresh).await).await,
+        (400, "invalid_grant".into())
+    );
 }
 
 #[tokio::test]
@@ -189,7 +234,11 @@ async fn a_revoked_access_token_is_inactive_at_introspection() {
     assert_eq!(before["token_type"], "Bearer");
 
     let response = app
-        .form("/oauth/revoke", None, &[("token", access), ("client_id", "authbench-login")])
+        .form(
+            "/oauth/revoke",
+            None,
+            &[("token", access), ("client_id", "authbench-login")],
+        )
         .await;
 
     assert_eq!(response.status(), 200);
@@ -200,7 +249,11 @@ async fn a_revoked_access_token_is_inactive_at_introspection() {
 async fn revoking_something_that_is_not_a_token_still_answers_200() {
     let app = spawn_app().await;
     let response = app
-        .form("/oauth/revoke", None, &[("token", "not.a.token"), ("client_id", "authbench-login")])
+        .form(
+            "/oauth/revoke",
+            None,
+            &[("token", "not.a.token"), ("client_id", "authbench-login")],
+        )
         .await;
     assert_eq!(response.status(), 200);
 }
@@ -211,7 +264,9 @@ async fn another_client_cannot_revoke_a_users_token() {
     let tokens = app.password_grant(USER).await;
     let access = tokens["access_token"].as_str().unwrap();
 
-    let response = app.form("/oauth/revoke", Some(REPORTING), &[("token", access)]).await;
+    let response = app
+        .form("/oauth/revoke", Some(REPORTING), &[("token", access)])
+        .await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(app.introspect(access).await["active"], true);
@@ -226,7 +281,11 @@ async fn introspection_needs_a_confidential_caller_and_says_inactive_for_anythin
     let anonymous = app.form("/oauth/introspect", None, &[("token", access)]).await;
     assert_eq!(error_of(anonymous).await, (401, "invalid_client".into()));
     let public = app
-        .form("/oauth/introspect", None, &[("token", access), ("client_id", "authbench-login")])
+        .form(
+            "/oauth/introspect",
+            None,
+            &[("token", access), ("client_id", "authbench-login")],
+        )
         .await;
     assert_eq!(error_of(public).await, (401, "invalid_client".into()));
 
@@ -238,7 +297,11 @@ async fn introspection_needs_a_confidential_caller_and_says_inactive_for_anythin
         .unwrap();
     assert_eq!(by_client["active"], true);
     for junk in ["", "abc", "a.b.c", &format!("{access}x")] {
-        assert_eq!(app.introspect(junk).await, serde_json::json!({"active": false}), "{junk}");
+        assert_eq!(
+            app.introspect(junk).await,
+            serde_json::json!({"active": false}),
+            "{junk}"
+        );
     }
     let refresh = app.introspect(tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(refresh["active"], true);
@@ -249,7 +312,9 @@ async fn introspection_needs_a_confidential_caller_and_says_inactive_for_anythin
 async fn a_role_change_reaches_the_next_refresh() {
     let app = spawn_app().await;
     let tokens = app.password_grant(ADMIN).await;
-    let conn = authbench_core::redis_conn::connect(&app.settings.redis.url, std::time::Duration::from_secs(1)).unwrap();
+    let conn =
+        authbench_core::redis_conn::connect(&app.settings.redis.url, std::time::Duration::from_secs(1))
+            .unwrap();
 
     authbench_core::roles::change_roles(
         conn,
@@ -262,9 +327,20 @@ async fn a_role_change_reaches_the_next_refresh() {
     .await
     .unwrap();
 
-    let rotated: Value = app.rotate(tokens["refresh_token"].as_str().unwrap()).await.json().await.unwrap();
-    let claims = app.hs256_claims(rotated["access_token"].as_str().unwrap(), &app.settings.jwt.audience);
+    let rotated: Value = app
+        .rotate(tokens["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let claims = app.hs256_claims(
+        rotated["access_token"].as_str().unwrap(),
+        &app.settings.jwt.audience,
+    );
     assert_eq!(claims["roles"], serde_json::json!(["user"]));
     // The token issued before the change is cut off on the denylist.
-    assert_eq!(app.introspect(tokens["access_token"].as_str().unwrap()).await["active"], false);
+    assert_eq!(
+        app.introspect(tokens["access_token"].as_str().unwrap()).await["active"],
+        false
+    );
 }

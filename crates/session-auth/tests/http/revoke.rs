@@ -35,7 +35,10 @@ async fn the_service_revokes_a_session_and_an_unknown_one_still_answers_200() {
         let response = app
             .client
             .post(format!("{}/revoke", app.address))
-            .basic_auth(&app.settings.introspection.client_id, Some(secret.expose_secret()))
+            .basic_auth(
+                &app.settings.introspection.client_id,
+                Some(secret.expose_secret()),
+            )
             .form(&[("token", token)])
             .send()
             .await
@@ -59,7 +62,10 @@ async fn revocation_without_any_client_is_401_invalid_client() {
         .unwrap();
 
     assert_eq!(response.status(), 401);
-    assert_eq!(response.headers()["www-authenticate"], "Basic realm=\"authbench\"");
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Basic realm=\"authbench\""
+    );
     assert_eq!(app.introspection_of(&id).await["active"], true);
 }
 

@@ -170,6 +170,7 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<()> {
         output: output.clone(),
         sessions: state::DEFAULT_SESSIONS.to_vec(),
         roles: state::DEFAULT_ROLES.to_vec(),
+        denylist: state::DEFAULT_DENYLIST.to_vec(),
     })
     .await?;
     next += 1;

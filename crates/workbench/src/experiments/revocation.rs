@@ -200,8 +200,7 @@ impl ArmSystem {
         let timeout = Duration::from_secs(2);
         let conn = authbench_core::redis_conn::connect(&self.settings.redis.url, timeout)?;
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-        let lifetime =
-            Duration::from_secs(self.settings.jwt.access_ttl_secs + self.settings.jwt.leeway_secs);
+        let lifetime = Duration::from_secs(self.settings.jwt.access_ttl_secs + self.settings.jwt.leeway_secs);
         authbench_core::roles::change_roles(
             conn,
             &self.settings.redis.key_prefix,
@@ -218,7 +217,11 @@ impl ArmSystem {
 /// The credential a trial's user holds.
 enum Credential {
     Session(String),
-    Tokens { access: String, refresh: String, exp: u64 },
+    Tokens {
+        access: String,
+        refresh: String,
+        exp: u64,
+    },
 }
 
 /// How the API answered one call.
@@ -333,7 +336,11 @@ fn summary(arm: &RevocationArm) -> String {
         let median = super::results::median(&lags);
         format!("{event}: median {} max {}", show_ms(median), show_ms(max))
     };
-    format!("{}   {}", show(Event::Logout.name()), show(Event::RoleRemoved.name()))
+    format!(
+        "{}   {}",
+        show(Event::Logout.name()),
+        show(Event::RoleRemoved.name())
+    )
 }
 
 /// `0.12 ms`, `850 ms`, `4.2 s`, `7.5 min`.
@@ -378,14 +385,34 @@ async fn run_arm(
     let logout = async {
         let mut out = Vec::new();
         for k in 0..trials {
-            out.push(trial(&system, flow, Event::Logout, offset(span, k, trials), interval, span).await?);
+            out.push(
+                trial(
+                    &system,
+                    flow,
+                    Event::Logout,
+                    offset(span, k, trials),
+                    interval,
+                    span,
+                )
+                .await?,
+            );
         }
         anyhow::Ok(out)
     };
     let roles = async {
         let mut out = Vec::new();
         for k in 0..trials {
-            out.push(trial(&system, flow, Event::RoleRemoved, offset(span, k, trials), interval, span).await?);
+            out.push(
+                trial(
+                    &system,
+                    flow,
+                    Event::RoleRemoved,
+                    offset(span, k, trials),
+                    interval,
+                    span,
+                )
+                .await?,
+            );
             system.set_alice_roles(&["admin", "user"]).await?;
             // A token issued in the same second as the restoring cut-off would be refused
             // by the denylist; the next trial logs in after it.
@@ -519,7 +546,9 @@ async fn log_in(
     if flow.is_session() {
         let answer = super::system::login(client, &system.session_auth, (user, password)).await?;
         return Ok(Credential::Session(
-            answer.session_id.context("the session login gave no session_id")?,
+            answer
+                .session_id
+                .context("the session login gave no session_id")?,
         ));
     }
     let answer: serde_json::Value = client
@@ -674,10 +703,7 @@ mod tests {
     fn trials_revoke_evenly_over_the_span() {
         let span = Duration::from_secs(6);
         let offsets: Vec<Duration> = (0..3).map(|k| offset(span, k, 3)).collect();
-        assert_eq!(
-            offsets,
-            [1, 3, 5].map(Duration::from_secs).to_vec(),
-        );
+        assert_eq!(offsets, [1, 3, 5].map(Duration::from_secs).to_vec(),);
     }
 
     #[test]

@@ -7,12 +7,14 @@
 //!   per signing algorithm, and where it passes 8 KB; then the API server's real limit,
 //!   probed with bearer credentials around that size.
 //!
-//! A plain JWT flow keeps nothing on the server; a denylist (issue 3's `jwt-denylist`) is
-//! not built yet, so its size is not measured here.
+//! - The denylist: Redis memory against the number of revoked, unexpired access tokens
+//!   (`jwt-denylist`'s state; a plain JWT flow keeps nothing on the server), written
+//!   through the denylist itself, as bytes per entry.
 
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use authbench_core::denylist::Denylist;
 use authbench_core::session_store::{Lifetimes, SessionStore};
 use authbench_core::settings::SigningAlgorithm;
 use clap::Args;
@@ -26,6 +28,7 @@ use super::system::{FlowSystem, Topology};
 
 pub const DEFAULT_SESSIONS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 pub const DEFAULT_ROLES: [usize; 11] = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+pub const DEFAULT_DENYLIST: [usize; 3] = [1_000, 10_000, 100_000];
 
 #[derive(Args, Debug, Clone)]
 pub struct StateArgs {
@@ -37,6 +40,9 @@ pub struct StateArgs {
     /// Role counts to size tokens at.
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ROLES)]
     pub roles: Vec<usize>,
+    /// Numbers of revoked tokens to measure the denylist at.
+    #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_DENYLIST)]
+    pub denylist: Vec<usize>,
 }
 
 /// The state a server keeps, and the size of what clients send.
@@ -47,6 +53,16 @@ pub struct StateResults {
     /// For each algorithm, the fewest roles whose `Authorization` header passes 8 KB.
     pub header_limit_roles: Vec<(String, Option<usize>)>,
     pub limit_probe: Vec<LimitProbe>,
+    /// Redis memory of the JWT denylist against the number of revoked tokens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denylist: Vec<DenylistMemory>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenylistMemory {
+    pub entries: usize,
+    pub bytes: u64,
+    pub bytes_per_entry: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,6 +150,44 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
     }
     remove_keys(&conn, &prefix).await?;
 
+    // The denylist, through the denylist itself: 128-bit jti values as the JWT auth
+    // server makes them, each kept until a 5-minute token's expiry plus 30 s.
+    let denylist = Denylist::new(conn.clone(), &prefix, Duration::from_secs(5));
+    let before = used_memory(&conn).await?;
+    let mut sizes = args.denylist.clone();
+    sizes.sort_unstable();
+    let mut revoked = 0usize;
+    let exp = authbench_core::time::now_secs() + 300;
+    for target in sizes {
+        while revoked < target {
+            let batch = (target - revoked).min(2000);
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..batch {
+                let denylist = denylist.clone();
+                let jti = authbench_core::secret::random_id();
+                tasks.spawn(async move { denylist.revoke_token(&jti, exp, Duration::from_secs(30)).await });
+            }
+            while let Some(done) = tasks.join_next().await {
+                done?.context("a token could not be revoked")?;
+            }
+            revoked += batch;
+        }
+        let bytes = used_memory(&conn).await?.saturating_sub(before);
+        let line = DenylistMemory {
+            entries: target,
+            bytes,
+            bytes_per_entry: bytes as f64 / target as f64,
+        };
+        println!(
+            "{:>9} revoked tokens: Redis uses {:.1} MB more, {:.0} bytes per entry",
+            target,
+            bytes as f64 / 1e6,
+            line.bytes_per_entry
+        );
+        state.denylist.push(line);
+    }
+    remove_keys(&conn, &prefix).await?;
+
     // Token sizes per algorithm.
     let sizes = tokio::task::spawn_blocking({
         let roles = args.roles.clone();
@@ -206,8 +260,14 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
     }
     file.notes.push(
         "sessions are created through the session store (one role each, 30 min idle, 8 h \
-         absolute), without the login's password hash; bytes are Redis used_memory above the \
-         level before the first one, so they include the key, the hash and Redis's own overhead"
+         absolute, each for its own user, so each also has its user's index set), without the \
+         login's password hash; bytes are Redis used_memory above the level before the first \
+         one, so they include the keys and Redis's own overhead"
+            .into(),
+    );
+    file.notes.push(
+        "denylist entries are written through the denylist (one key per revoked access token, \
+         with a TTL until the token's expiry plus leeway), measured the same way"
             .into(),
     );
     file.notes.push(

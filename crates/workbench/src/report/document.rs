@@ -12,8 +12,8 @@ use super::charts::{
 };
 use super::figures::{
     Bar, CostGroup, Curve, Stack, cost_groups, cpu_stacks, delay_series, fault_dependencies, fault_series,
-    latency_curves, load_levels, revocation_points, scale_points, scale_scenarios, scale_series, throughput_bars,
-    timeline_cv,
+    latency_curves, load_levels, revocation_points, scale_points, scale_scenarios, scale_series,
+    throughput_bars, timeline_cv,
 };
 use crate::experiments::faults::FaultSummary;
 use crate::experiments::model::ScaleModel;
@@ -632,10 +632,24 @@ fn read_sessions(state: &StateResults) -> Vec<String> {
         })
         .collect();
     out.push(format!(
-        "The session flow keeps every live session in Redis: {}. The JWT flow keeps nothing on \
-         the server (a denylist for revocation would add state; it is not built yet).",
+        "The session flow keeps every live session in Redis: {}. Plain JWT keeps nothing on \
+         the server.",
         lines.join("; ")
     ));
+    if let Some(last) = state.denylist.last() {
+        // An entry lives until its token expires: 5-minute tokens plus the 30 s leeway.
+        let held = 330.0;
+        out.push(format!(
+            "jwt-denylist keeps one entry per revoked, unexpired token: {} bytes each at {} \
+             entries. Each lives until its token expires (5 min plus 30 s leeway by default), \
+             so 10 logouts a second hold about {} entries, {} kB: the denylist grows with the \
+             logout rate, sessions with the number of active users.",
+            number(last.bytes_per_entry),
+            number(last.entries as f64),
+            number(10.0 * held),
+            number(10.0 * held * last.bytes_per_entry / 1000.0)
+        ));
+    }
     if let Some(last) = state.sessions.last() {
         out.push(format!(
             "Creating them through the store ran at {} sessions per second; that is the store \
@@ -668,7 +682,11 @@ fn read_revocation(revocation: &RevocationResults, points: &[RevocationPoint]) -
             if max < LAG_FLOOR_MS {
                 format!("{said} denied at the next request")
             } else {
-                format!("{said} denied after {} (longest {})", lag(median(&lags)), lag(max))
+                format!(
+                    "{said} denied after {} (longest {})",
+                    lag(median(&lags)),
+                    lag(max)
+                )
             }
         };
         out.push(format!(
@@ -691,7 +709,10 @@ fn read_revocation(revocation: &RevocationResults, points: &[RevocationPoint]) -
         ));
     }
     if let Some(session) = rps("session") {
-        let cached: Vec<&RevocationPoint> = points.iter().filter(|p| p.flow.starts_with("session-cached")).collect();
+        let cached: Vec<&RevocationPoint> = points
+            .iter()
+            .filter(|p| p.flow.starts_with("session-cached"))
+            .collect();
         if !cached.is_empty() {
             let low = cached.iter().map(|p| p.rps).fold(f64::INFINITY, f64::min);
             let high = cached.iter().map(|p| p.rps).fold(0.0, f64::max);
