@@ -75,6 +75,8 @@ async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
         ("API_SESSION", session["session_id"].as_str().unwrap()),
         ("API_SESSION_REDIS", session["session_id"].as_str().unwrap()),
         ("API_JWT", tokens["access_token"].as_str().unwrap()),
+        ("API_SESSION_CACHED", session["session_id"].as_str().unwrap()),
+        ("API_JWT_DENYLIST", tokens["access_token"].as_str().unwrap()),
     ] {
         let status = client
             .get(format!("{}/api/departments", url(api)))

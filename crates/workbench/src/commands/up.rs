@@ -16,7 +16,7 @@ pub struct UpArgs {
     #[arg(long, default_value = "HS256")]
     alg: SigningAlgorithm,
     /// Use fixed ports from this one up (session auth, JWT auth, then the API servers:
-    /// session, session-redis, jwt) instead of free ones.
+    /// session, session-redis, jwt, session-cached, jwt-denylist) instead of free ones.
     #[arg(long)]
     port_base: Option<u16>,
 }
@@ -49,7 +49,7 @@ pub struct LoopbackSystem {
 }
 
 impl LoopbackSystem {
-    pub fn start(settings: &Settings, api_ports: [u16; 3]) -> anyhow::Result<LoopbackSystem> {
+    pub fn start(settings: &Settings, api_ports: [u16; 5]) -> anyhow::Result<LoopbackSystem> {
         let mut servers: Vec<RunningServer> = Vec::new();
         servers.push(
             session_auth::Application::build(settings).context("failed to start the session auth server")?,
@@ -94,7 +94,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         .await
         .context("failed to find or start Redis")?;
     let mut ports = Vec::new();
-    for i in 0..5u16 {
+    for i in 0..7u16 {
         ports.push(match args.port_base {
             Some(base) => base.checked_add(i).context("--port-base is too high")?,
             None => free_port().context("failed to find a free port")?,
@@ -110,7 +110,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     settings.session_auth.port = ports[0];
     settings.jwt_auth.port = ports[1];
     settings.api.session_auth_url = url(ports[0]);
-    let system = LoopbackSystem::start(&settings, [ports[2], ports[3], ports[4]])?;
+    let system = LoopbackSystem::start(&settings, [ports[2], ports[3], ports[4], ports[5], ports[6]])?;
 
     let source = match redis.source() {
         Source::Env => "from REDIS_URL",
@@ -154,6 +154,8 @@ authbench is up. Redis: {redis_url} ({redis_source}). JWT algorithm: {alg}.
   API server, session        {api_session}   (asks the session auth server on every call)
   API server, session-redis  {api_session_redis}   (reads Redis itself)
   API server, jwt            {api_jwt}   (verifies the token alone)
+  API server, session-cached {api_session_cached}   (asks the auth server, keeps answers 1 s)
+  API server, jwt-denylist   {api_jwt_denylist}   (verifies the token, then reads the denylist)
 
 Teaching page: {page_url}   (in a browser; its own servers, credentials live {page_lifetime} s)
 
@@ -161,6 +163,7 @@ Paste into another shell:
 
 export SESSION_AUTH={session_auth} JWT_AUTH={jwt_auth}
 export API_SESSION={api_session} API_SESSION_REDIS={api_session_redis} API_JWT={api_jwt}
+export API_SESSION_CACHED={api_session_cached} API_JWT_DENYLIST={api_jwt_denylist}
 
 # Session process, steps 1-2: log in; the session goes into Redis, its id comes back
 SID=$(curl -s -X POST $SESSION_AUTH/login {login} | {sid})
@@ -183,6 +186,13 @@ curl -i -X POST $API_JWT/api/departments -H "Authorization: Bearer $AT" -H 'cont
 curl -i -X POST $JWT_AUTH/refresh -H 'content-type: application/json' -d "{{\"refresh_token\":\"$RT\"}}"
 # the public keys (empty for HS256)
 curl -s $JWT_AUTH/.well-known/jwks.json
+# log out (RFC 7009): the refresh family ends and the access token goes on the denylist
+curl -i -X POST $JWT_AUTH/oauth/revoke -d "token=$AT" -d client_id=authbench-login
+# the denylist refuses it at once; plain JWT accepts it until it expires          -> 401, then 200
+curl -i $API_JWT_DENYLIST/api/me -H "Authorization: Bearer $AT"
+curl -i $API_JWT/api/me -H "Authorization: Bearer $AT"
+# OAuth 2.0: a third-party client's own token (client credentials)               -> 200
+curl -s -X POST $JWT_AUTH/oauth/token -u reporting-service:reporting-demo-secret -d grant_type=client_credentials
 
 Ctrl-C stops everything.
 "#,
@@ -191,6 +201,8 @@ Ctrl-C stops everything.
         api_session = api(ApiMode::Session),
         api_session_redis = api(ApiMode::SessionRedis),
         api_jwt = api(ApiMode::Jwt),
+        api_session_cached = api(ApiMode::SessionCached),
+        api_jwt_denylist = api(ApiMode::JwtDenylist),
         page_lifetime = crate::demo::WEB_LIFETIME_SECS,
         sid = extract("session_id"),
         at = extract("access_token"),
