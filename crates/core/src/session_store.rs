@@ -77,26 +77,29 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return {v[1], v[2], v[3], v[4], tostring(now + ttl)}
 ";
 
-/// Deletes a session and its entry in its user's index.
+/// Deletes a session (KEYS[1]) and its entry (ARGV[2]) in its user's index (ARGV[1] is
+/// the index keys' prefix).
 const DELETE: &str = r"
 local sub = redis.call('HGET', KEYS[1], 'sub')
 if not sub then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('SREM', ARGV[1] .. sub, KEYS[1])
+redis.call('HDEL', ARGV[1] .. sub, ARGV[2])
 return 1
 ";
 
-/// Rewrites the roles of every live session of a user (ARGV[1]: the roles as JSON) and
-/// drops index entries whose session has ended. The session keys are read from the index,
-/// so this script suits a single Redis, not a cluster.
+/// Rewrites the roles of every live session of a user (KEYS[1]: the user's index; ARGV[1]:
+/// the roles as JSON; ARGV[2]: the session keys' prefix) and drops index entries whose
+/// session has ended. The session keys are read from the index, so this script suits a
+/// single Redis, not a cluster.
 const SET_ROLES: &str = r"
 local n = 0
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, digest in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local key = ARGV[2] .. digest
   if redis.call('EXISTS', key) == 1 then
     redis.call('HSET', key, 'roles', ARGV[1])
     n = n + 1
   else
-    redis.call('SREM', KEYS[1], key)
+    redis.call('HDEL', KEYS[1], digest)
   end
 end
 return n
@@ -104,9 +107,10 @@ return n
 
 /// The session store. Cheap to clone: all clones share one Redis connection.
 ///
-/// Besides the sessions it keeps one set per user of that user's session keys
-/// (`<prefix>:user-sessions:<sub>`), so that a role change reaches every live session of
-/// the user at once.
+/// Besides the sessions it keeps one small hash per user whose fields are the digests of
+/// that user's sessions (`<prefix>:user-sessions:<sub>`), so that a role change reaches
+/// every live session of the user at once. A hash, not a set: Redis 7.0 keeps a small hash
+/// compact (listpack), where a set of strings costs several hundred bytes.
 #[derive(Clone)]
 pub struct SessionStore {
     conn: ConnectionManager,
@@ -133,8 +137,7 @@ impl SessionStore {
 
     /// The Redis key of a session id.
     pub fn key_of(&self, session_id: &str) -> String {
-        let digest = digest::digest(&digest::SHA256, session_id.as_bytes());
-        format!("{}{}", self.prefix, URL_SAFE_NO_PAD.encode(digest.as_ref()))
+        format!("{}{}", self.prefix, digest_of(session_id))
     }
 
     /// Creates a session with a new random id.
@@ -157,7 +160,8 @@ impl SessionStore {
             absolute_expires_at_ms: now + absolute_ms,
         };
         let roles_json = serde_json::to_string(roles).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let key = self.key_of(&id);
+        let digest = digest_of(&id);
+        let key = format!("{}{digest}", self.prefix);
         let fields = [
             ("sub", record.sub.clone()),
             ("roles", roles_json),
@@ -174,7 +178,7 @@ impl SessionStore {
             .ignore()
             .pexpire(&key, idle_ms.min(absolute_ms) as i64)
             .ignore()
-            .sadd(&index, &key)
+            .hset(&index, &digest, 1)
             .ignore()
             .pexpire(&index, absolute_ms as i64)
             .ignore();
@@ -217,7 +221,7 @@ impl SessionStore {
         }
         let mut conn = self.conn.clone();
         let mut invocation = self.delete.key(self.key_of(session_id));
-        invocation.arg(&self.index_prefix);
+        invocation.arg(&self.index_prefix).arg(digest_of(session_id));
         let removed: u64 = self.timed(invocation.invoke_async(&mut conn)).await?;
         Ok(removed > 0)
     }
@@ -228,7 +232,7 @@ impl SessionStore {
         let roles_json = serde_json::to_string(roles).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut conn = self.conn.clone();
         let mut invocation = self.set_roles.key(format!("{}{sub}", self.index_prefix));
-        invocation.arg(roles_json);
+        invocation.arg(roles_json).arg(&self.prefix);
         self.timed(invocation.invoke_async(&mut conn)).await
     }
 
@@ -257,6 +261,12 @@ impl SessionStore {
             Err(_) => Err(StoreError::Timeout(self.timeout)),
         }
     }
+}
+
+/// The SHA-256 of a session id, base64url: what Redis knows the session by.
+fn digest_of(session_id: &str) -> String {
+    let digest = digest::digest(&digest::SHA256, session_id.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
 /// A new session id: 256 bits from the operating system's CSPRNG.

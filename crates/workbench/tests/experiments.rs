@@ -670,7 +670,7 @@ fn revocation_reaches_session_flows_and_the_denylist_at_once_the_cache_within_it
         [
             "session",
             "session-redis",
-            "session-cached-400ms",
+            "session-cached (400 ms cache)",
             "jwt-denylist",
             "jwt-hs256 (2 min tokens)"
         ]
@@ -694,7 +694,7 @@ fn revocation_reaches_session_flows_and_the_denylist_at_once_the_cache_within_it
                 }
                 // Granted from the cache for a while, never past its lifetime (plus the
                 // call interval and a generous allowance for a loaded machine).
-                "session-cached-400ms" => {
+                "session-cached (400 ms cache)" => {
                     assert_eq!(bound, 400.0, "{case}");
                     assert!(lag <= bound + 1000.0, "{case}: {lag} ms");
                 }

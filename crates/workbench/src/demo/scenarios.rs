@@ -73,6 +73,20 @@ async fn session_logout(n: &Narrator, s: &DemoSystem, sid: &str) -> anyhow::Resu
     .await
 }
 
+async fn jwt_revoke(n: &Narrator, s: &DemoSystem, token: &str) -> anyhow::Result<Answer> {
+    n.exchange(
+        "client",
+        "jwt-auth",
+        n.client()
+            .post(format!("{}/oauth/revoke", s.urls().jwt_auth))
+            .form(&[
+                ("token", token),
+                ("client_id", authbench_core::claims::FIRST_PARTY_CLIENT_ID),
+            ]),
+    )
+    .await
+}
+
 async fn jwt_refresh(n: &Narrator, s: &DemoSystem, refresh: &str) -> anyhow::Result<Answer> {
     n.exchange(
         "client",
@@ -387,6 +401,18 @@ pub async fn revoke(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "The JWT flow has nobody to tell: the client throws the token away, but a copy still works",
         "JWT 흐름에는 알릴 곳이 없다: 클라이언트가 토큰을 버려도 복사본은 여전히 동작한다",
     );
+    call(n, s, ApiMode::Jwt, &access).await?;
+    n.part(
+        "Revocation",
+        "폐기",
+        "The usual remedy: revoke the token (RFC 7009); its jti goes on a denylist in Redis. \
+         An API server that reads the denylist refuses it at once, for one Redis read per \
+         request; a plain JWT API server never looks",
+        "흔한 해결책: 토큰을 폐기(RFC 7009)하면 jti가 Redis의 거부 목록에 오른다. 목록을 읽는 \
+         API 서버는 요청마다 Redis를 한 번 읽는 대가로 즉시 거부하고, 일반 JWT API 서버는 보지 않는다",
+    );
+    jwt_revoke(n, s, &access).await?;
+    call(n, s, ApiMode::JwtDenylist, &access).await?;
     call(n, s, ApiMode::Jwt, &access).await?;
     wait(n, SHORT_LIFETIME_SECS + 1).await;
     n.part(

@@ -105,6 +105,7 @@ impl fmt::Display for Flow {
             Flow::SessionRedis => f.write_str("session-redis"),
             Flow::Jwt(alg) => write!(f, "jwt-{}", alg.to_string().to_ascii_lowercase()),
             Flow::SessionCached(DEFAULT_CACHE_TTL_MS) => f.write_str("session-cached"),
+            Flow::SessionCached(ms) if ms % 1000 == 0 => write!(f, "session-cached-{}s", ms / 1000),
             Flow::SessionCached(ms) => write!(f, "session-cached-{ms}ms"),
             Flow::JwtDenylist => f.write_str("jwt-denylist"),
         }
@@ -142,7 +143,10 @@ mod tests {
 
     #[test]
     fn every_flow_reads_back_from_its_name() {
-        for flow in Flow::KNOWN.into_iter().chain([Flow::SessionCached(250)]) {
+        for flow in Flow::KNOWN
+            .into_iter()
+            .chain([Flow::SessionCached(250), Flow::SessionCached(5000)])
+        {
             assert_eq!(flow.to_string().parse::<Flow>().unwrap(), flow);
         }
         assert_eq!(

@@ -102,11 +102,20 @@ pub struct RevocationArm {
 
 impl RevocationArm {
     /// The lags of every trial of `event` that saw a denial, scaled to the real system, ms.
+    /// A plain-JWT lag is scaled by its own token's life: a token lives a login's time less
+    /// than its nominal lifetime (its `iat` is the second it was issued in), and the lag
+    /// keeps its share of that life.
     pub fn scaled_lags_ms(&self, event: Option<&str>) -> Vec<f64> {
         self.trials
             .iter()
             .filter(|t| event.is_none_or(|e| t.event == e))
-            .filter_map(|t| t.lag_ms.map(|l| l * self.scale))
+            .filter_map(|t| {
+                let scale = match (t.lifetime_ms, self.access_lifetime_min) {
+                    (Some(life), Some(min)) if life > 0.0 => min as f64 * 60_000.0 / life,
+                    _ => self.scale,
+                };
+                t.lag_ms.map(|l| l * scale)
+            })
             .collect()
     }
 }
@@ -122,6 +131,9 @@ pub struct RevocationTrial {
     pub bound_ms: f64,
     /// Requests the API still granted after t0.
     pub granted_after: u64,
+    /// Plain JWT: how long the access token lived from the end of the login to its `exp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_ms: Option<f64>,
     /// A request granted again after the first denial (should never happen).
     pub regranted: bool,
 }
@@ -385,17 +397,7 @@ async fn run_arm(
     let logout = async {
         let mut out = Vec::new();
         for k in 0..trials {
-            out.push(
-                trial(
-                    &system,
-                    flow,
-                    Event::Logout,
-                    offset(span, k, trials),
-                    interval,
-                    span,
-                )
-                .await?,
-            );
+            out.push(trial(&system, flow, Event::Logout, fraction(k, trials), interval, span).await?);
         }
         anyhow::Ok(out)
     };
@@ -407,7 +409,7 @@ async fn run_arm(
                     &system,
                     flow,
                     Event::RoleRemoved,
-                    offset(span, k, trials),
+                    fraction(k, trials),
                     interval,
                     span,
                 )
@@ -424,8 +426,12 @@ async fn run_arm(
     let mut trials_done = logout?;
     trials_done.extend(roles?);
     system.stop().await;
-    let label = match (flow, minutes) {
-        (Flow::Jwt(_), Some(m)) => format!("{flow} ({m} min tokens)"),
+    let label = match (flow, minutes, cache_ttl) {
+        (Flow::Jwt(_), Some(m), _) => format!("{flow} ({m} min tokens)"),
+        (_, _, Some(ttl)) if ttl.subsec_millis() == 0 => {
+            format!("session-cached ({} s cache)", ttl.as_secs())
+        }
+        (_, _, Some(ttl)) => format!("session-cached ({} ms cache)", ttl.as_millis()),
         _ => flow.to_string(),
     };
     Ok(RevocationArm {
@@ -442,16 +448,16 @@ async fn run_arm(
     })
 }
 
-/// Trial `k` of `n` revokes at the middle of the k-th n-th of `span` after login.
-fn offset(span: Duration, k: usize, n: usize) -> Duration {
-    span.mul_f64((k as f64 + 0.5) / n as f64)
+/// Trial `k` of `n` revokes at the middle of the k-th n-th of the credential's life.
+fn fraction(k: usize, n: usize) -> f64 {
+    (k as f64 + 0.5) / n as f64
 }
 
 async fn trial(
     system: &ArmSystem,
     flow: Flow,
     event: Event,
-    offset: Duration,
+    fraction: f64,
     interval: Duration,
     span: Duration,
 ) -> anyhow::Result<RevocationTrial> {
@@ -471,7 +477,16 @@ async fn trial(
     }
     let mut credential = log_in(&client, system, flow, user).await?;
     let logged_in = Instant::now();
-    let t0_due = logged_in + offset;
+    // A token's life runs from now to its `exp`; t0 falls at the same share of it in every
+    // run, however long the login took.
+    let lifetime_ms = match (&credential, flow) {
+        (Credential::Tokens { exp, .. }, Flow::Jwt(_)) => {
+            Some((*exp as f64 * 1000.0 - now_ms() as f64).max(1.0))
+        }
+        _ => None,
+    };
+    let life = lifetime_ms.map_or(span, |ms| Duration::from_secs_f64(ms / 1000.0));
+    let t0_due = logged_in + life.mul_f64(fraction);
     // The design's bound from t0, and a deadline well past it.
     let mut bound_ms = 0.0;
     let mut t0: Option<Instant> = None;
@@ -533,6 +548,7 @@ async fn trial(
         lag_ms: lag,
         bound_ms,
         granted_after,
+        lifetime_ms,
         regranted,
     })
 }
@@ -700,10 +716,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trials_revoke_evenly_over_the_span() {
-        let span = Duration::from_secs(6);
-        let offsets: Vec<Duration> = (0..3).map(|k| offset(span, k, 3)).collect();
-        assert_eq!(offsets, [1, 3, 5].map(Duration::from_secs).to_vec(),);
+    fn trials_revoke_evenly_over_the_life_of_the_credential() {
+        let shares: Vec<f64> = (0..3).map(|k| fraction(k, 3) * 6.0).collect();
+        assert_eq!(shares, [1.0, 3.0, 5.0]);
+    }
+
+    #[test]
+    fn a_plain_jwt_lag_is_scaled_by_its_own_tokens_life() {
+        let trial = |lag: f64, life: f64| RevocationTrial {
+            event: "logout".into(),
+            lag_ms: Some(lag),
+            bound_ms: lag,
+            granted_after: 1,
+            lifetime_ms: Some(life),
+            regranted: false,
+        };
+        let arm = RevocationArm {
+            flow: "jwt-hs256".into(),
+            label: "jwt-hs256 (1 min tokens)".into(),
+            access_lifetime_min: Some(1),
+            cache_ttl_ms: None,
+            scale: 60.0,
+            // Half of an 800 ms life is half of a minute, not 24 s.
+            trials: vec![trial(400.0, 800.0)],
+        };
+        assert_eq!(arm.scaled_lags_ms(None), [30_000.0]);
     }
 
     #[test]

@@ -105,9 +105,54 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
     let mut file = ResultsFile::new(method);
     let mut state = StateResults::default();
 
-    // Sessions, through the store, in growing numbers.
     let conn = authbench_core::redis_conn::connect(redis.url(), Duration::from_secs(5))?;
     let prefix = format!("authbench-state-{}:", authbench_core::secret::random_id());
+
+    // The denylist, through the denylist itself: 128-bit jti values as the JWT auth
+    // server makes them, each kept until a 5-minute token's expiry plus 30 s.
+    let denylist = Denylist::new(conn.clone(), &prefix, Duration::from_secs(5));
+    let before = used_memory(&conn).await?;
+    let mut sizes = args.denylist.clone();
+    sizes.sort_unstable();
+    let mut revoked = 0usize;
+    let exp = authbench_core::time::now_secs() + 300;
+    for target in sizes {
+        while revoked < target {
+            let batch = (target - revoked).min(2000);
+            let mut tasks = tokio::task::JoinSet::new();
+            for _ in 0..batch {
+                let denylist = denylist.clone();
+                // 22 characters, the length of the auth server's base64url 128-bit jti.
+                let jti = format!(
+                    "{}{}",
+                    authbench_core::secret::random_id(),
+                    &authbench_core::secret::random_id()[..6]
+                );
+                tasks.spawn(async move { denylist.revoke_token(&jti, exp, Duration::from_secs(30)).await });
+            }
+            while let Some(done) = tasks.join_next().await {
+                done?.context("a token could not be revoked")?;
+            }
+            revoked += batch;
+        }
+        let bytes = used_memory(&conn).await?.saturating_sub(before);
+        let line = DenylistMemory {
+            entries: target,
+            bytes,
+            bytes_per_entry: bytes as f64 / target as f64,
+        };
+        println!(
+            "{:>9} revoked tokens: Redis uses {:.1} MB more, {:.0} bytes per entry",
+            target,
+            bytes as f64 / 1e6,
+            line.bytes_per_entry
+        );
+        state.denylist.push(line);
+    }
+    remove_keys(&conn, &prefix).await?;
+    wait_for_lazy_free(&conn).await?;
+
+    // Sessions, through the store, in growing numbers.
     let store = SessionStore::new(conn.clone(), &prefix, Duration::from_secs(5));
     let before = used_memory(&conn).await?;
     let lifetimes = Lifetimes {
@@ -147,44 +192,6 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
             line.bytes_per_session
         );
         state.sessions.push(line);
-    }
-    remove_keys(&conn, &prefix).await?;
-
-    // The denylist, through the denylist itself: 128-bit jti values as the JWT auth
-    // server makes them, each kept until a 5-minute token's expiry plus 30 s.
-    let denylist = Denylist::new(conn.clone(), &prefix, Duration::from_secs(5));
-    let before = used_memory(&conn).await?;
-    let mut sizes = args.denylist.clone();
-    sizes.sort_unstable();
-    let mut revoked = 0usize;
-    let exp = authbench_core::time::now_secs() + 300;
-    for target in sizes {
-        while revoked < target {
-            let batch = (target - revoked).min(2000);
-            let mut tasks = tokio::task::JoinSet::new();
-            for _ in 0..batch {
-                let denylist = denylist.clone();
-                let jti = authbench_core::secret::random_id();
-                tasks.spawn(async move { denylist.revoke_token(&jti, exp, Duration::from_secs(30)).await });
-            }
-            while let Some(done) = tasks.join_next().await {
-                done?.context("a token could not be revoked")?;
-            }
-            revoked += batch;
-        }
-        let bytes = used_memory(&conn).await?.saturating_sub(before);
-        let line = DenylistMemory {
-            entries: target,
-            bytes,
-            bytes_per_entry: bytes as f64 / target as f64,
-        };
-        println!(
-            "{:>9} revoked tokens: Redis uses {:.1} MB more, {:.0} bytes per entry",
-            target,
-            bytes as f64 / 1e6,
-            line.bytes_per_entry
-        );
-        state.denylist.push(line);
     }
     remove_keys(&conn, &prefix).await?;
 
@@ -280,6 +287,25 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
     let path = file.write(&args.output.out)?;
     println!("results: {}", path.display());
     Ok(file)
+}
+
+/// Waits until Redis has freed what UNLINK handed to its background thread, so that the
+/// next measurement starts from a settled `used_memory`.
+async fn wait_for_lazy_free(conn: &redis::aio::ConnectionManager) -> anyhow::Result<()> {
+    let mut conn = conn.clone();
+    for _ in 0..200 {
+        let info: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await?;
+        let pending = info
+            .lines()
+            .find_map(|l| l.strip_prefix("lazyfree_pending_objects:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        if pending == 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
 }
 
 async fn used_memory(conn: &redis::aio::ConnectionManager) -> anyhow::Result<u64> {
