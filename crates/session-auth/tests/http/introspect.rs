@@ -34,7 +34,10 @@ async fn every_introspection_answer_says_in_server_timing_how_long_the_redis_rea
             .unwrap_or_else(|| panic!("{timing}"))
             .parse()
             .unwrap();
-        assert!(ms > 0.0 && ms < 10_000.0, "{ms} ms");
+        // A string that cannot be a session id is refused without asking Redis, which can
+        // take less than the header's 1 µs resolution.
+        let least = if token == id { 0.0005 } else { 0.0 };
+        assert!(ms >= least && ms < 10_000.0, "{token}: {ms} ms");
     }
 }
 
