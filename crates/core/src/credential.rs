@@ -7,14 +7,24 @@ use actix_web::http::header;
 
 use crate::AuthError;
 
-/// The longest credential accepted. Longer ones are refused before any parsing or lookup
-/// (many servers refuse request headers past 8 KB anyway).
+/// The longest credential accepted. Longer ones are refused with 431 before any parsing or
+/// lookup (many servers and proxies refuse request headers past 8 KB anyway).
 pub const MAX_CREDENTIAL_LEN: usize = 8 * 1024;
+
+/// `Bearer ` before the token.
+const SCHEME_LEN: usize = "Bearer ".len();
+
+fn too_large(what: &str) -> AuthError {
+    AuthError::HeaderTooLarge(format!("the {what} is longer than {MAX_CREDENTIAL_LEN} bytes"))
+}
 
 /// The credential of a request: the bearer token from `Authorization`, else the value of
 /// the cookie named `cookie_name`.
 pub fn extract(req: &HttpRequest, cookie_name: &str) -> Result<String, AuthError> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        if value.len() > MAX_CREDENTIAL_LEN + SCHEME_LEN {
+            return Err(too_large("Authorization header's credential"));
+        }
         let value = value
             .to_str()
             .map_err(|_| AuthError::invalid_token("the Authorization header is not ASCII"))?;
@@ -43,9 +53,7 @@ fn check_syntax(token: &str) -> Result<&str, AuthError> {
         return Err(AuthError::invalid_token("the bearer token is empty"));
     }
     if token.len() > MAX_CREDENTIAL_LEN {
-        return Err(AuthError::invalid_token(format!(
-            "the bearer token is longer than {MAX_CREDENTIAL_LEN} bytes"
-        )));
+        return Err(too_large("bearer token"));
     }
     let body = token.trim_end_matches('=');
     let valid = !body.is_empty()
@@ -143,7 +151,7 @@ mod tests {
     #[test]
     fn an_oversized_token_is_refused_before_any_parsing() {
         let long = format!("Bearer {}", "a".repeat(MAX_CREDENTIAL_LEN + 1));
-        assert!(matches!(parse_bearer(&long), Err(AuthError::InvalidToken(_))));
+        assert!(matches!(parse_bearer(&long), Err(AuthError::HeaderTooLarge(_))));
     }
 
     #[test]

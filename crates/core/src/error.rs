@@ -27,6 +27,9 @@ pub enum AuthError {
     /// The session store, the auth server or the key source did not answer in time: 503.
     #[error("{0}")]
     Unavailable(String),
+    /// A credential header over 8 KB: 431 (RFC 6585), refused before any parsing.
+    #[error("{0}")]
+    HeaderTooLarge(String),
 }
 
 impl AuthError {
@@ -45,6 +48,7 @@ impl AuthError {
             AuthError::InvalidToken(_) => Some("invalid_token"),
             AuthError::InsufficientScope(_) => Some("insufficient_scope"),
             AuthError::Unavailable(_) => Some("temporarily_unavailable"),
+            AuthError::HeaderTooLarge(_) => Some("invalid_request"),
         }
     }
 }
@@ -55,6 +59,7 @@ impl ResponseError for AuthError {
             AuthError::MissingCredential | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             AuthError::InsufficientScope(_) => StatusCode::FORBIDDEN,
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         }
     }
 
@@ -67,6 +72,7 @@ impl ResponseError for AuthError {
                 Some(bearer_challenge("insufficient_scope", &description, Some(role)))
             }
             AuthError::Unavailable(_) => None,
+            AuthError::HeaderTooLarge(_) => Some(bearer_challenge("invalid_request", &description, None)),
         };
         let mut response = json_error(
             self.status_code(),
@@ -238,6 +244,13 @@ mod tests {
         let challenge = challenge_of(&response);
         assert!(challenge.contains("error=\"insufficient_scope\""));
         assert!(challenge.contains("scope=\"admin\""));
+    }
+
+    #[actix_web::test]
+    async fn an_oversized_credential_header_is_431_invalid_request() {
+        let response = AuthError::HeaderTooLarge("too long".into()).error_response();
+        assert_eq!(response.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        assert!(challenge_of(&response).contains("error=\"invalid_request\""));
     }
 
     #[actix_web::test]

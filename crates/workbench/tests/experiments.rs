@@ -522,7 +522,7 @@ fn state_measures_bytes_per_session_token_sizes_and_the_real_credential_limit() 
         assert!((100..2000).contains(&roles), "{alg}: {roles}");
     }
     // The API server reads a credential of 8192 bytes as a token and refuses one byte more
-    // as too long, with an RFC 6750 challenge each time.
+    // with 431 (too large), with an RFC 6750 challenge each time.
     let probe = |len: u64| {
         state["limit_probe"]
             .as_array()
@@ -539,12 +539,12 @@ fn state_measures_bytes_per_session_token_sizes_and_the_real_credential_limit() 
         "{at}"
     );
     let over = probe(8193);
-    assert_eq!(over["status"], 401);
+    assert_eq!(over["status"], 431);
     assert!(
         over["www_authenticate"]
             .as_str()
             .unwrap()
-            .contains("longer than 8192"),
+            .contains("error=\"invalid_request\", error_description=\"the Authorization header's credential is longer than 8192"),
         "{over}"
     );
 }

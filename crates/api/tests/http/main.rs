@@ -1,8 +1,8 @@
 //! The API server in each mode, over real HTTP, with both auth servers and a real Redis.
 
 mod asymmetric;
+mod attacks;
 mod helpers;
-mod jwt_tokens;
 mod outage;
 mod revocation;
 mod routes;
