@@ -10,14 +10,14 @@ use authbench_core::session_store::SessionStore;
 use authbench_core::settings::ApiMode;
 use authbench_core::{Settings, error, redis_conn};
 use jsonwebtoken::DecodingKey;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::departments::Departments;
 use crate::middleware::Authenticator;
 use crate::routes;
 use crate::verifier::{
     CachedIntrospectionVerifier, DenylistVerifier, IntrospectionVerifier, JwksCache, JwtVerifier, KeySource,
-    RedisSessionVerifier, Verifier,
+    RedisSessionVerifier, SharedKey, Verifier,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -72,13 +72,26 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
 fn jwt_verifier(settings: &Settings) -> Result<JwtVerifier, BuildError> {
     let jwt = &settings.jwt;
     let keys = if jwt.algorithm.is_symmetric() {
-        let secret = settings.jwt_secret()?;
-        KeySource::Shared(DecodingKey::from_secret(secret.expose_secret().as_bytes()))
+        let shared = |secret: &SecretString, accepted_until| SharedKey {
+            kid: authbench_core::secret::hmac_kid(secret),
+            key: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+            accepted_until,
+        };
+        let mut keys = vec![shared(&settings.jwt_secret()?, None)];
+        for previous in &jwt.previous_keys {
+            let secret = authbench_core::secret::require_configured(
+                "jwt.previous_keys[].secret",
+                previous.secret.as_ref(),
+            )?;
+            keys.push(shared(&secret, Some(jwt.accepted_until(previous.retired_at))));
+        }
+        KeySource::Shared(keys)
     } else {
         KeySource::Jwks(JwksCache::new(
             jwt.jwks_url.clone(),
             settings.dependency_timeout(),
             Duration::from_secs(jwt.jwks_refetch_min_interval_secs),
+            Duration::from_secs(jwt.jwks_max_age_secs),
         )?)
     };
     Ok(JwtVerifier::new(

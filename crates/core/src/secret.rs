@@ -23,6 +23,8 @@ pub enum SecretError {
          (a short HMAC secret can be brute-forced offline from any token)"
     )]
     TooShort { name: &'static str, len: usize },
+    #[error("{name} is not set in the configuration file")]
+    NotConfigured { name: &'static str },
 }
 
 /// Returns the configured secret when it is long enough. In the dev profile a missing or
@@ -50,6 +52,30 @@ pub fn require(
             );
             Ok(random_secret())
         }
+    }
+}
+
+/// The `kid` of an HMAC key: a truncated SHA-256 of the secret, which names it without
+/// revealing it (the secret has 256 bits or more). The auth server and the API server
+/// derive the same one.
+pub fn hmac_kid(secret: &SecretString) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.expose_secret().as_bytes());
+    format!("hs256-{}", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..9]))
+}
+
+/// A secret that must be configured and long enough in every profile (a retired key's
+/// secret: there is nothing to generate in its place).
+pub fn require_configured(
+    name: &'static str,
+    configured: Option<&SecretString>,
+) -> Result<SecretString, SecretError> {
+    match configured {
+        Some(s) if s.expose_secret().len() >= MIN_SECRET_BYTES => Ok(s.clone()),
+        Some(s) => Err(SecretError::TooShort {
+            name,
+            len: s.expose_secret().len(),
+        }),
+        None => Err(SecretError::NotConfigured { name }),
     }
 }
 

@@ -121,6 +121,47 @@ pub struct JwtSettings {
     pub jwks_url: String,
     /// The API server re-fetches the JWKS on an unknown `kid` at most this often.
     pub jwks_refetch_min_interval_secs: u64,
+    /// How long the API server uses a fetched JWKS before fetching it again (its max-age),
+    /// so that a retired key stops being accepted without a restart.
+    #[serde(default = "default_jwks_max_age_secs")]
+    pub jwks_max_age_secs: u64,
+    /// Keys that signed before the active one (key rotation). Each is still accepted, and
+    /// published in the JWKS, for `key_grace_secs` after it was retired.
+    #[serde(default)]
+    pub previous_keys: Vec<PreviousKey>,
+    /// How long a retired key stays accepted; by default the refresh-token lifetime plus
+    /// the leeway, the longest any token it signed can live.
+    #[serde(default)]
+    pub key_grace_secs: Option<u64>,
+}
+
+fn default_jwks_max_age_secs() -> u64 {
+    300
+}
+
+/// A key that no longer signs: the HMAC secret (HS256) or the PEM private key file
+/// (EdDSA, ES256, RS256: the same algorithm as the active key), and when it was retired.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PreviousKey {
+    pub secret: Option<SecretString>,
+    pub private_key_file: Option<PathBuf>,
+    /// Seconds since the Unix epoch.
+    pub retired_at: u64,
+}
+
+impl JwtSettings {
+    /// How long a retired key stays accepted.
+    pub fn key_grace(&self) -> Duration {
+        Duration::from_secs(
+            self.key_grace_secs
+                .unwrap_or(self.refresh_ttl_secs + self.leeway_secs),
+        )
+    }
+
+    /// The moment until which a key retired at `retired_at` is accepted.
+    pub fn accepted_until(&self, retired_at: u64) -> u64 {
+        retired_at.saturating_add(self.key_grace().as_secs())
+    }
 }
 
 /// The JWT auth server's OAuth 2.0 token endpoint (RFC 6749).

@@ -6,7 +6,7 @@ use std::path::Path;
 use authbench_core::settings::SigningAlgorithm;
 use aws_lc_rs::encoding::AsDer;
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use secrecy::{ExposeSecret, SecretString};
@@ -42,12 +42,9 @@ impl SigningKey {
     /// An HMAC-SHA256 key from a shared secret.
     pub fn hs256(secret: &SecretString) -> SigningKey {
         let bytes = secret.expose_secret().as_bytes();
-        // The kid names the secret without revealing it: a truncated SHA-256 of a secret
-        // of 256 bits or more.
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
         SigningKey {
             algorithm: SigningAlgorithm::HS256,
-            kid: format!("hs256-{}", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..9])),
+            kid: authbench_core::secret::hmac_kid(secret),
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
             public_jwk: None,
@@ -124,9 +121,58 @@ impl SigningKey {
 }
 
 /// The JWKS of a set of keys: the public halves only (HMAC keys are never published).
-pub fn jwks(keys: &[SigningKey]) -> JwkSet {
+pub fn jwks<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> JwkSet {
     JwkSet {
-        keys: keys.iter().filter_map(|k| k.public_jwk.clone()).collect(),
+        keys: keys.into_iter().filter_map(|k| k.public_jwk.clone()).collect(),
+    }
+}
+
+/// A key that no longer signs, accepted until a moment (seconds since the Unix epoch).
+#[derive(Clone)]
+pub struct Retired {
+    pub key: SigningKey,
+    pub accepted_until: u64,
+}
+
+/// Key rotation: one active key signs; retired keys still verify (and are published)
+/// until their grace period ends. Every key has its own `kid` and exactly one algorithm.
+#[derive(Clone)]
+pub struct KeyRing {
+    pub active: SigningKey,
+    pub retired: Vec<Retired>,
+}
+
+impl KeyRing {
+    pub fn single(active: SigningKey) -> KeyRing {
+        KeyRing {
+            active,
+            retired: Vec::new(),
+        }
+    }
+
+    /// The key named `kid`, if it is the active one or a retired one still in its grace.
+    pub fn find(&self, kid: &str) -> Option<&SigningKey> {
+        if self.active.kid == kid {
+            return Some(&self.active);
+        }
+        let now = authbench_core::time::now_secs();
+        self.retired
+            .iter()
+            .find(|r| r.key.kid == kid && now < r.accepted_until)
+            .map(|r| &r.key)
+    }
+
+    /// The keys to publish now: the active one and the retired ones still in their grace.
+    pub fn published(&self) -> Vec<&SigningKey> {
+        let now = authbench_core::time::now_secs();
+        std::iter::once(&self.active)
+            .chain(
+                self.retired
+                    .iter()
+                    .filter(|r| now < r.accepted_until)
+                    .map(|r| &r.key),
+            )
+            .collect()
     }
 }
 
@@ -153,7 +199,7 @@ mod tests {
             SigningAlgorithm::RS256,
         ] {
             let key = SigningKey::generate(alg).unwrap();
-            let set = jwks(std::slice::from_ref(&key));
+            let set = jwks([&key]);
             assert_eq!(set.keys.len(), 1, "{alg}");
             let jwk = &set.keys[0];
             assert_eq!(jwk.common.key_id.as_deref(), Some(key.kid.as_str()));
@@ -168,7 +214,31 @@ mod tests {
     #[test]
     fn an_hmac_key_is_never_published() {
         let key = SigningKey::hs256(&SecretString::from("k".repeat(32)));
-        assert!(jwks(&[key]).keys.is_empty());
+        assert!(jwks([&key]).keys.is_empty());
+    }
+
+    #[test]
+    fn a_retired_key_is_found_and_published_only_within_its_grace() {
+        let now = authbench_core::time::now_secs();
+        let key = |s: &str| SigningKey::hs256(&SecretString::from(s.repeat(32)));
+        let ring = KeyRing {
+            active: key("a"),
+            retired: vec![
+                Retired {
+                    key: key("b"),
+                    accepted_until: now + 60,
+                },
+                Retired {
+                    key: key("c"),
+                    accepted_until: now - 1,
+                },
+            ],
+        };
+        assert!(ring.find(&key("a").kid).is_some());
+        assert!(ring.find(&key("b").kid).is_some());
+        assert!(ring.find(&key("c").kid).is_none(), "past its grace");
+        assert!(ring.find("no-such-kid").is_none());
+        assert_eq!(ring.published().len(), 2);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use secrecy::SecretString;
 
 use crate::clients::Clients;
 use crate::families::Families;
-use crate::keys::{KeyError, SigningKey};
+use crate::keys::{KeyError, KeyRing, Retired, SigningKey};
 use crate::routes;
 use crate::tokens::{TokenIssuer, TokenPolicy};
 
@@ -42,6 +42,10 @@ pub enum BuildError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Key(#[from] KeyError),
+    #[error(
+        "jwt.previous_keys[{0}] has no private_key_file; a retired {{EdDSA, ES256, RS256}} key needs its PEM file"
+    )]
+    PreviousKeyFile(usize),
     #[error(
         "jwt.private_key_file is not set; {0} needs a private key (PEM). \
          Set APP_JWT__PRIVATE_KEY_FILE, or run with APP_PROFILE=dev to generate one"
@@ -76,6 +80,33 @@ pub fn signing_key(settings: &Settings) -> Result<SigningKey, BuildError> {
     }
 }
 
+/// The key ring the settings describe around the active `key`: each of
+/// `jwt.previous_keys`, with the active key's algorithm, accepted until its grace ends.
+pub fn key_ring(settings: &Settings, key: SigningKey) -> Result<KeyRing, BuildError> {
+    let jwt = &settings.jwt;
+    let mut retired = Vec::new();
+    for (i, previous) in jwt.previous_keys.iter().enumerate() {
+        let retired_key = if jwt.algorithm.is_symmetric() {
+            let secret = authbench_core::secret::require_configured(
+                "jwt.previous_keys[].secret",
+                previous.secret.as_ref(),
+            )?;
+            SigningKey::hs256(&secret)
+        } else {
+            let path = previous
+                .private_key_file
+                .as_ref()
+                .ok_or(BuildError::PreviousKeyFile(i))?;
+            SigningKey::from_file(jwt.algorithm, path)?
+        };
+        retired.push(Retired {
+            key: retired_key,
+            accepted_until: jwt.accepted_until(previous.retired_at),
+        });
+    }
+    Ok(KeyRing { active: key, retired })
+}
+
 pub struct Application;
 
 impl Application {
@@ -105,7 +136,7 @@ impl Application {
         let prefix = &settings.redis.key_prefix;
         let state = web::Data::new(State {
             families: Families::new(conn.clone(), prefix, timeout, policy.refresh_ttl),
-            issuer: TokenIssuer::new(key, policy),
+            issuer: TokenIssuer::with_ring(key_ring(settings, key)?, policy),
             users: UserDirectory::load(&settings.users_file)?,
             cookie_name: settings.cookies.token_name.clone(),
             cookie_secure: settings.cookies.secure,

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Header, Validation};
 use rand::RngCore;
 
-use crate::keys::SigningKey;
+use crate::keys::{KeyRing, SigningKey};
 
 pub use authbench_core::claims::FIRST_PARTY_CLIENT_ID;
 
@@ -27,10 +27,10 @@ pub struct TokenPolicy {
     pub leeway: Duration,
 }
 
-/// Signs tokens with the active key.
+/// Signs tokens with the active key; verifies its own tokens with any key of the ring.
 #[derive(Clone)]
 pub struct TokenIssuer {
-    key: SigningKey,
+    ring: KeyRing,
     policy: TokenPolicy,
     refresh_validation: Validation,
     access_validation: Validation,
@@ -44,6 +44,13 @@ pub struct Issued<C> {
 
 impl TokenIssuer {
     pub fn new(key: SigningKey, policy: TokenPolicy) -> Self {
+        Self::with_ring(KeyRing::single(key), policy)
+    }
+
+    /// An issuer with retired keys beside the active one (key rotation). Every key of the
+    /// ring has the active key's algorithm.
+    pub fn with_ring(ring: KeyRing, policy: TokenPolicy) -> Self {
+        let key = &ring.active;
         // A refresh token's audience is this server itself, never the API.
         let refresh_validation = jwt_validation(
             key.algorithm.jwt_algorithm(),
@@ -58,15 +65,29 @@ impl TokenIssuer {
             policy.leeway,
         );
         TokenIssuer {
-            key,
+            ring,
             policy,
             refresh_validation,
             access_validation,
         }
     }
 
+    /// The active key, which signs.
     pub fn key(&self) -> &SigningKey {
-        &self.key
+        &self.ring.active
+    }
+
+    pub fn ring(&self) -> &KeyRing {
+        &self.ring
+    }
+
+    /// The key a token of this server names in its `kid`, if it is still accepted.
+    fn key_for(&self, header: &jsonwebtoken::Header) -> Result<&SigningKey, AuthError> {
+        header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.ring.find(kid))
+            .ok_or_else(|| AuthError::invalid_token("the token names an unknown or retired key (kid)"))
     }
 
     pub fn policy(&self) -> &TokenPolicy {
@@ -144,7 +165,8 @@ impl TokenIssuer {
         if !is_access_typ(header.typ.as_deref()) {
             return Err(AuthError::invalid_token("this is not an access token"));
         }
-        let claims = jsonwebtoken::decode::<AccessClaims>(token, &self.key.decoding, &self.access_validation)
+        let key = self.key_for(&header)?;
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &self.access_validation)
             .map(|data| data.claims)
             .map_err(|e| AuthError::invalid_token(describe(&e)))?;
         if !unexpired(claims.exp, self.policy.leeway) {
@@ -160,7 +182,8 @@ impl TokenIssuer {
         if header.typ.as_deref() != Some(REFRESH_TOKEN_TYP) {
             return Err(AuthError::invalid_token("this is not a refresh token"));
         }
-        let data = jsonwebtoken::decode::<RefreshClaims>(token, &self.key.decoding, &self.refresh_validation)
+        let key = self.key_for(&header)?;
+        let data = jsonwebtoken::decode::<RefreshClaims>(token, &key.decoding, &self.refresh_validation)
             .map_err(|e| AuthError::invalid_token(format!("refresh token: {}", describe(&e))))?;
         if data.claims.token_use != REFRESH_TOKEN_USE {
             return Err(AuthError::invalid_token("this is not a refresh token"));
@@ -172,10 +195,11 @@ impl TokenIssuer {
     }
 
     fn sign<C: serde::Serialize>(&self, typ: &str, claims: &C) -> Result<String, AuthError> {
-        let mut header = Header::new(self.key.algorithm.jwt_algorithm());
+        let key = &self.ring.active;
+        let mut header = Header::new(key.algorithm.jwt_algorithm());
         header.typ = Some(typ.to_string());
-        header.kid = Some(self.key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.key.encoding)
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, claims, &key.encoding)
             .map_err(|e| AuthError::unavailable(format!("signing failed: {e}")))
     }
 }

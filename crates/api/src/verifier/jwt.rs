@@ -24,10 +24,19 @@ pub struct JwtVerifier {
 
 /// Where the verification keys come from.
 pub enum KeySource {
-    /// HS256: the secret shared with the JWT auth server.
-    Shared(DecodingKey),
+    /// HS256: the secrets shared with the JWT auth server, the active one and any retired
+    /// ones, each found by its `kid`.
+    Shared(Vec<SharedKey>),
     /// EdDSA, ES256, RS256: public keys from the auth server's JWKS.
     Jwks(JwksCache),
+}
+
+/// An HMAC key the API server accepts, until a moment for a retired one.
+pub struct SharedKey {
+    pub kid: String,
+    pub key: DecodingKey,
+    /// Seconds since the Unix epoch; `None` for the active key.
+    pub accepted_until: Option<u64>,
 }
 
 /// A key the API server accepts, with the checks for the one algorithm it may be used with.
@@ -67,7 +76,20 @@ impl JwtVerifier {
             ));
         }
         let claims = match &self.keys {
-            KeySource::Shared(key) => decode(token, key, &self.shared_validation)?,
+            KeySource::Shared(keys) => {
+                let now = authbench_core::time::now_secs();
+                let key = header
+                    .kid
+                    .as_deref()
+                    .and_then(|kid| {
+                        keys.iter()
+                            .find(|k| k.kid == kid && k.accepted_until.is_none_or(|until| now < until))
+                    })
+                    .ok_or_else(|| {
+                        AuthError::invalid_token("the token names an unknown or retired key (kid)")
+                    })?;
+                decode(token, &key.key, &self.shared_validation)?
+            }
             KeySource::Jwks(cache) => {
                 let kid = header
                     .kid
@@ -102,13 +124,18 @@ fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<Acc
         .map_err(|e| AuthError::invalid_token(describe(&e)))
 }
 
-/// The auth server's public keys, fetched from its JWKS and kept by `kid`.
+/// The auth server's public keys, fetched from its JWKS and kept by `kid` for the JWKS's
+/// max-age; then fetched again, so a key the auth server retired stops being accepted.
 pub struct JwksCache {
     url: String,
     client: reqwest::Client,
     keys: RwLock<Arc<HashMap<String, Arc<VerifyKey>>>>,
+    /// When the keys were last fetched successfully.
+    fetched_at: RwLock<Option<Instant>>,
+    /// When a fetch was last tried.
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
     min_refetch_interval: Duration,
+    max_age: Duration,
 }
 
 impl JwksCache {
@@ -116,13 +143,16 @@ impl JwksCache {
         url: String,
         timeout: Duration,
         min_refetch_interval: Duration,
+        max_age: Duration,
     ) -> Result<Self, reqwest::Error> {
         Ok(JwksCache {
             url,
             client: super::introspection::http_client(timeout)?,
             keys: RwLock::new(Arc::new(HashMap::new())),
+            fetched_at: RwLock::new(None),
             last_fetch: tokio::sync::Mutex::new(None),
             min_refetch_interval,
+            max_age,
         })
     }
 
@@ -133,25 +163,41 @@ impl JwksCache {
         }
     }
 
+    /// Whether the keys were fetched less than the max-age ago.
+    fn fresh(&self) -> bool {
+        let fetched_at = match self.fetched_at.read() {
+            Ok(t) => *t,
+            Err(poisoned) => *poisoned.into_inner(),
+        };
+        fetched_at.is_some_and(|t| t.elapsed() < self.max_age)
+    }
+
     /// The key named `kid`. An unknown `kid` triggers one re-fetch, unless one happened
     /// less than the configured interval ago (so a stream of forged `kid`s cannot turn
-    /// the API server into a load generator against the auth server).
+    /// the API server into a load generator against the auth server). Keys older than the
+    /// max-age are fetched again (at most once a second); while that fails, the keys
+    /// already known keep working.
     async fn key(
         &self,
         kid: &str,
         validation: impl Fn(Algorithm) -> Validation,
     ) -> Result<Arc<VerifyKey>, AuthError> {
-        if let Some(key) = self.snapshot().get(kid) {
+        if self.fresh()
+            && let Some(key) = self.snapshot().get(kid)
+        {
             return Ok(key.clone());
         }
         let mut last = self.last_fetch.lock().await;
         // Another request may have fetched while this one waited.
-        if let Some(key) = self.snapshot().get(kid) {
+        if self.fresh()
+            && let Some(key) = self.snapshot().get(kid)
+        {
             return Ok(key.clone());
         }
-        // With no key at all every request fails anyway, so retry sooner: at most once a
-        // second, so the flow recovers quickly once the auth server answers again.
-        let interval = if self.snapshot().is_empty() {
+        // With no key at all every request fails anyway, and stale keys should be renewed
+        // soon, so retry sooner: at most once a second, so the flow recovers quickly once
+        // the auth server answers again.
+        let interval = if self.snapshot().is_empty() || !self.fresh() {
             self.min_refetch_interval.min(Duration::from_secs(1))
         } else {
             self.min_refetch_interval
@@ -235,6 +281,10 @@ impl JwksCache {
         match self.keys.write() {
             Ok(mut guard) => *guard = keys,
             Err(poisoned) => *poisoned.into_inner() = keys,
+        }
+        match self.fetched_at.write() {
+            Ok(mut guard) => *guard = Some(Instant::now()),
+            Err(poisoned) => *poisoned.into_inner() = Some(Instant::now()),
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ mod redis_session;
 pub use cached::CachedIntrospectionVerifier;
 pub use denylist::DenylistVerifier;
 pub use introspection::IntrospectionVerifier;
-pub use jwt::{JwksCache, JwtVerifier, KeySource};
+pub use jwt::{JwksCache, JwtVerifier, KeySource, SharedKey};
 pub use redis_session::RedisSessionVerifier;
 
 use authbench_core::settings::ApiMode;

@@ -13,6 +13,8 @@
 //!   `session-auth: login::every_login_makes_a_new_session_id_and_ends_the_one_presented`;
 //! - reuse of a rotated refresh token (the family is revoked):
 //!   `jwt-auth: oauth::reusing_a_rotated_refresh_token_revokes_the_whole_family`;
+//! - an access token from a rotated-out key after its grace period:
+//!   `rotation::an_access_token_from_a_rotated_out_key_after_its_grace_period_is_refused`;
 //! - a short HMAC secret: `a_short_hmac_secret_stops_every_server_that_would_use_it` here.
 
 use std::time::Duration;

@@ -5,5 +5,6 @@ mod attacks;
 mod helpers;
 mod outage;
 mod revocation;
+mod rotation;
 mod routes;
 mod sessions;

@@ -1,5 +1,6 @@
-//! `GET /.well-known/jwks.json`: the public keys the API server verifies with. Empty for
-//! HS256, whose key is a shared secret and never published.
+//! `GET /.well-known/jwks.json`: the public keys the API server verifies with: the active
+//! key and the retired ones still in their grace period. Empty for HS256, whose keys are
+//! shared secrets and never published.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -10,5 +11,5 @@ use crate::startup::State;
 pub async fn jwks(state: web::Data<State>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(keys::jwks(std::slice::from_ref(state.issuer.key())))
+        .json(keys::jwks(state.issuer.ring().published()))
 }
