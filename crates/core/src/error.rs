@@ -137,6 +137,9 @@ pub enum LoginError {
     InvalidCredentials,
     #[error("the session store is unavailable: {0}")]
     Unavailable(String),
+    /// Too many failed logins for this user name or from this address.
+    #[error("too many failed logins; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -146,6 +149,7 @@ impl ResponseError for LoginError {
         match self {
             LoginError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             LoginError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            LoginError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             LoginError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -166,6 +170,13 @@ impl ResponseError for LoginError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                response
+            }
+            LoginError::TooManyAttempts { retry_after_secs } => {
+                let mut response = json_error(self.status_code(), "too_many_requests", &self.to_string());
+                if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
                 response
             }
             LoginError::Unexpected(e) => {

@@ -20,6 +20,7 @@ pub mod server;
 pub mod session_store;
 pub mod settings;
 pub mod telemetry;
+pub mod throttle;
 pub mod time;
 pub mod users;
 

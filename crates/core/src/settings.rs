@@ -68,6 +68,8 @@ pub struct Settings {
     pub jwt: JwtSettings,
     #[serde(default)]
     pub oauth: OAuthSettings,
+    #[serde(default)]
+    pub login_limits: LoginLimitSettings,
     pub session_auth: ListenSettings,
     pub jwt_auth: ListenSettings,
     pub api: ApiSettings,
@@ -161,6 +163,26 @@ impl JwtSettings {
     /// The moment until which a key retired at `retired_at` is accepted.
     pub fn accepted_until(&self, retired_at: u64) -> u64 {
         retired_at.saturating_add(self.key_grace().as_secs())
+    }
+}
+
+/// Failed logins allowed per window before a login answers 429 (both auth servers, and
+/// the password grant of the token endpoint).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct LoginLimitSettings {
+    pub max_failures_per_user: u32,
+    pub max_failures_per_address: u32,
+    /// The window starts at its first failure.
+    pub window_secs: u64,
+}
+
+impl Default for LoginLimitSettings {
+    fn default() -> Self {
+        LoginLimitSettings {
+            max_failures_per_user: 5,
+            max_failures_per_address: 20,
+            window_secs: 300,
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use authbench_core::roles::RoleOverrides;
 use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
 use authbench_core::settings::SigningAlgorithm;
+use authbench_core::throttle::LoginThrottle;
 use authbench_core::users::{DirectoryError, UserDirectory};
 use authbench_core::{Profile, Settings, error, redis_conn};
 use secrecy::SecretString;
@@ -31,6 +32,8 @@ pub struct State {
     /// Revoked access tokens (checked by `jwt-denylist` API servers).
     pub denylist: Denylist,
     pub clients: Clients,
+    /// Failed logins per user name and address (`/login` and the password grant).
+    pub throttle: LoginThrottle,
     /// The API server's service credential, accepted at `/oauth/introspect` when set.
     pub introspection_client_id: String,
     pub introspection_secret: Option<SecretString>,
@@ -141,6 +144,7 @@ impl Application {
             cookie_name: settings.cookies.token_name.clone(),
             cookie_secure: settings.cookies.secure,
             overrides: RoleOverrides::new(conn.clone(), prefix, timeout),
+            throttle: LoginThrottle::new(conn.clone(), prefix, timeout, settings.login_limits),
             denylist: Denylist::new(conn, prefix, timeout),
             clients: Clients::new(&settings.oauth.clients),
             introspection_client_id: settings.introspection.client_id.clone(),

@@ -7,6 +7,7 @@ use authbench_core::roles::RoleOverrides;
 use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
 use authbench_core::session_store::{Lifetimes, SessionStore};
+use authbench_core::throttle::LoginThrottle;
 use authbench_core::users::{DirectoryError, UserDirectory};
 use authbench_core::{Settings, error, redis_conn};
 use secrecy::SecretString;
@@ -18,6 +19,8 @@ pub struct State {
     pub store: SessionStore,
     /// Role changes made by an administrator (read at every login).
     pub overrides: RoleOverrides,
+    /// Failed logins per user name and address.
+    pub throttle: LoginThrottle,
     pub users: UserDirectory,
     pub lifetimes: Lifetimes,
     pub cookie_name: String,
@@ -65,6 +68,12 @@ impl Application {
                 }
             })?;
         let state = web::Data::new(State {
+            throttle: LoginThrottle::new(
+                conn.clone(),
+                &settings.redis.key_prefix,
+                settings.dependency_timeout(),
+                settings.login_limits,
+            ),
             overrides: RoleOverrides::new(
                 conn.clone(),
                 &settings.redis.key_prefix,

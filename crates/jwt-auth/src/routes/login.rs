@@ -3,7 +3,7 @@
 //! signed tokens; nothing is stored.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use authbench_core::credential;
 use authbench_core::error::LoginError;
 use secrecy::SecretString;
@@ -31,11 +31,16 @@ pub struct TokenResponse {
 }
 
 pub async fn login(
+    req: HttpRequest,
     body: web::Json<LoginRequest>,
     state: web::Data<State>,
 ) -> Result<HttpResponse, LoginError> {
     let LoginRequest { username, password } = body.into_inner();
-    let user = state.users.authenticate(&username, password).await?;
+    let address = req.peer_addr().map(|a| a.ip());
+    let user = state
+        .throttle
+        .authenticate(&state.users, &username, password, address)
+        .await?;
     let roles = state
         .overrides
         .resolve(&user.sub, user.roles)

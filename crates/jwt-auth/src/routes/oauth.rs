@@ -29,6 +29,7 @@ pub struct OAuthError {
     status: StatusCode,
     code: &'static str,
     description: String,
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -37,6 +38,7 @@ impl OAuthError {
             status,
             code,
             description: description.into(),
+            retry_after: None,
         }
     }
 
@@ -54,6 +56,16 @@ impl OAuthError {
             "invalid_client",
             "client authentication failed",
         )
+    }
+
+    fn too_many(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("too many failed logins; try again in {retry_after_secs} s"),
+        );
+        e.retry_after = Some(retry_after_secs);
+        e
     }
 
     fn unavailable(e: impl std::fmt::Display) -> Self {
@@ -94,6 +106,12 @@ impl ResponseError for OAuthError {
         }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        if let Some(value) = self
+            .retry_after
+            .and_then(|s| header::HeaderValue::from_str(&s.to_string()).ok())
+        {
+            headers.insert(header::RETRY_AFTER, value);
         }
         response
     }
@@ -156,7 +174,7 @@ pub async fn token(
         ));
     }
     let answer = match grant_type.as_str() {
-        "password" => password_grant(&state, &client, form).await?,
+        "password" => password_grant(&state, &client, form, req.peer_addr().map(|a| a.ip())).await?,
         "refresh_token" => refresh_grant(&state, &client, form).await?,
         _ => client_credentials_grant(&state, &client, form)?,
     };
@@ -178,6 +196,7 @@ async fn password_grant(
     state: &State,
     client: &Client,
     form: TokenRequest,
+    address: Option<std::net::IpAddr>,
 ) -> Result<TokenAnswer, OAuthError> {
     let (Some(username), Some(password)) = (form.username, form.password) else {
         return Err(OAuthError::invalid_request(
@@ -185,10 +204,17 @@ async fn password_grant(
         ));
     };
     let scope = client.grant_scope(form.scope.as_deref()).map_err(invalid_scope)?;
-    let user = match state.users.authenticate(&username, password).await {
+    let user = match state
+        .throttle
+        .authenticate(&state.users, &username, password, address)
+        .await
+    {
         Ok(user) => user,
         Err(LoginError::InvalidCredentials) => {
             return Err(OAuthError::invalid_grant("wrong username or password"));
+        }
+        Err(LoginError::TooManyAttempts { retry_after_secs }) => {
+            return Err(OAuthError::too_many(retry_after_secs));
         }
         Err(e) => return Err(OAuthError::unavailable(e)),
     };

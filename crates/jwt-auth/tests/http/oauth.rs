@@ -344,3 +344,27 @@ async fn a_role_change_reaches_the_next_refresh() {
         false
     );
 }
+
+#[tokio::test]
+async fn the_password_grant_is_throttled_like_the_login_with_429_and_retry_after() {
+    let app = crate::helpers::spawn_app_with(|s| s.login_limits.max_failures_per_user = 2).await;
+    let grant = |password: &'static str| {
+        [
+            ("grant_type", "password"),
+            ("client_id", "authbench-login"),
+            ("username", USER.0),
+            ("password", password),
+        ]
+    };
+    for _ in 0..2 {
+        let response = app.form("/oauth/token", None, &grant("wrong")).await;
+        assert_eq!(error_of(response).await, (400, "invalid_grant".into()));
+    }
+
+    let response = app.form("/oauth/token", None, &grant(USER.1)).await;
+
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(error_of(response).await, (429, "too_many_requests".into()));
+    // The JSON login shares the counter.
+    assert_eq!(app.login(USER.0, USER.1).await.status(), 429);
+}

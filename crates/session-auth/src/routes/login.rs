@@ -36,7 +36,11 @@ pub async fn login(
     state: web::Data<State>,
 ) -> Result<HttpResponse, LoginError> {
     let LoginRequest { username, password } = body.into_inner();
-    let user = state.users.authenticate(&username, password).await?;
+    let address = req.peer_addr().map(|a| a.ip());
+    let user = state
+        .throttle
+        .authenticate(&state.users, &username, password, address)
+        .await?;
     let roles = state
         .overrides
         .resolve(&user.sub, user.roles)

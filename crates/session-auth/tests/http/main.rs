@@ -6,3 +6,4 @@ mod login;
 mod logout;
 mod outage;
 mod revoke;
+mod throttle;

@@ -1,0 +1,137 @@
+//! Failed logins, counted in Redis per user name and per client address, so that password
+//! guessing is slowed down across every auth server process.
+//!
+//! - Before a password is checked, either counter at its limit answers `429 Too Many
+//!   Requests` with `Retry-After` (the time until that counter's window ends).
+//! - A failed check adds one to both counters; the first failure of a window starts it.
+//! - A successful login clears the user's counter (not the address's).
+//!
+//! The user counter is kept under the SHA-256 of the name given, whether or not such a user
+//! exists, so the answers (status, body, timing) are the same for a user who exists and one
+//! who does not: the throttle tells an attacker nothing about which names are real.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use redis::aio::ConnectionManager;
+use secrecy::SecretString;
+
+use crate::error::LoginError;
+use crate::redis_conn::timed;
+use crate::settings::LoginLimitSettings;
+use crate::users::{AuthenticatedUser, UserDirectory};
+
+/// `KEYS`: the user and address counters; `ARGV`: their limits. Answers how long to wait
+/// (ms), 0 when neither is at its limit.
+const CHECK: &str = r"
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local n = tonumber(redis.call('GET', key) or '0')
+  if n >= tonumber(ARGV[i]) then
+    wait = math.max(wait, redis.call('PTTL', key), 1)
+  end
+end
+return wait
+";
+
+/// Adds one to each counter in `KEYS`; the first failure starts a window of `ARGV[1]` ms.
+const FAILED: &str = r"
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then
+    redis.call('PEXPIRE', key, ARGV[1])
+  end
+end
+return 0
+";
+
+/// The login throttle. Cheap to clone.
+#[derive(Clone)]
+pub struct LoginThrottle {
+    conn: ConnectionManager,
+    prefix: String,
+    timeout: Duration,
+    limits: LoginLimitSettings,
+    check: redis::Script,
+    failed: redis::Script,
+}
+
+impl LoginThrottle {
+    pub fn new(
+        conn: ConnectionManager,
+        key_prefix: &str,
+        timeout: Duration,
+        limits: LoginLimitSettings,
+    ) -> Self {
+        LoginThrottle {
+            conn,
+            prefix: format!("{key_prefix}:login-failures:"),
+            timeout,
+            limits,
+            check: redis::Script::new(CHECK),
+            failed: redis::Script::new(FAILED),
+        }
+    }
+
+    fn keys(&self, username: &str, address: Option<IpAddr>) -> [String; 2] {
+        let name = URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, username.as_bytes()).as_ref());
+        let address = address.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+        [
+            format!("{}user:{name}", self.prefix),
+            format!("{}address:{address}", self.prefix),
+        ]
+    }
+
+    /// Checks a password with the directory, within the limits: 429 when a counter is
+    /// full, the directory's answer otherwise, and the counters updated by the outcome.
+    pub async fn authenticate(
+        &self,
+        users: &UserDirectory,
+        username: &str,
+        password: SecretString,
+        address: Option<IpAddr>,
+    ) -> Result<AuthenticatedUser, LoginError> {
+        let keys = self.keys(username, address);
+        let unavailable = |e: crate::redis_conn::CallError| LoginError::Unavailable(e.to_string());
+        let mut conn = self.conn.clone();
+        let mut check = self.check.prepare_invoke();
+        check
+            .key(&keys[0])
+            .key(&keys[1])
+            .arg(self.limits.max_failures_per_user)
+            .arg(self.limits.max_failures_per_address);
+        let wait_ms: u64 = timed(self.timeout, check.invoke_async(&mut conn))
+            .await
+            .map_err(unavailable)?;
+        if wait_ms > 0 {
+            return Err(LoginError::TooManyAttempts {
+                retry_after_secs: wait_ms.div_ceil(1000),
+            });
+        }
+        match users.authenticate(username, password).await {
+            Ok(user) => {
+                timed(
+                    self.timeout,
+                    redis::cmd("DEL").arg(&keys[0]).query_async::<u64>(&mut conn),
+                )
+                .await
+                .map_err(unavailable)?;
+                Ok(user)
+            }
+            Err(LoginError::InvalidCredentials) => {
+                let mut failed = self.failed.prepare_invoke();
+                failed
+                    .key(&keys[0])
+                    .key(&keys[1])
+                    .arg(self.limits.window_secs.saturating_mul(1000).max(1));
+                timed(self.timeout, failed.invoke_async::<u64>(&mut conn))
+                    .await
+                    .map_err(unavailable)?;
+                Err(LoginError::InvalidCredentials)
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
