@@ -108,18 +108,21 @@ impl Application {
     pub fn build(settings: &Settings) -> Result<RunningServer, BuildError> {
         let verifier = verifier(settings)?;
         let cookie_name = if settings.api.mode.takes_session_ids() {
-            settings.cookies.session_name.clone()
+            settings.cookies.session_cookie()
         } else {
-            settings.cookies.token_name.clone()
+            settings.cookies.token_cookie()
         };
         let mode = verifier.mode();
         let auth = web::Data::new(Authenticator {
             verifier,
             cookie_name,
         });
+        let csrf = web::Data::new(settings.cookies.csrf_policy());
         let departments = web::Data::new(Departments::default());
         let server = authbench_core::serve!(&settings.api.listen, move || {
             App::new()
+                .app_data(csrf.clone())
+                .wrap(actix_web::middleware::from_fn(authbench_core::csrf::guard))
                 .app_data(auth.clone())
                 .app_data(departments.clone())
                 .app_data(error::json_config())

@@ -9,6 +9,7 @@
 
 pub mod claims;
 pub mod credential;
+pub mod csrf;
 pub mod denylist;
 pub mod error;
 pub mod flows;

@@ -88,6 +88,37 @@ pub struct CookieSettings {
     pub secure: bool,
     pub session_name: String,
     pub token_name: String,
+    /// Origins (`scheme://host[:port]`) besides a server's own whose pages may send
+    /// state-changing requests with a cookie (see `csrf`).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+impl CookieSettings {
+    /// The session cookie's name: with the `__Host-` prefix when `Secure`, so a browser
+    /// takes it only from this host, over HTTPS, for the whole path.
+    pub fn session_cookie(&self) -> String {
+        self.prefixed(&self.session_name)
+    }
+
+    /// The access-token cookie's name, prefixed the same way.
+    pub fn token_cookie(&self) -> String {
+        self.prefixed(&self.token_name)
+    }
+
+    fn prefixed(&self, name: &str) -> String {
+        if self.secure && !name.starts_with("__Host-") {
+            format!("__Host-{name}")
+        } else {
+            name.to_string()
+        }
+    }
+
+    pub fn csrf_policy(&self) -> crate::csrf::CsrfPolicy {
+        crate::csrf::CsrfPolicy {
+            allowed_origins: self.allowed_origins.clone(),
+        }
+    }
 }
 
 /// The credential the API server presents to the session auth server's `/introspect`.

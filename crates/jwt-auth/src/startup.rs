@@ -141,7 +141,7 @@ impl Application {
             families: Families::new(conn.clone(), prefix, timeout, policy.refresh_ttl),
             issuer: TokenIssuer::with_ring(key_ring(settings, key)?, policy),
             users: UserDirectory::load(&settings.users_file)?,
-            cookie_name: settings.cookies.token_name.clone(),
+            cookie_name: settings.cookies.token_cookie(),
             cookie_secure: settings.cookies.secure,
             overrides: RoleOverrides::new(conn.clone(), prefix, timeout),
             throttle: LoginThrottle::new(conn.clone(), prefix, timeout, settings.login_limits),
@@ -150,8 +150,11 @@ impl Application {
             introspection_client_id: settings.introspection.client_id.clone(),
             introspection_secret: settings.introspection.client_secret.clone(),
         });
+        let csrf = web::Data::new(settings.cookies.csrf_policy());
         let server = authbench_core::serve!(&settings.jwt_auth, move || {
             App::new()
+                .app_data(csrf.clone())
+                .wrap(actix_web::middleware::from_fn(authbench_core::csrf::guard))
                 .app_data(state.clone())
                 .app_data(error::json_config())
                 .app_data(error::form_config())

@@ -85,13 +85,16 @@ impl Application {
                 idle: Duration::from_secs(idle),
                 absolute: Duration::from_secs(absolute),
             },
-            cookie_name: settings.cookies.session_name.clone(),
+            cookie_name: settings.cookies.session_cookie(),
             cookie_secure: settings.cookies.secure,
             introspection_client_id: settings.introspection.client_id.clone(),
             introspection_secret,
         });
+        let csrf = web::Data::new(settings.cookies.csrf_policy());
         let server = authbench_core::serve!(&settings.session_auth, move || {
             App::new()
+                .app_data(csrf.clone())
+                .wrap(actix_web::middleware::from_fn(authbench_core::csrf::guard))
                 .app_data(state.clone())
                 .app_data(error::json_config())
                 .app_data(error::form_config())

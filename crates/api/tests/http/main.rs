@@ -2,6 +2,7 @@
 
 mod asymmetric;
 mod attacks;
+mod cookies;
 mod helpers;
 mod outage;
 mod revocation;
