@@ -118,6 +118,11 @@ impl Application {
             cookie_name,
         });
         let csrf = web::Data::new(settings.cookies.csrf_policy());
+        let doc = web::Data::new(authbench_core::openapi::with_security(
+            <routes::ApiDoc as utoipa::OpenApi>::openapi(),
+            &settings.cookies.session_cookie(),
+            &settings.cookies.token_cookie(),
+        ));
         let departments = web::Data::new(Departments::default());
         let server = authbench_core::serve!(&settings.api.listen, move || {
             App::new()
@@ -125,6 +130,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(authbench_core::csrf::guard))
                 .app_data(auth.clone())
                 .app_data(departments.clone())
+                .app_data(doc.clone())
                 .app_data(error::json_config())
                 .configure(routes::configure)
         })?;

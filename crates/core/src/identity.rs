@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::AuthError;
 
 /// Who made the request, as the API server's authentication layer established it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Identity {
     /// The user id (`sub`).
     pub sub: String,

@@ -91,11 +91,17 @@ impl Application {
             introspection_secret,
         });
         let csrf = web::Data::new(settings.cookies.csrf_policy());
+        let doc = web::Data::new(authbench_core::openapi::with_security(
+            <routes::ApiDoc as utoipa::OpenApi>::openapi(),
+            &settings.cookies.session_cookie(),
+            &settings.cookies.token_cookie(),
+        ));
         let server = authbench_core::serve!(&settings.session_auth, move || {
             App::new()
                 .app_data(csrf.clone())
                 .wrap(actix_web::middleware::from_fn(authbench_core::csrf::guard))
                 .app_data(state.clone())
+                .app_data(doc.clone())
                 .app_data(error::json_config())
                 .app_data(error::form_config())
                 .configure(routes::configure)

@@ -4,29 +4,65 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use authbench_core::error::json_error;
+use authbench_core::openapi::ErrorBody;
 use authbench_core::{AuthError, Identity};
 use serde::Deserialize;
 
-use crate::departments::Departments;
+use crate::departments::{Department, Departments};
 
 /// The role that may create departments.
 pub const ADMIN_ROLE: &str = "admin";
 const MAX_NAME_LEN: usize = 100;
 
+/// Every department, for any logged-in user.
+#[utoipa::path(
+    get,
+    path = "/api/departments",
+    tag = "api",
+    security(("bearer" = []), ("session_cookie" = []), ("token_cookie" = [])),
+    responses(
+        (status = 200, description = "The departments", body = [Department]),
+        (status = 401, description = "No credential, or one that is not valid (RFC 6750 challenge)", body = ErrorBody),
+        (status = 431, description = "A credential over 8 KB", body = ErrorBody),
+        (status = 503, description = "What this mode depends on did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn list(_identity: Identity, departments: web::Data<Departments>) -> HttpResponse {
     HttpResponse::Ok().json(departments.list())
 }
 
 /// The no-auth baseline: the same answer as [`list`], with no credential checked.
+#[utoipa::path(
+    get,
+    path = "/public/departments",
+    tag = "api",
+    responses((status = 200, description = "The departments, with no credential checked", body = [Department]))
+)]
 pub async fn list_public(departments: web::Data<Departments>) -> HttpResponse {
     HttpResponse::Ok().json(departments.list())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewDepartment {
     name: String,
 }
 
+/// Creates a department (role `admin`).
+#[utoipa::path(
+    post,
+    path = "/api/departments",
+    tag = "api",
+    request_body = NewDepartment,
+    security(("bearer" = []), ("session_cookie" = []), ("token_cookie" = [])),
+    responses(
+        (status = 201, description = "Created", body = Department),
+        (status = 400, description = "A name of 1 to 100 characters is needed, or the body is not that JSON", body = ErrorBody),
+        (status = 401, description = "No credential, or one that is not valid", body = ErrorBody),
+        (status = 403, description = "The role `admin` is missing (insufficient_scope), or a cookie request from another site", body = ErrorBody),
+        (status = 431, description = "A credential over 8 KB", body = ErrorBody),
+        (status = 503, description = "What this mode depends on did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn create(
     identity: Identity,
     body: web::Json<NewDepartment>,

@@ -6,10 +6,20 @@ use serde_json::json;
 
 use crate::middleware::Authenticator;
 
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "The process answers")))]
 pub async fn healthz(auth: web::Data<Authenticator>) -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok", "mode": auth.verifier.mode()}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "What this mode depends on answers"),
+        (status = 503, description = "It does not"),
+    )
+)]
 pub async fn readyz(auth: web::Data<Authenticator>) -> HttpResponse {
     match auth.verifier.ready().await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "mode": auth.verifier.mode()})),

@@ -7,6 +7,36 @@ mod departments;
 mod health;
 mod me;
 
+use utoipa::OpenApi;
+
+/// The API server's OpenAPI document, generated from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "authbench API server",
+        description = "The protected API, the same in every mode (session, session-redis, session-cached, jwt, jwt-denylist)."
+    ),
+    paths(
+        me::me,
+        departments::list,
+        departments::create,
+        departments::list_public,
+        health::healthz,
+        health::readyz
+    ),
+    components(schemas(
+        authbench_core::Identity,
+        crate::departments::Department,
+        departments::NewDepartment,
+        authbench_core::openapi::ErrorBody
+    ))
+)]
+pub struct ApiDoc;
+
+async fn openapi(doc: web::Data<utoipa::openapi::OpenApi>) -> actix_web::HttpResponse {
+    authbench_core::openapi::serve(&doc)
+}
+
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
@@ -22,5 +52,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/public/departments", web::get().to(departments::list_public))
     .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz));
+    .route("/readyz", web::get().to(health::readyz))
+    .route("/openapi.json", web::get().to(openapi));
 }

@@ -8,6 +8,12 @@ use actix_web::{HttpResponse, web};
 use crate::keys;
 use crate::startup::State;
 
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    tag = "jwt",
+    responses((status = 200, description = "The public keys (RFC 7517), each with kid and alg; empty for HS256"))
+)]
 pub async fn jwks(state: web::Data<State>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))

@@ -11,15 +11,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::startup::State;
 use crate::tokens::FIRST_PARTY_CLIENT_ID;
+use authbench_core::openapi::ErrorBody;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     username: String,
+    #[schema(value_type = String, format = Password)]
     password: SecretString,
 }
 
 /// The token answer, field names as in RFC 6749 section 5.1.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
@@ -30,6 +32,21 @@ pub struct TokenResponse {
     pub refresh_expires_in: Option<u64>,
 }
 
+/// Steps 1-2 of the Self-Contained Token process: an access token (also as an HttpOnly
+/// cookie) and a refresh token. Nothing is stored.
+#[utoipa::path(
+    post,
+    path = "/login",
+    tag = "jwt",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 400, description = "The body is not the JSON asked for", body = ErrorBody),
+        (status = 401, description = "Wrong username or password (the same answer for both)", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this user or address; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Redis (role changes, login limits) did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,

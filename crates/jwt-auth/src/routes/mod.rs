@@ -6,6 +6,33 @@ mod login;
 mod oauth;
 mod refresh;
 
+use utoipa::OpenApi;
+
+/// The JWT auth server's OpenAPI document, generated from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "authbench JWT auth server",
+        description = "The Self-Contained Token architecture's auth server: JWT login, refresh, the OAuth 2.0 token endpoint (RFC 6749), revocation (RFC 7009), introspection (RFC 7662) and the JWKS."
+    ),
+    paths(
+        login::login,
+        refresh::refresh,
+        oauth::token,
+        oauth::revoke,
+        oauth::introspect,
+        jwks::jwks,
+        health::healthz,
+        health::readyz
+    ),
+    components(schemas(authbench_core::openapi::ErrorBody))
+)]
+pub struct ApiDoc;
+
+async fn openapi(doc: web::Data<utoipa::openapi::OpenApi>) -> actix_web::HttpResponse {
+    authbench_core::openapi::serve(&doc)
+}
+
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -16,5 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/oauth/introspect", web::post().to(oauth::introspect))
         .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
         .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz));
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/openapi.json", web::get().to(openapi));
 }

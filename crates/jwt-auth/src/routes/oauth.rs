@@ -13,6 +13,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use authbench_core::claims::{AccessClaims, RefreshClaims};
 use authbench_core::error::{LoginError, json_error};
+use authbench_core::openapi::ErrorBody;
 use authbench_core::redis_conn::CallError;
 use authbench_core::secret;
 use secrecy::{ExposeSecret, SecretString};
@@ -117,19 +118,21 @@ impl ResponseError for OAuthError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
+    /// `password`, `refresh_token` or `client_credentials`.
     grant_type: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
     username: Option<String>,
+    #[schema(value_type = Option<String>, format = Password)]
     password: Option<SecretString>,
     refresh_token: Option<String>,
     scope: Option<String>,
 }
 
 /// A successful token answer (RFC 6749 section 5.1).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenAnswer {
     access_token: String,
     token_type: &'static str,
@@ -140,6 +143,21 @@ pub struct TokenAnswer {
     scope: Option<String>,
 }
 
+/// The token endpoint (RFC 6749).
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    tag = "oauth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "Tokens; Cache-Control: no-store", body = TokenAnswer),
+        (status = 400, description = "invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type or invalid_scope", body = ErrorBody),
+        (status = 401, description = "invalid_client", body = ErrorBody),
+        (status = 429, description = "Too many failed logins (password grant); see Retry-After", body = ErrorBody),
+        (status = 503, description = "Redis did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn token(
     req: HttpRequest,
     form: web::Form<TokenRequest>,
@@ -321,7 +339,7 @@ fn issue_pair(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenForm {
     token: Option<String>,
     #[allow(dead_code)]
@@ -333,6 +351,19 @@ pub struct TokenForm {
 /// RFC 7009: the answer is 200 whether or not the token was valid, so that a client
 /// learns nothing from it; only a failing client authentication or a store that is down
 /// answers otherwise.
+#[utoipa::path(
+    post,
+    path = "/oauth/revoke",
+    tag = "oauth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("client_basic" = [])),
+    responses(
+        (status = 200, description = "Revoked, if it was a token of this client"),
+        (status = 400, description = "The form has no token", body = ErrorBody),
+        (status = 401, description = "invalid_client", body = ErrorBody),
+        (status = 503, description = "Redis did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn revoke(
     req: HttpRequest,
     form: web::Form<TokenForm>,
@@ -371,9 +402,9 @@ pub async fn revoke(
         .finish())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-enum Introspection {
+pub enum Introspection {
     Active {
         active: bool,
         sub: String,
@@ -394,6 +425,19 @@ enum Introspection {
 }
 
 /// RFC 7662, for the API server's service credential and registered confidential clients.
+#[utoipa::path(
+    post,
+    path = "/oauth/introspect",
+    tag = "oauth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    security(("client_basic" = [])),
+    responses(
+        (status = 200, description = "`{\"active\": false}` for anything not valid", body = Introspection),
+        (status = 400, description = "The form has no token", body = ErrorBody),
+        (status = 401, description = "invalid_client: not a confidential client or the service credential", body = ErrorBody),
+        (status = 503, description = "Redis did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn introspect(
     req: HttpRequest,
     form: web::Form<TokenForm>,

@@ -14,12 +14,25 @@ use serde::Deserialize;
 use super::login::{TokenResponse, token_answer};
 use crate::families::Use;
 use crate::startup::State;
+use authbench_core::openapi::ErrorBody;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/refresh",
+    tag = "jwt",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new access token", body = super::login::TokenResponse),
+        (status = 400, description = "The body is not the JSON asked for", body = ErrorBody),
+        (status = 401, description = "Not a valid, current refresh token (RFC 6750 challenge)", body = ErrorBody),
+        (status = 503, description = "Redis did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn refresh(
     body: web::Json<RefreshRequest>,
     state: web::Data<State>,

@@ -10,18 +10,19 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use authbench_core::claims::FIRST_PARTY_CLIENT_ID;
 use authbench_core::error::json_error;
+use authbench_core::openapi::ErrorBody;
 use authbench_core::{AuthError, credential, secret};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::startup::State;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct IntrospectRequest {
     token: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum IntrospectResponse {
     Active {
@@ -38,6 +39,20 @@ pub enum IntrospectResponse {
     },
 }
 
+/// Step 5 of the Session process (RFC 7662): is this session id live, and whose is it?
+#[utoipa::path(
+    post,
+    path = "/introspect",
+    tag = "session",
+    request_body(content = IntrospectRequest, content_type = "application/x-www-form-urlencoded"),
+    security(("client_basic" = [])),
+    responses(
+        (status = 200, description = "`{\"active\": false}` for anything that is not a live session", body = IntrospectResponse),
+        (status = 400, description = "The form has no token", body = ErrorBody),
+        (status = 401, description = "No or a wrong service credential", body = ErrorBody),
+        (status = 503, description = "Redis did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn introspect(
     req: HttpRequest,
     form: web::Form<IntrospectRequest>,
@@ -76,7 +91,7 @@ pub async fn introspect(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RevokeRequest {
     token: Option<String>,
     client_id: Option<String>,
@@ -86,6 +101,19 @@ pub struct RevokeRequest {
 /// credential (HTTP Basic) or the first-party public client naming itself
 /// (`client_id=authbench-login`), for whom holding the session id is the proof. The answer
 /// is 200 whether or not the id was a live session.
+#[utoipa::path(
+    post,
+    path = "/revoke",
+    tag = "session",
+    request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
+    security(("client_basic" = []), ()),
+    responses(
+        (status = 200, description = "The session, if there was one, is ended"),
+        (status = 400, description = "The form has no token", body = ErrorBody),
+        (status = 401, description = "Neither the service credential nor client_id=authbench-login", body = ErrorBody),
+        (status = 503, description = "Redis did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn revoke(
     req: HttpRequest,
     form: web::Form<RevokeRequest>,

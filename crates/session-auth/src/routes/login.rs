@@ -11,15 +11,17 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::startup::State;
+use authbench_core::openapi::ErrorBody;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     username: String,
+    #[schema(value_type = String, format = Password)]
     password: SecretString,
 }
 
-#[derive(Serialize)]
-struct LoginResponse<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoginResponse<'a> {
     session_id: &'a str,
     token_type: &'static str,
     /// Seconds until the session ends if unused.
@@ -30,6 +32,21 @@ struct LoginResponse<'a> {
     roles: &'a [String],
 }
 
+/// Steps 1-2 of the Session process: a new session in Redis, its id in JSON and as a cookie.
+#[utoipa::path(
+    post,
+    path = "/login",
+    tag = "session",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in; the session id also comes as an HttpOnly cookie", body = LoginResponse),
+        (status = 400, description = "The body is not the JSON asked for", body = ErrorBody),
+        (status = 401, description = "Wrong username or password (the same answer for both)", body = ErrorBody),
+        (status = 403, description = "A cookie request from another site", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this user or address; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Redis did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,

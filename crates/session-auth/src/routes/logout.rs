@@ -5,7 +5,21 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use authbench_core::{AuthError, credential};
 
 use crate::startup::State;
+use authbench_core::openapi::ErrorBody;
 
+#[utoipa::path(
+    post,
+    path = "/logout",
+    tag = "session",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Logged out; the cookie is removed"),
+        (status = 401, description = "No session id sent", body = ErrorBody),
+        (status = 403, description = "A cookie request from another site", body = ErrorBody),
+        (status = 431, description = "A credential over 8 KB", body = ErrorBody),
+        (status = 503, description = "Redis did not answer in time", body = ErrorBody),
+    )
+)]
 pub async fn logout(req: HttpRequest, state: web::Data<State>) -> Result<HttpResponse, AuthError> {
     let session_id = credential::extract(&req, &state.cookie_name)?;
     // Logging out an unknown or expired session is not an error: the outcome the client
