@@ -44,6 +44,8 @@ pub async fn list_public(departments: web::Data<Departments>) -> HttpResponse {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewDepartment {
+    /// 1 to 100 characters, not all blank (leading and trailing blanks are dropped).
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     name: String,
 }
 

@@ -43,15 +43,19 @@ use actix_web::web;
 use crate::middleware::authenticate;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Resources, not bare routes: a method a path does not take is 405, not 404.
     cfg.service(
         web::scope("/api")
             .wrap(from_fn(authenticate))
-            .route("/me", web::get().to(me::me))
-            .route("/departments", web::get().to(departments::list))
-            .route("/departments", web::post().to(departments::create)),
+            .service(web::resource("/me").get(me::me))
+            .service(
+                web::resource("/departments")
+                    .get(departments::list)
+                    .post(departments::create),
+            ),
     )
-    .route("/public/departments", web::get().to(departments::list_public))
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz))
-    .route("/openapi.json", web::get().to(openapi));
+    .service(web::resource("/public/departments").get(departments::list_public))
+    .service(web::resource("/healthz").get(health::healthz))
+    .service(web::resource("/readyz").get(health::readyz))
+    .service(web::resource("/openapi.json").get(openapi));
 }

@@ -36,13 +36,14 @@ async fn openapi(doc: web::Data<utoipa::openapi::OpenApi>) -> actix_web::HttpRes
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::post().to(login::login))
-        .route("/refresh", web::post().to(refresh::refresh))
-        .route("/oauth/token", web::post().to(oauth::token))
-        .route("/oauth/revoke", web::post().to(oauth::revoke))
-        .route("/oauth/introspect", web::post().to(oauth::introspect))
-        .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/openapi.json", web::get().to(openapi));
+    // Resources, not bare routes: a method a path does not take is 405, not 404.
+    cfg.service(web::resource("/login").post(login::login))
+        .service(web::resource("/refresh").post(refresh::refresh))
+        .service(web::resource("/oauth/token").post(oauth::token))
+        .service(web::resource("/oauth/revoke").post(oauth::revoke))
+        .service(web::resource("/oauth/introspect").post(oauth::introspect))
+        .service(web::resource("/.well-known/jwks.json").get(jwks::jwks))
+        .service(web::resource("/healthz").get(health::healthz))
+        .service(web::resource("/readyz").get(health::readyz))
+        .service(web::resource("/openapi.json").get(openapi));
 }

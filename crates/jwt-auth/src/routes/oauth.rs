@@ -118,9 +118,20 @@ impl ResponseError for OAuthError {
     }
 }
 
+/// The grants the token endpoint takes (for the OpenAPI document; the form reads a string,
+/// so that another value is answered `unsupported_grant_type` as RFC 6749 says).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum GrantType {
+    Password,
+    RefreshToken,
+    ClientCredentials,
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
-    /// `password`, `refresh_token` or `client_credentials`.
+    #[schema(value_type = GrantType, required = true)]
     grant_type: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,

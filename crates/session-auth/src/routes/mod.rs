@@ -33,11 +33,12 @@ async fn openapi(doc: web::Data<utoipa::openapi::OpenApi>) -> actix_web::HttpRes
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::post().to(login::login))
-        .route("/logout", web::post().to(logout::logout))
-        .route("/introspect", web::post().to(introspect::introspect))
-        .route("/revoke", web::post().to(introspect::revoke))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/openapi.json", web::get().to(openapi));
+    // Resources, not bare routes: a method a path does not take is 405, not 404.
+    cfg.service(web::resource("/login").post(login::login))
+        .service(web::resource("/logout").post(logout::logout))
+        .service(web::resource("/introspect").post(introspect::introspect))
+        .service(web::resource("/revoke").post(introspect::revoke))
+        .service(web::resource("/healthz").get(health::healthz))
+        .service(web::resource("/readyz").get(health::readyz))
+        .service(web::resource("/openapi.json").get(openapi));
 }

@@ -51,10 +51,16 @@ async fn logout_without_a_credential_is_a_401_with_a_bare_challenge() {
 }
 
 #[tokio::test]
-async fn logging_out_twice_is_harmless() {
+async fn a_second_logout_or_one_with_an_id_that_never_existed_is_refused_as_invalid() {
     let app = spawn_app().await;
     let id = app.session_of(USER).await;
+    let never = authbench_core::session_store::new_session_id().unwrap();
 
     assert_eq!(app.logout(&id).await.status(), 204);
-    assert_eq!(app.logout(&id).await.status(), 204);
+    for credential in [id.as_str(), never.as_str()] {
+        let response = app.logout(credential).await;
+        assert_eq!(response.status(), 401);
+        let challenge = response.headers()["www-authenticate"].to_str().unwrap();
+        assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    }
 }
