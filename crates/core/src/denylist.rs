@@ -92,32 +92,6 @@ impl Denylist {
         Ok(token.is_some() || cut_off.is_some_and(|ms| iat * 1000 < ms))
     }
 
-    /// How many entries the list holds now (SCAN over its own prefix; for measurements).
-    pub async fn len(&self) -> Result<u64, CallError> {
-        let mut conn = self.conn.clone();
-        let pattern = format!("{}*", self.prefix);
-        let mut cursor: u64 = 0;
-        let mut count = 0;
-        loop {
-            let (next, keys): (u64, Vec<String>) = timed(
-                self.timeout,
-                redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(1000)
-                    .query_async(&mut conn),
-            )
-            .await?;
-            count += keys.len() as u64;
-            if next == 0 {
-                return Ok(count);
-            }
-            cursor = next;
-        }
-    }
-
     /// `Ok` when Redis answers a PING in time.
     pub async fn ping(&self) -> Result<(), CallError> {
         let mut conn = self.conn.clone();
