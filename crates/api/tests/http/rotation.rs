@@ -130,7 +130,10 @@ async fn the_jwks_publishes_a_retired_key_until_its_grace_ends_and_the_api_drops
 
     tokio::time::sleep(Duration::from_millis(4500)).await;
 
-    assert_eq!(published_kids(&system).await, std::slice::from_ref(&system.jwt_key.kid));
+    assert_eq!(
+        published_kids(&system).await,
+        std::slice::from_ref(&system.jwt_key.kid)
+    );
     assert_invalid_token(
         &system.get(ApiMode::Jwt, "/api/me", &token).await,
         "retired ES256 key after its grace",

@@ -161,7 +161,11 @@ async fn a_wrong_client_secret_is_401_invalid_client_with_a_basic_challenge() {
 }
 
 /// A form, its HTTP Basic client credential if any, and the expected status and error.
-type Case<'a> = (&'a [(&'a str, &'a str)], Option<(&'a str, &'a str)>, (u16, &'a str));
+type Case<'a> = (
+    &'a [(&'a str, &'a str)],
+    Option<(&'a str, &'a str)>,
+    (u16, &'a str),
+);
 
 #[tokio::test]
 async fn unknown_grants_missing_fields_bad_scopes_and_forbidden_grants_get_their_standard_codes() {
