@@ -28,21 +28,10 @@ pub enum Flow {
 pub const DEFAULT_CACHE_TTL_MS: u64 = 1000;
 
 impl Flow {
-    /// The flows the throughput and latency experiments measure by default, in the order
-    /// reports show them. The revocation variants (`session-cached`, `jwt-denylist`) are
-    /// measured when named, and by `workbench revocation`.
-    pub const ALL: [Flow; 7] = [
-        Flow::Baseline,
-        Flow::Session,
-        Flow::SessionRedis,
-        Flow::Jwt(SigningAlgorithm::HS256),
-        Flow::Jwt(SigningAlgorithm::EdDSA),
-        Flow::Jwt(SigningAlgorithm::ES256),
-        Flow::Jwt(SigningAlgorithm::RS256),
-    ];
-
-    /// Every flow a name can select.
-    pub const KNOWN: [Flow; 9] = [
+    /// Every flow, in the order reports show them: what the throughput and latency
+    /// experiments measure by default, and every name `--flows` takes (`session-cached-<ttl>`
+    /// names another cache lifetime).
+    pub const ALL: [Flow; 9] = [
         Flow::Baseline,
         Flow::Session,
         Flow::SessionRedis,
@@ -123,11 +112,11 @@ impl FromStr for Flow {
             let ttl = super::parse_duration(ttl)?;
             return Ok(Flow::SessionCached(ttl.as_millis().max(1) as u64));
         }
-        Flow::KNOWN
+        Flow::ALL
             .into_iter()
             .find(|f| f.to_string() == wanted)
             .ok_or_else(|| {
-                let names: Vec<String> = Flow::KNOWN.iter().map(Flow::to_string).collect();
+                let names: Vec<String> = Flow::ALL.iter().map(Flow::to_string).collect();
                 format!(
                     "unknown flow `{s}`: choose from {} (session-cached-<ttl>, e.g. \
                      session-cached-250ms, sets the cache lifetime)",
@@ -143,7 +132,7 @@ mod tests {
 
     #[test]
     fn every_flow_reads_back_from_its_name() {
-        for flow in Flow::KNOWN
+        for flow in Flow::ALL
             .into_iter()
             .chain([Flow::SessionCached(250), Flow::SessionCached(5000)])
         {

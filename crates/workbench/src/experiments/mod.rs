@@ -50,10 +50,10 @@ use system::{FlowSystem, ServerOptions, Topology};
 /// Options every load experiment shares.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
-    /// Flows to measure, comma-separated: baseline, session, session-redis, jwt-hs256,
-    /// jwt-eddsa, jwt-es256, jwt-rs256 (default: all of these; for `scale`: session,
-    /// session-redis, jwt-hs256, jwt-es256), and the revocation variants session-cached
-    /// (session-cached-250ms names a cache lifetime) and jwt-denylist.
+    /// Flows to measure, comma-separated: baseline, session, session-redis, session-cached
+    /// (session-cached-250ms names a cache lifetime), jwt-hs256, jwt-eddsa, jwt-es256,
+    /// jwt-rs256, jwt-denylist (default: all of them; for `scale`: session, session-redis,
+    /// jwt-hs256, jwt-es256).
     #[arg(long, value_delimiter = ',')]
     pub flows: Vec<Flow>,
     /// One-way delay on every server-to-server link (API→auth, auth→Redis, API→Redis),
