@@ -289,21 +289,25 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
     Ok(file)
 }
 
-/// Waits until Redis has freed what UNLINK handed to its background thread, so that the
-/// next measurement starts from a settled `used_memory`.
+/// Waits until Redis has freed what UNLINK handed to its background thread and shrunk its
+/// key table (which it does a little at a time, in its timer), so that the next
+/// measurement starts from a settled `used_memory`: four readings 250 ms apart within
+/// 4 KB of each other, or 15 s at most.
 async fn wait_for_lazy_free(conn: &redis::aio::ConnectionManager) -> anyhow::Result<()> {
-    let mut conn = conn.clone();
-    for _ in 0..200 {
-        let info: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await?;
-        let pending = info
-            .lines()
-            .find_map(|l| l.strip_prefix("lazyfree_pending_objects:"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        if pending == 0 {
-            return Ok(());
+    let mut last = used_memory(conn).await?;
+    let mut steady = 0;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = used_memory(conn).await?;
+        if now.abs_diff(last) < 4096 {
+            steady += 1;
+            if steady >= 4 {
+                return Ok(());
+            }
+        } else {
+            steady = 0;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        last = now;
     }
     Ok(())
 }
