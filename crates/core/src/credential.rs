@@ -85,6 +85,22 @@ pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((id.to_string(), secret.to_string()))
 }
 
+/// Whether the request's HTTP Basic credential is exactly `client_id` and `secret` (the API
+/// server's service credential at the auth servers' introspection), compared in constant
+/// time.
+pub fn is_service_caller(req: &HttpRequest, client_id: &str, secret: &secrecy::SecretString) -> bool {
+    use secrecy::ExposeSecret;
+    match basic_credentials(req) {
+        Some((id, presented)) => {
+            let id_ok = crate::secret::constant_time_eq(id.as_bytes(), client_id.as_bytes());
+            let secret_ok =
+                crate::secret::constant_time_eq(presented.as_bytes(), secret.expose_secret().as_bytes());
+            id_ok & secret_ok
+        }
+        None => false,
+    }
+}
+
 /// The cookie that carries a credential to the browser: `HttpOnly` (scripts cannot read
 /// it), `SameSite=Lax` (not sent on cross-site POSTs), `Path=/`, and `Secure` when the
 /// settings ask for it (everywhere but the dev profile).

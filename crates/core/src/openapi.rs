@@ -68,9 +68,9 @@ pub fn with_security(mut doc: OpenApi, session_cookie: &str, token_cookie: &str)
     doc
 }
 
-/// `GET /openapi.json`.
-pub fn serve(doc: &OpenApi) -> HttpResponse {
+/// `GET /openapi.json`: the document the server keeps in its app data.
+pub async fn document(doc: actix_web::web::Data<OpenApi>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .json(doc)
+        .json(doc.get_ref())
 }

@@ -84,6 +84,26 @@ impl LoginThrottle {
         ]
     }
 
+    /// The whole login check of both auth servers (their JSON logins and the password
+    /// grant): within the limits, the password, then the roles, with an administrator's
+    /// change (see `roles`) in place of the directory's.
+    pub async fn log_in(
+        &self,
+        users: &UserDirectory,
+        overrides: &crate::roles::RoleOverrides,
+        req: &actix_web::HttpRequest,
+        username: &str,
+        password: SecretString,
+    ) -> Result<AuthenticatedUser, LoginError> {
+        let address = req.peer_addr().map(|a| a.ip());
+        let user = self.authenticate(users, username, password, address).await?;
+        let roles = overrides
+            .resolve(&user.sub, user.roles)
+            .await
+            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+        Ok(AuthenticatedUser { roles, ..user })
+    }
+
     /// Checks a password with the directory, within the limits: 429 when a counter is
     /// full, the directory's answer otherwise, and the counters updated by the outcome.
     pub async fn authenticate(

@@ -29,10 +29,6 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-async fn openapi(doc: web::Data<utoipa::openapi::OpenApi>) -> actix_web::HttpResponse {
-    authbench_core::openapi::serve(&doc)
-}
-
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -45,5 +41,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/.well-known/jwks.json").get(jwks::jwks))
         .service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/readyz").get(health::readyz))
-        .service(web::resource("/openapi.json").get(openapi));
+        .service(web::resource("/openapi.json").get(authbench_core::openapi::document));
 }

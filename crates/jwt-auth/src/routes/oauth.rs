@@ -12,11 +12,11 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use authbench_core::claims::{AccessClaims, RefreshClaims};
+use authbench_core::credential;
 use authbench_core::error::{LoginError, json_error};
 use authbench_core::openapi::ErrorBody;
 use authbench_core::redis_conn::CallError;
-use authbench_core::secret;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::clients::{Client, ClientRefused};
@@ -203,7 +203,7 @@ pub async fn token(
         ));
     }
     let answer = match grant_type.as_str() {
-        "password" => password_grant(&state, &client, form, req.peer_addr().map(|a| a.ip())).await?,
+        "password" => password_grant(&state, &client, form, &req).await?,
         "refresh_token" => refresh_grant(&state, &client, form).await?,
         _ => client_credentials_grant(&state, &client, form)?,
     };
@@ -225,7 +225,7 @@ async fn password_grant(
     state: &State,
     client: &Client,
     form: TokenRequest,
-    address: Option<std::net::IpAddr>,
+    req: &HttpRequest,
 ) -> Result<TokenAnswer, OAuthError> {
     let (Some(username), Some(password)) = (form.username, form.password) else {
         return Err(OAuthError::invalid_request(
@@ -235,7 +235,7 @@ async fn password_grant(
     let scope = client.grant_scope(form.scope.as_deref()).map_err(invalid_scope)?;
     let user = match state
         .throttle
-        .authenticate(&state.users, &username, password, address)
+        .log_in(&state.users, &state.overrides, req, &username, password)
         .await
     {
         Ok(user) => user,
@@ -247,8 +247,7 @@ async fn password_grant(
         }
         Err(e) => return Err(OAuthError::unavailable(e)),
     };
-    let roles = state.overrides.resolve(&user.sub, user.roles).await?;
-    issue_pair(state, client, &user.sub, &roles, scope.as_deref(), None)
+    issue_pair(state, client, &user.sub, &user.roles, scope.as_deref(), None)
 }
 
 async fn refresh_grant(
@@ -518,13 +517,8 @@ fn active_access(c: AccessClaims) -> Introspection {
 /// The API server's service credential (`introspection.client_id` and its secret), when
 /// this server was given the secret.
 fn service_caller(req: &HttpRequest, state: &State) -> bool {
-    let (Some(expected), Some((id, presented))) = (
-        state.introspection_secret.as_ref(),
-        authbench_core::credential::basic_credentials(req),
-    ) else {
-        return false;
-    };
-    let id_ok = secret::constant_time_eq(id.as_bytes(), state.introspection_client_id.as_bytes());
-    let secret_ok = secret::constant_time_eq(presented.as_bytes(), expected.expose_secret().as_bytes());
-    id_ok & secret_ok
+    state
+        .introspection_secret
+        .as_ref()
+        .is_some_and(|secret| credential::is_service_caller(req, &state.introspection_client_id, secret))
 }

@@ -11,8 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use authbench_core::claims::FIRST_PARTY_CLIENT_ID;
 use authbench_core::error::json_error;
 use authbench_core::openapi::ErrorBody;
-use authbench_core::{AuthError, credential, secret};
-use secrecy::ExposeSecret;
+use authbench_core::{AuthError, credential};
 use serde::{Deserialize, Serialize};
 
 use crate::startup::State;
@@ -145,15 +144,5 @@ fn invalid_client(description: &str) -> HttpResponse {
 }
 
 fn caller_is_authorised(req: &HttpRequest, state: &State) -> bool {
-    match credential::basic_credentials(req) {
-        Some((id, presented)) => {
-            let id_ok = secret::constant_time_eq(id.as_bytes(), state.introspection_client_id.as_bytes());
-            let secret_ok = secret::constant_time_eq(
-                presented.as_bytes(),
-                state.introspection_secret.expose_secret().as_bytes(),
-            );
-            id_ok & secret_ok
-        }
-        None => false,
-    }
+    credential::is_service_caller(req, &state.introspection_client_id, &state.introspection_secret)
 }

@@ -53,16 +53,11 @@ pub async fn login(
     state: web::Data<State>,
 ) -> Result<HttpResponse, LoginError> {
     let LoginRequest { username, password } = body.into_inner();
-    let address = req.peer_addr().map(|a| a.ip());
     let user = state
         .throttle
-        .authenticate(&state.users, &username, password, address)
+        .log_in(&state.users, &state.overrides, &req, &username, password)
         .await?;
-    let roles = state
-        .overrides
-        .resolve(&user.sub, user.roles)
-        .await
-        .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+    let roles = user.roles;
 
     // Session fixation defence: a login always makes a new id, and a session the client
     // still presents is ended rather than kept alive beside the new one.

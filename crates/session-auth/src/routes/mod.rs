@@ -26,10 +26,6 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
-async fn openapi(doc: web::Data<utoipa::openapi::OpenApi>) -> actix_web::HttpResponse {
-    authbench_core::openapi::serve(&doc)
-}
-
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -40,5 +36,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/revoke").post(introspect::revoke))
         .service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/readyz").get(health::readyz))
-        .service(web::resource("/openapi.json").get(openapi));
+        .service(web::resource("/openapi.json").get(authbench_core::openapi::document));
 }
