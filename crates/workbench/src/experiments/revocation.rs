@@ -498,7 +498,7 @@ async fn trial(
     let mut next = Instant::now();
     loop {
         if t0.is_none() && Instant::now() >= t0_due {
-            revoke(&client, system, flow, event, &credential).await?;
+            revoke(&client, system, event, &credential).await?;
             let at = Instant::now();
             bound_ms = match (&credential, flow) {
                 (Credential::Tokens { exp, .. }, Flow::Jwt(_)) => {
@@ -510,7 +510,7 @@ async fn trial(
             t0 = Some(at);
         }
         let sent = Instant::now();
-        let answer = call(&client, system, flow, event, &mut credential).await?;
+        let answer = call(&client, system, event, &mut credential).await?;
         if let Some(t0) = t0 {
             match answer {
                 Answer::Denied => {
@@ -609,7 +609,6 @@ fn exp_of(token: &str) -> anyhow::Result<u64> {
 async fn revoke(
     client: &reqwest::Client,
     system: &ArmSystem,
-    flow: Flow,
     event: Event,
     credential: &Credential,
 ) -> anyhow::Result<()> {
@@ -639,7 +638,6 @@ async fn revoke(
                     .await?
                     .error_for_status()?;
             }
-            debug_assert!(flow.is_jwt());
             Ok(())
         }
     }
@@ -651,7 +649,6 @@ async fn revoke(
 async fn call(
     client: &reqwest::Client,
     system: &ArmSystem,
-    flow: Flow,
     event: Event,
     credential: &mut Credential,
 ) -> anyhow::Result<Answer> {
@@ -676,7 +673,6 @@ async fn call(
         let again = send(client, system, event, credential).await?;
         return Ok(judge(again));
     }
-    let _ = flow;
     Ok(judge(status))
 }
 
