@@ -74,11 +74,11 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let policy = req
-        .app_data::<web::Data<CsrfPolicy>>()
-        .map(|p| p.get_ref().clone())
-        .unwrap_or_default();
-    if let Some(why) = policy.refusal(req.request()) {
+    let refusal = match req.app_data::<web::Data<CsrfPolicy>>() {
+        Some(policy) => policy.refusal(req.request()),
+        None => CsrfPolicy::default().refusal(req.request()),
+    };
+    if let Some(why) = refusal {
         tracing::warn!(path = %req.path(), "{why}");
         let response = json_error(StatusCode::FORBIDDEN, "invalid_request", &why);
         return Ok(req.into_response(response));

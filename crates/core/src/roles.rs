@@ -20,6 +20,7 @@ use redis::aio::ConnectionManager;
 use crate::denylist::Denylist;
 use crate::redis_conn::{CallError, timed};
 use crate::session_store::{SessionStore, StoreError};
+use crate::users::UserDirectory;
 
 /// Role overrides in Redis. Cheap to clone.
 #[derive(Clone)]
@@ -48,6 +49,19 @@ impl RoleOverrides {
     /// The roles to put in a new session or token: the override, else `directory_roles`.
     pub async fn resolve(&self, sub: &str, directory_roles: Vec<String>) -> Result<Vec<String>, CallError> {
         Ok(self.get(sub).await?.unwrap_or(directory_roles))
+    }
+
+    /// The roles `sub` has now (an administrator's change, else the directory's); `None`
+    /// when the user no longer exists. A refresh puts these in the new access token.
+    pub async fn roles_now(
+        &self,
+        users: &UserDirectory,
+        sub: &str,
+    ) -> Result<Option<Vec<String>>, CallError> {
+        match users.roles_of(sub) {
+            Some(listed) => self.resolve(sub, listed).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     pub async fn set(&self, sub: &str, roles: &[String]) -> Result<(), CallError> {

@@ -119,3 +119,13 @@ pub async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+/// The answer of an auth server's `/readyz`: 200 when Redis answered its ping, else 503
+/// with the reason.
+pub fn redis_readiness(ping: Result<(), impl std::fmt::Display>) -> actix_web::HttpResponse {
+    match ping {
+        Ok(()) => actix_web::HttpResponse::Ok().json(serde_json::json!({"status": "ready", "redis": "ok"})),
+        Err(e) => actix_web::HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"status": "unavailable", "redis": e.to_string()})),
+    }
+}

@@ -18,10 +18,5 @@ pub async fn healthz() -> HttpResponse {
     responses((status = 200, description = "Redis answers"), (status = 503, description = "Redis does not"))
 )]
 pub async fn readyz(state: web::Data<State>) -> HttpResponse {
-    match state.denylist.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready", "redis": "ok"})),
-        Err(e) => {
-            HttpResponse::ServiceUnavailable().json(json!({"status": "unavailable", "redis": e.to_string()}))
-        }
-    }
+    authbench_core::server::redis_readiness(state.denylist.ping().await)
 }

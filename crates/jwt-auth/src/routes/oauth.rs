@@ -289,10 +289,10 @@ async fn refresh_grant(
         Use::Revoked => return Err(OAuthError::invalid_grant("the refresh token was revoked")),
     }
     let roles = state
-        .users
-        .roles_of(&claims.sub)
+        .overrides
+        .roles_now(&state.users, &claims.sub)
+        .await?
         .ok_or_else(|| OAuthError::invalid_grant("the token's user no longer exists"))?;
-    let roles = state.overrides.resolve(&claims.sub, roles).await?;
     issue_pair(
         state,
         client,

@@ -54,14 +54,11 @@ pub async fn refresh(
         Use::Revoked => return Err(AuthError::invalid_token("the refresh token was revoked")),
     }
     let roles = state
-        .users
-        .roles_of(&claims.sub)
-        .ok_or_else(|| AuthError::invalid_token("the token's user no longer exists"))?;
-    let roles = state
         .overrides
-        .resolve(&claims.sub, roles)
+        .roles_now(&state.users, &claims.sub)
         .await
-        .map_err(unavailable)?;
+        .map_err(unavailable)?
+        .ok_or_else(|| AuthError::invalid_token("the token's user no longer exists"))?;
     let access = state.issuer.issue_access(&claims.sub, &roles)?;
     Ok(token_answer(
         &state,

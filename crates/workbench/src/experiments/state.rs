@@ -111,88 +111,51 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
     // The denylist, through the denylist itself: 128-bit jti values as the JWT auth
     // server makes them, each kept until a 5-minute token's expiry plus 30 s.
     let denylist = Denylist::new(conn.clone(), &prefix, Duration::from_secs(5));
-    let before = used_memory(&conn).await?;
-    let mut sizes = args.denylist.clone();
-    sizes.sort_unstable();
-    let mut revoked = 0usize;
     let exp = authbench_core::time::now_secs() + 300;
-    for target in sizes {
-        while revoked < target {
-            let batch = (target - revoked).min(2000);
-            let mut tasks = tokio::task::JoinSet::new();
-            for _ in 0..batch {
-                let denylist = denylist.clone();
-                // 22 characters, the length of the auth server's base64url 128-bit jti.
-                let jti = format!(
-                    "{}{}",
-                    authbench_core::secret::random_id(),
-                    &authbench_core::secret::random_id()[..6]
-                );
-                tasks.spawn(async move { denylist.revoke_token(&jti, exp, Duration::from_secs(30)).await });
-            }
-            while let Some(done) = tasks.join_next().await {
-                done?.context("a token could not be revoked")?;
-            }
-            revoked += batch;
-        }
-        let bytes = used_memory(&conn).await?.saturating_sub(before);
-        let line = DenylistMemory {
-            entries: target,
-            bytes,
-            bytes_per_entry: bytes as f64 / target as f64,
-        };
-        println!(
-            "{:>9} revoked tokens: Redis uses {:.1} MB more, {:.0} bytes per entry",
-            target,
-            bytes as f64 / 1e6,
-            line.bytes_per_entry
+    let grown = grow(&conn, &args.denylist, ("revoked tokens", "entry"), |_| {
+        let denylist = denylist.clone();
+        // 22 characters, the length of the auth server's base64url 128-bit jti.
+        let jti = format!(
+            "{}{}",
+            authbench_core::secret::random_id(),
+            &authbench_core::secret::random_id()[..6]
         );
-        state.denylist.push(line);
-    }
+        async move { denylist.revoke_token(&jti, exp, Duration::from_secs(30)).await }
+    })
+    .await?;
+    state.denylist = grown
+        .into_iter()
+        .map(|g| DenylistMemory {
+            entries: g.count,
+            bytes: g.bytes,
+            bytes_per_entry: g.bytes as f64 / g.count as f64,
+        })
+        .collect();
     remove_keys(&conn, &prefix).await?;
     wait_for_lazy_free(&conn).await?;
 
     // Sessions, through the store, in growing numbers.
     let store = SessionStore::new(conn.clone(), &prefix, Duration::from_secs(5));
-    let before = used_memory(&conn).await?;
     let lifetimes = Lifetimes {
         idle: Duration::from_secs(30 * 60),
         absolute: Duration::from_secs(8 * 3600),
     };
     let roles = vec!["user".to_string()];
-    let mut sizes = args.sessions.clone();
-    sizes.sort_unstable();
-    let mut created = 0usize;
-    let started = Instant::now();
-    for target in sizes {
-        while created < target {
-            let batch = (target - created).min(2000);
-            let mut tasks = tokio::task::JoinSet::new();
-            for i in 0..batch {
-                let (store, roles) = (store.clone(), roles.clone());
-                let sub = format!("user-{}", created + i);
-                tasks.spawn(async move { store.create(&sub, &roles, lifetimes).await });
-            }
-            while let Some(done) = tasks.join_next().await {
-                done?.context("a session could not be created")?;
-            }
-            created += batch;
-        }
-        let bytes = used_memory(&conn).await?.saturating_sub(before);
-        let line = SessionMemory {
-            sessions: target,
-            bytes,
-            bytes_per_session: bytes as f64 / target as f64,
-            created_per_second: created as f64 / started.elapsed().as_secs_f64(),
-        };
-        println!(
-            "{:>9} sessions: Redis uses {:.1} MB more, {:.0} bytes per session",
-            target,
-            bytes as f64 / 1e6,
-            line.bytes_per_session
-        );
-        state.sessions.push(line);
-    }
+    let grown = grow(&conn, &args.sessions, ("sessions", "session"), |i| {
+        let (store, roles) = (store.clone(), roles.clone());
+        let sub = format!("user-{i}");
+        async move { store.create(&sub, &roles, lifetimes).await.map(drop) }
+    })
+    .await?;
+    state.sessions = grown
+        .into_iter()
+        .map(|g| SessionMemory {
+            sessions: g.count,
+            bytes: g.bytes,
+            bytes_per_session: g.bytes as f64 / g.count as f64,
+            created_per_second: g.count as f64 / g.elapsed.as_secs_f64(),
+        })
+        .collect();
     remove_keys(&conn, &prefix).await?;
 
     // Token sizes per algorithm.
@@ -287,6 +250,61 @@ pub async fn run(args: StateArgs) -> anyhow::Result<ResultsFile> {
     let path = file.write(&args.output.out)?;
     println!("results: {}", path.display());
     Ok(file)
+}
+
+/// Redis memory after writing a number of items.
+struct Grown {
+    count: usize,
+    /// `used_memory` above its level before the first item.
+    bytes: u64,
+    /// Since the first item.
+    elapsed: Duration,
+}
+
+/// Writes items `0, 1, 2 ...` with `write`, 2000 at a time concurrently, up to each of
+/// `sizes` in turn, and reads Redis's memory at each. `names` (plural, singular) label the
+/// progress lines.
+async fn grow<E, Fut>(
+    conn: &redis::aio::ConnectionManager,
+    sizes: &[usize],
+    (plural, singular): (&str, &str),
+    write: impl Fn(usize) -> Fut,
+) -> anyhow::Result<Vec<Grown>>
+where
+    Fut: std::future::Future<Output = Result<(), E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let before = used_memory(conn).await?;
+    let mut sizes = sizes.to_vec();
+    sizes.sort_unstable();
+    let started = Instant::now();
+    let mut written = 0usize;
+    let mut out = Vec::new();
+    for target in sizes {
+        while written < target {
+            let batch = (target - written).min(2000);
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in written..written + batch {
+                tasks.spawn(write(i));
+            }
+            while let Some(done) = tasks.join_next().await {
+                done?.with_context(|| format!("one of the {plural} could not be written"))?;
+            }
+            written += batch;
+        }
+        let bytes = used_memory(conn).await?.saturating_sub(before);
+        println!(
+            "{target:>9} {plural}: Redis uses {:.1} MB more, {:.0} bytes per {singular}",
+            bytes as f64 / 1e6,
+            bytes as f64 / target as f64
+        );
+        out.push(Grown {
+            count: target,
+            bytes,
+            elapsed: started.elapsed(),
+        });
+    }
+    Ok(out)
 }
 
 /// Waits until Redis has freed what UNLINK handed to its background thread and shrunk its
