@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the whole suite (throughput, latency, link delay, scale-out, faults, state, logins,
-    /// revocation, calibration, token costs) and write the report with its charts: about 13
+    /// revocation, calibration, token costs) and write the report with its charts: about 14
     /// minutes on 2 cores.
     Compare(commands::compare::CompareArgs),
     /// Start Redis, both auth servers and one API server per mode on loopback; print the
