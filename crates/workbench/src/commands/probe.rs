@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::experiments::parse_duration;
+use results::units::parse_duration;
 
 #[derive(Args)]
 pub struct ProbeArgs {

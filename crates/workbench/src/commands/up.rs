@@ -5,7 +5,8 @@
 
 use anyhow::Context;
 use authbench_core::Settings;
-use authbench_core::server::{RunningServer, ServerHandle, shutdown_signal};
+use authbench_core::server::shutdown_signal;
+use harness::loopback::{LoopbackSystem, Urls};
 use authbench_core::settings::{ApiMode, SigningAlgorithm};
 use clap::Args;
 use redis_locator::{Source, free_port};
@@ -19,74 +20,6 @@ pub struct UpArgs {
     /// session, session-redis, jwt, session-cached, jwt-denylist) instead of free ones.
     #[arg(long)]
     port_base: Option<u16>,
-}
-
-/// The addresses of a running system.
-pub struct Urls {
-    pub session_auth: String,
-    pub jwt_auth: String,
-    pub api: Vec<(ApiMode, String)>,
-}
-
-impl Urls {
-    /// The API server running in `mode`.
-    pub fn api(&self, mode: ApiMode) -> &str {
-        self.api
-            .iter()
-            .find(|(m, _)| *m == mode)
-            .map(|(_, u)| u.as_str())
-            .unwrap_or("")
-    }
-}
-
-/// Both architectures in this process: the session auth server, the JWT auth server and
-/// one API server per mode, all with `settings` (the API servers on `api_ports`, 0 for a
-/// free one). `up` and the teaching demos start the system this way.
-pub struct LoopbackSystem {
-    pub urls: Urls,
-    handles: Vec<ServerHandle>,
-    tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl LoopbackSystem {
-    pub fn start(settings: &Settings, api_ports: [u16; 5]) -> anyhow::Result<LoopbackSystem> {
-        let mut servers: Vec<RunningServer> = Vec::new();
-        servers.push(
-            session_auth::Application::build(settings).context("failed to start the session auth server")?,
-        );
-        servers.push(jwt_auth::Application::build(settings).context("failed to start the JWT auth server")?);
-        let mut api = Vec::new();
-        for (mode, port) in ApiMode::ALL.into_iter().zip(api_ports) {
-            let mut api_settings = settings.clone();
-            api_settings.api.mode = mode;
-            api_settings.api.listen.port = port;
-            let server = api::Application::build(&api_settings)
-                .with_context(|| format!("failed to start the API server in mode {mode}"))?;
-            api.push((mode, server.url()));
-            servers.push(server);
-        }
-        let urls = Urls {
-            session_auth: servers[0].url(),
-            jwt_auth: servers[1].url(),
-            api,
-        };
-        let handles = servers.iter().map(RunningServer::handle).collect();
-        let tasks = servers
-            .into_iter()
-            .map(|s| tokio::spawn(s.run_until_stopped()))
-            .collect();
-        Ok(LoopbackSystem { urls, handles, tasks })
-    }
-
-    /// Stops every server gracefully and waits for them.
-    pub async fn stop(self) {
-        for handle in self.handles {
-            handle.stop(true).await;
-        }
-        for task in self.tasks {
-            let _ = task.await;
-        }
-    }
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -120,10 +53,10 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     // The teaching page runs on servers of its own (with short lifetimes, and a link to
     // Redis its Stop button can cut), sharing this Redis.
     let demo =
-        crate::demo::DemoSystem::start_on(redis.socket_addr().await?, Some(crate::demo::WEB_LIFETIME_SECS))
+        teaching::DemoSystem::start_on(redis.socket_addr().await?, Some(teaching::WEB_LIFETIME_SECS))
             .await
             .context("failed to start the teaching page's servers")?;
-    let (page_url, page) = crate::demo::web::start(std::sync::Arc::new(demo))?;
+    let (page_url, page) = teaching::web::start(std::sync::Arc::new(demo))?;
     let page_handle = page.handle();
     let page_task = tokio::spawn(page);
     print!(
@@ -203,7 +136,7 @@ Ctrl-C stops everything.
         api_jwt = api(ApiMode::Jwt),
         api_session_cached = api(ApiMode::SessionCached),
         api_jwt_denylist = api(ApiMode::JwtDenylist),
-        page_lifetime = crate::demo::WEB_LIFETIME_SECS,
+        page_lifetime = teaching::WEB_LIFETIME_SECS,
         sid = extract("session_id"),
         at = extract("access_token"),
         rt = extract("refresh_token"),

@@ -1,0 +1,209 @@
+//! The throughput experiment in the report: its bars, its CPU stacks, and their reading.
+
+use std::fmt::Write;
+
+use report::caption::load_caption;
+use report::charts::*;
+use report::figures::*;
+use report::{Contribution, Part, Section, Suite};
+use results::units::*;
+
+/// The throughput experiment's sections: maximum throughput, and CPU cost per request.
+pub struct Sections;
+
+impl Part for Sections {
+    fn files(&self) -> &'static [&'static str] {
+        &["throughput"]
+    }
+
+    fn plan(&self, suite: &Suite) -> Contribution {
+        let mut out = Contribution::default();
+        let Some(file) = suite.get("throughput") else {
+            return out;
+        };
+        let bars = throughput_bars(file);
+        let baseline = bars.iter().find(|b| b.flow == "baseline").map(|b| b.value);
+        out.sections.push(Section::new(
+            "Maximum throughput",
+            ThroughputChart {
+                caption: load_caption(
+                    file,
+                    "closed loop",
+                    "median of rounds, whiskers: slowest and fastest round",
+                ),
+                bars: bars.clone(),
+                baseline,
+            },
+            read_throughput(&bars, baseline),
+        ));
+        let stacks = cpu_stacks(file, "max");
+        out.sections.push(Section::new(
+            "CPU cost per request",
+            CpuChart {
+                name: "cpu-per-request".into(),
+                title: "CPU time per answered request, by tier (at each flow's maximum)".into(),
+                per: "request".into(),
+                caption: load_caption(
+                    file,
+                    "closed loop",
+                    "CPU time from /proc per process over the measured window",
+                ),
+                stacks: stacks.clone(),
+            },
+            read_cpu(&stacks, &bars, file.method.machine.cores),
+        ));
+        out
+    }
+}
+
+fn find<'a>(bars: &'a [Bar], flow: &str) -> Option<&'a Bar> {
+    bars.iter().find(|b| b.flow == flow)
+}
+
+fn read_throughput(bars: &[Bar], baseline: Option<f64>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut authenticated: Vec<&Bar> = bars.iter().filter(|b| b.flow != "baseline").collect();
+    authenticated.sort_by(|a, b| b.value.total_cmp(&a.value));
+    if let Some(base) = baseline {
+        out.push(format!(
+            "The no-auth baseline (the same API server, a route without authentication) answered \
+             {} requests per second at most. This is the ceiling of the server, the generator and \
+             the machine together; every authenticated flow is measured against it.",
+            number(base)
+        ));
+        if let (Some(best), Some(worst)) = (authenticated.first(), authenticated.last()) {
+            out.push(format!(
+                "Of the authenticated flows, {} kept the most of it ({:.2}×) and {} the least \
+                 ({:.2}×).",
+                best.flow,
+                best.value / base,
+                worst.flow,
+                worst.value / base
+            ));
+        }
+    }
+    if let (Some(session), Some(jwt)) = (find(bars, "session"), find(bars, "jwt-hs256")) {
+        out.push(format!(
+            "jwt-hs256 answered {:.2}× as many requests as session on the same machine. The \
+             session flow makes two more hops on every request (API server to the session auth \
+             server, and on to Redis); the JWT flow checks an HMAC in the API server and calls \
+             no one.",
+            jwt.value / session.value
+        ));
+    }
+    if let (Some(session), Some(direct)) = (find(bars, "session"), find(bars, "session-redis")) {
+        out.push(format!(
+            "session-redis, where the API server reads the session from Redis itself, answered \
+             {:.2}× as many as session: the difference is the price of the auth server hop.",
+            direct.value / session.value
+        ));
+    }
+    let asymmetric: Vec<&&Bar> = authenticated
+        .iter()
+        .filter(|b| ["jwt-eddsa", "jwt-es256", "jwt-rs256"].contains(&b.flow.as_str()))
+        .collect();
+    if let (Some(hs), false) = (find(bars, "jwt-hs256"), asymmetric.is_empty()) {
+        let list: Vec<String> = asymmetric
+            .iter()
+            .map(|b| format!("{} {:.2}×", b.flow, b.value / hs.value))
+            .collect();
+        out.push(format!(
+            "Against jwt-hs256, the public-key algorithms reached: {}. They verify a signature \
+             with a public key on every request, which costs more CPU than an HMAC (see the token \
+             verification chart).",
+            list.join(", ")
+        ));
+    }
+    match bars.iter().map(|b| b.rounds).max() {
+        Some(rounds) if rounds > 1 => {
+            if let Some(widest) = bars.iter().max_by(|a, b| a.spread().total_cmp(&b.spread())) {
+                out.push(format!(
+                    "Each bar is the median of {rounds} interleaved rounds; the whiskers span the \
+                     slowest and fastest round. The widest spread was {}'s, {:.0} % of its median: \
+                     differences smaller than that are within this run's noise.",
+                    widest.flow,
+                    widest.spread() * 100.0
+                ));
+            }
+        }
+        _ => out
+            .push("One round per flow: this run does not show run-to-run noise (`--rounds 3` does).".into()),
+    }
+    out
+}
+
+fn read_cpu(stacks: &[Stack], bars: &[Bar], cores: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let tier = |s: &Stack, t: &str| s.tier(t).map(number).unwrap_or_else(|| "–".into());
+    let list: Vec<String> = stacks
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {} µs in all (API server {}, auth server {}, Redis {}, generator {})",
+                s.flow,
+                number(s.total()),
+                tier(s, "api"),
+                tier(s, "auth"),
+                tier(s, "redis"),
+                tier(s, "generator")
+            )
+        })
+        .collect();
+    out.push(format!(
+        "CPU microseconds spent per answered request, by process: {}.",
+        list.join("; ")
+    ));
+    let by = |flow: &str| stacks.iter().find(|s| s.flow == flow);
+    if let (Some(base), Some(jwt)) = (by("baseline"), by("jwt-hs256"))
+        && let (Some(b), Some(j)) = (base.tier("api"), jwt.tier("api"))
+    {
+        out.push(format!(
+            "The API server's own cost went from {} µs per request (baseline) to {} µs with \
+             jwt-hs256: {} µs for reading the header, verifying the token and building the \
+             identity.",
+            number(b),
+            number(j),
+            number(j - b)
+        ));
+    }
+    if let Some(session) = by("session") {
+        let elsewhere = session.tier("auth").unwrap_or(0.0) + session.tier("redis").unwrap_or(0.0);
+        let mut line = format!(
+            "The session flow spent {} µs per request in the auth server and Redis, work the JWT \
+             flows do not do at all.",
+            number(elsewhere)
+        );
+        if let (Some(api), Some(base)) = (session.tier("api"), by("baseline").and_then(|b| b.tier("api"))) {
+            let _ = write!(
+                line,
+                " Its API server spent {} µs, {} µs more than the baseline's: making the \
+                 introspection call over HTTP costs the caller CPU too.",
+                number(api),
+                number(api - base)
+            );
+        }
+        out.push(line);
+    }
+    // Every process shares the same cores, so cores / CPU per request bounds the rate.
+    let checks: Vec<String> = stacks
+        .iter()
+        .filter_map(|s| {
+            let measured = find(bars, &s.flow)?.value;
+            (s.total() > 0.0).then(|| {
+                let bound = cores as f64 * 1e6 / s.total();
+                format!("{} {:.0} %", s.flow, measured / bound * 100.0)
+            })
+        })
+        .collect();
+    if !checks.is_empty() {
+        out.push(format!(
+            "All tiers share the machine's {cores} cores, so {cores} × 10⁶ / (total µs per \
+             request) bounds each flow's rate. The measured maxima reached this share of the \
+             bound: {}. Near 100 % the cores were the limit; well below, something else (waits, \
+             scheduling between processes) was.",
+            checks.join(", ")
+        ));
+    }
+    out
+}
+

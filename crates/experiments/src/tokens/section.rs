@@ -1,0 +1,123 @@
+//! The token costs in the report: verifying one access token per algorithm, beside the
+//! raw primitive, from `workbench tokens` and from criterion.
+
+use std::fmt::Write;
+
+use report::charts::*;
+use report::figures::*;
+use report::{Contribution, Part, Section, Suite};
+use results::units::*;
+
+/// The token-cost sections: `workbench tokens`, and criterion's figures when given.
+pub struct Sections;
+
+impl Part for Sections {
+    fn files(&self) -> &'static [&'static str] {
+        &["tokens", report::criterion::NAME]
+    }
+
+    fn plan(&self, suite: &Suite) -> Contribution {
+        let mut out = Contribution::default();
+        for source in ["workbench tokens", report::criterion::NAME] {
+            let name = if source == "workbench tokens" { "tokens" } else { source };
+            let Some(file) = suite.get(name) else { continue };
+            let groups = cost_groups(file, source);
+            if groups.is_empty() {
+                continue;
+            }
+            let (name, how) = if source == "criterion" {
+                (
+                    "token-verify-criterion",
+                    "criterion (`cargo bench --bench tokens`), median with its 95 % interval",
+                )
+            } else {
+                (
+                    "token-verify",
+                    "`workbench tokens`, in-process, median of samples with fastest and slowest",
+                )
+            };
+            let reading = read_costs(&groups, suite);
+            out.sections.push(Section::new(
+                format!("Token verification cost ({source})"),
+                TokenCostChart {
+                    name: name.into(),
+                    title: "Verifying one access token: jsonwebtoken beside the raw primitive".into(),
+                    caption: format!("{how}; {} build, one core", file.method.build),
+                    groups,
+                },
+                reading,
+            ));
+        }
+        out
+    }
+}
+
+fn read_costs(groups: &[CostGroup], suite: &Suite) -> Vec<String> {
+    let mut out = Vec::new();
+    let us = |ns: f64| number(ns / 1000.0);
+    let mut lines = Vec::new();
+    for g in groups {
+        let (Some(verify), Some(raw)) = (g.get("verify"), g.get("raw_verify")) else {
+            continue;
+        };
+        let mut line = format!(
+            "{}: verify {} µs, raw primitive {} µs ({:.1}×)",
+            g.algorithm,
+            us(verify.median_ns),
+            us(raw.median_ns),
+            verify.median_ns / raw.median_ns
+        );
+        if let Some(parse) = g.get("raw_verify_parse_key") {
+            let _ = write!(line, ", with the key parsed per call {} µs", us(parse.median_ns));
+        }
+        lines.push(line);
+    }
+    out.push(format!("Time to verify one access token: {}.", lines.join("; ")));
+    if let Some(hs) = groups.iter().find(|g| g.algorithm == "HS256")
+        && let (Some(v), Some(r)) = (hs.get("verify"), hs.get("raw_verify"))
+    {
+        out.push(format!(
+            "With HS256 the HMAC itself is the small part: {} µs of the {} µs go to base64, JSON \
+             and the claim checks around it.",
+            us(v.median_ns - r.median_ns),
+            us(v.median_ns)
+        ));
+        if let Some(throughput) = suite.get("throughput") {
+            let stacks = cpu_stacks(throughput, "max");
+            let api = |flow: &str| stacks.iter().find(|s| s.flow == flow).and_then(|s| s.tier("api"));
+            if let (Some(b), Some(j)) = (api("baseline"), api("jwt-hs256")) {
+                out.push(format!(
+                    "In the throughput run, jwt-hs256 cost the API server {} µs more per request \
+                     than the baseline; verifying explains {} µs of that, and the rest is the \
+                     authentication layer around it (reading the header, the identity, the \
+                     larger request).",
+                    number(j - b),
+                    us(v.median_ns)
+                ));
+            }
+        }
+    }
+    let shares: Vec<String> = groups
+        .iter()
+        .filter(|g| g.algorithm != "HS256")
+        .filter_map(|g| {
+            let (v, r) = (g.get("verify")?, g.get("raw_verify")?);
+            Some(format!(
+                "{} {:.0} %",
+                g.algorithm,
+                r.median_ns / v.median_ns * 100.0
+            ))
+        })
+        .collect();
+    if !shares.is_empty() {
+        out.push(format!(
+            "For the public-key algorithms, the signature check alone is this share of the \
+             library's verify: {}.",
+            shares.join(", ")
+        ));
+    }
+    let names: Vec<&str> = COST_BARS.iter().map(|(_, legend, _)| *legend).collect();
+    out.push(format!("Bars: {}.", names.join("; ")));
+    out
+}
+

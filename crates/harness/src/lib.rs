@@ -1,0 +1,23 @@
+//! The measurement harness: what every experiment needs and none owns.
+//!
+//! - [`system`]: one flow's servers, each started as its own `workbench serve` process,
+//!   with user-space delay links between them, and the users logged in through it;
+//! - [`loopback`]: both architectures in this process (for `up` and the teaching demos);
+//! - [`run`]: the options every load experiment shares, finding Redis, and one measured
+//!   run with CPU metered per tier;
+//! - [`limits`]: CPU quotas per server process through cgroups;
+//! - [`model`]: the capacity model and the USL fit that explain the scale-out points;
+//! - [`progress`]: the progress bar of one run.
+//!
+//! It writes no results files and draws nothing: the experiments do the first, the report
+//! the second. The flows themselves are listed in [`results::flow`].
+
+pub mod limits;
+pub mod loopback;
+pub mod model;
+pub mod progress;
+pub mod run;
+pub mod system;
+
+pub use run::{RunOptions, Users, begin, measure, measure_plan, redis, start_flow};
+pub use system::{Dependency, FlowSystem, ServerOptions};

@@ -1,0 +1,568 @@
+//! One flow's servers as separate processes (`workbench serve ...`), so that `/proc` tells
+//! each tier's CPU time apart, plus the virtual users' logins through that flow.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use authbench_core::secret::random_secret;
+use authbench_core::settings::SigningAlgorithm;
+use loadgen::cpu::Tier;
+use loadgen::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use redis_locator::{LocalRedis, free_port};
+use secrecy::ExposeSecret;
+use results::flow::DEFAULT_CACHE_TTL_MS;
+use serde::Deserialize;
+use results::{Flow, Topology};
+
+/// How the servers of a flow are started.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    /// actix-web workers per server (API and auth).
+    pub workers: usize,
+    /// Put a link that can be cut ([`linkproxy::LinkProxy`]) in front of Redis and of each
+    /// session auth server, for the fault experiment.
+    pub cuttable_links: bool,
+}
+
+/// Which dependency [`FlowSystem::cut`] acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dependency {
+    Redis,
+    /// The session auth server, as the API servers reach it.
+    SessionAuth,
+}
+
+impl Dependency {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dependency::Redis => "redis",
+            Dependency::SessionAuth => "session-auth",
+        }
+    }
+}
+
+impl std::str::FromStr for Dependency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "redis" => Ok(Dependency::Redis),
+            "session-auth" => Ok(Dependency::SessionAuth),
+            other => Err(format!("unknown dependency `{other}`: redis or session-auth")),
+        }
+    }
+}
+
+/// The demo users from `configuration/users.yaml`; virtual users take them in turn.
+pub const USERS: [(&str, &str); 2] = [("alice", "alice-demo-password"), ("bob", "bob-demo-password")];
+
+struct ServerProcess {
+    name: &'static str,
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl ServerProcess {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: VecDeque<&str> = text.lines().collect();
+        let skip = lines.len().saturating_sub(10);
+        lines.into_iter().skip(skip).collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                let _ = std::fs::remove_file(&self.log);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// The running servers of one flow.
+pub struct FlowSystem {
+    pub flow: Flow,
+    pub topology: Topology,
+    apis: Vec<ServerProcess>,
+    auths: Vec<ServerProcess>,
+    redis_pid: Option<u32>,
+    /// Kept open while the servers run.
+    _links: Vec<linkproxy::DelayLink>,
+    /// Links the fault experiment cuts, by what they lead to.
+    cuttable: Vec<(Dependency, linkproxy::LinkProxy)>,
+}
+
+impl FlowSystem {
+    /// Starts the flow's servers as `topology` says: API replicas spread over the auth
+    /// servers in turn, with a delay link on every server-to-server hop when asked.
+    ///
+    /// Ports are picked free before the servers start, so another process can take one in
+    /// between; the answer would then come from the wrong server. Each server is checked
+    /// to be the one listening on its port, and the whole flow starts again on new ports
+    /// when it is not (three attempts).
+    pub async fn start_with(
+        flow: Flow,
+        redis: &LocalRedis,
+        options: ServerOptions,
+        topology: Topology,
+    ) -> anyhow::Result<FlowSystem> {
+        let mut attempt = 1;
+        loop {
+            match FlowSystem::start_once(flow, redis, options, topology).await {
+                Err(e) if attempt < 3 && e.downcast_ref::<PortTaken>().is_some() => {
+                    tracing::warn!("{e}; starting {flow} again on other ports");
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    async fn start_once(
+        flow: Flow,
+        redis: &LocalRedis,
+        options: ServerOptions,
+        topology: Topology,
+    ) -> anyhow::Result<FlowSystem> {
+        let exe = std::env::current_exe().context("cannot find the workbench executable")?;
+        let config_dir = authbench_core::settings::config_dir()
+            .context("no configuration folder found: run from the project root or set APP_CONFIG_DIR")?;
+        let config_dir = config_dir.canonicalize().unwrap_or(config_dir);
+        let auth_count = match flow {
+            Flow::Baseline => 0,
+            f if f.is_session() => topology.auth_servers.max(1),
+            _ => 1,
+        };
+        let api_count = topology.api_replicas.max(1);
+        let auth_ports: Vec<u16> = (0..auth_count).map(|_| free_port()).collect::<Result<_, _>>()?;
+        let api_ports: Vec<u16> = (0..api_count).map(|_| free_port()).collect::<Result<_, _>>()?;
+        let auth_urls: Vec<String> = auth_ports
+            .iter()
+            .map(|p| format!("http://127.0.0.1:{p}"))
+            .collect();
+        let issuer = auth_urls
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "http://127.0.0.1:9".into());
+        let workers = options.workers.max(1).to_string();
+        let delay = topology.link_delay();
+        anyhow::ensure!(
+            delay.is_zero() || !options.cuttable_links,
+            "a link delay and cuttable links do not combine"
+        );
+        let mut links = Vec::new();
+        let mut cuttable = Vec::new();
+        if options.cuttable_links && flow.needs_redis() {
+            let proxy = linkproxy::LinkProxy::start(redis_addr(redis.url())?).await?;
+            cuttable.push((Dependency::Redis, proxy));
+        }
+        let redis_direct = match cuttable.first() {
+            Some((_, proxy)) => format!("redis://{}", proxy.addr()),
+            None => redis.url().to_string(),
+        };
+        let redis_url = |links: &mut Vec<linkproxy::DelayLink>| -> anyhow::Result<String> {
+            if delay.is_zero() {
+                return Ok(redis_direct.clone());
+            }
+            let link = linkproxy::DelayLink::start(redis_addr(redis.url())?, delay)?;
+            let url = format!("redis://{}", link.addr());
+            links.push(link);
+            Ok(url)
+        };
+        let mut env: Vec<(String, String)> = vec![
+            ("APP_PROFILE".into(), "dev".into()),
+            ("APP_CONFIG_DIR".into(), config_dir.display().to_string()),
+            (
+                "APP_REDIS__KEY_PREFIX".into(),
+                format!("authbench-bench-{}", authbench_core::secret::random_id()),
+            ),
+            (
+                "APP_JWT__SECRET".into(),
+                random_secret().expose_secret().to_string(),
+            ),
+            (
+                "APP_INTROSPECTION__CLIENT_SECRET".into(),
+                random_secret().expose_secret().to_string(),
+            ),
+            (
+                "APP_JWT__ALGORITHM".into(),
+                flow.algorithm().unwrap_or(SigningAlgorithm::HS256).to_string(),
+            ),
+            ("APP_JWT__ISSUER".into(), issuer.clone()),
+            (
+                "APP_JWT__JWKS_URL".into(),
+                format!("{issuer}/.well-known/jwks.json"),
+            ),
+            // Long enough that no token or session expires during a run.
+            ("APP_JWT__ACCESS_TTL_SECS".into(), "3600".into()),
+            ("APP_SESSION_AUTH__WORKERS".into(), workers.clone()),
+            ("APP_JWT_AUTH__WORKERS".into(), workers.clone()),
+            ("APP_API__WORKERS".into(), workers),
+            ("APP_API__MODE".into(), flow.api_mode().to_string()),
+            (
+                "APP_API__INTROSPECTION_CACHE_TTL_MS".into(),
+                match flow {
+                    Flow::SessionCached(ms) => ms,
+                    _ => DEFAULT_CACHE_TTL_MS,
+                }
+                .to_string(),
+            ),
+            ("RUST_LOG".into(), "warn".into()),
+        ];
+        env.sort();
+        let with = |extra: Vec<(&str, String)>| {
+            let mut all = env.clone();
+            all.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+            all
+        };
+
+        let mut auths = Vec::new();
+        let auth_redis = redis_url(&mut links)?;
+        for (port, url) in auth_ports.iter().zip(&auth_urls) {
+            let (name, port_var) = if flow.is_jwt() {
+                ("jwt-auth", "APP_JWT_AUTH__PORT")
+            } else {
+                ("session-auth", "APP_SESSION_AUTH__PORT")
+            };
+            let env = with(vec![
+                (port_var, port.to_string()),
+                ("APP_REDIS__URL", auth_redis.clone()),
+            ]);
+            auths.push(spawn(&exe, name, &env, url).await?);
+        }
+        // The API servers' view of each auth server: through a delay link when asked.
+        let mut api_auth_urls = Vec::new();
+        for (port, url) in auth_ports.iter().zip(&auth_urls) {
+            let auth_addr = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
+            let asks_auth = matches!(flow, Flow::Session | Flow::SessionCached(_));
+            if options.cuttable_links && asks_auth {
+                let proxy = linkproxy::LinkProxy::start(auth_addr).await?;
+                api_auth_urls.push(format!("http://{}", proxy.addr()));
+                cuttable.push((Dependency::SessionAuth, proxy));
+            } else if delay.is_zero() || !asks_auth {
+                api_auth_urls.push(url.clone());
+            } else {
+                let link =
+                    linkproxy::DelayLink::start(std::net::SocketAddr::from(([127, 0, 0, 1], *port)), delay)?;
+                api_auth_urls.push(format!("http://{}", link.addr()));
+                links.push(link);
+            }
+        }
+        let api_redis = if matches!(flow, Flow::SessionRedis | Flow::JwtDenylist) {
+            redis_url(&mut links)?
+        } else {
+            redis_direct.clone()
+        };
+        let mut apis = Vec::new();
+        for (i, port) in api_ports.iter().enumerate() {
+            let auth_url = api_auth_urls
+                .get(i % api_auth_urls.len().max(1))
+                .cloned()
+                .unwrap_or_else(|| issuer.clone());
+            let env = with(vec![
+                ("APP_API__PORT", port.to_string()),
+                ("APP_API__SESSION_AUTH_URL", auth_url),
+                ("APP_REDIS__URL", api_redis.clone()),
+            ]);
+            apis.push(spawn(&exe, "api", &env, &format!("http://127.0.0.1:{port}")).await?);
+        }
+        Ok(FlowSystem {
+            flow,
+            topology: Topology {
+                api_replicas: api_count,
+                auth_servers: auth_count,
+                link_delay_us: topology.link_delay_us,
+            },
+            apis,
+            auths,
+            redis_pid: flow.needs_redis().then(|| redis.pid()).flatten(),
+            _links: links,
+            cuttable,
+        })
+    }
+
+    /// A load plan against this flow's API replicas: its route, `users`' credentials, each
+    /// virtual user keeping to one replica (as behind a layer-4 balancer, so a replica sees
+    /// users / replicas connections however many replicas run), 10 s request timeout.
+    pub fn plan(
+        &self,
+        mode: loadgen::Mode,
+        warmup: Duration,
+        stop: loadgen::Stop,
+        users: &[Vec<(HeaderName, HeaderValue)>],
+    ) -> anyhow::Result<loadgen::Plan> {
+        Ok(loadgen::Plan {
+            mode,
+            warmup,
+            stop,
+            targets: self
+                .api_urls()
+                .into_iter()
+                .map(loadgen::Target::parse)
+                .collect::<Result<_, _>>()?,
+            balance: loadgen::Balance::PerUser,
+            request: loadgen::RequestSpec::get(self.flow.path()),
+            users: users.to_vec(),
+            request_timeout: Duration::from_secs(10),
+        })
+    }
+
+    /// Every API replica's URL, for the generator to spread requests over.
+    pub fn api_urls(&self) -> Vec<&str> {
+        self.apis.iter().map(|a| a.url.as_str()).collect()
+    }
+
+    /// Sets every cuttable link to `dependency` (none when the flow does not use it, or the
+    /// system was started without cuttable links) to `mode`; returns how many it set.
+    pub fn cut(&self, dependency: Dependency, mode: linkproxy::Mode) -> usize {
+        self.cuttable
+            .iter()
+            .filter(|(d, _)| *d == dependency)
+            .map(|(_, proxy)| proxy.set_mode(mode))
+            .count()
+    }
+
+    pub fn api_pids(&self) -> Vec<u32> {
+        self.apis.iter().map(ServerProcess::pid).collect()
+    }
+
+    pub fn auth_pids(&self) -> Vec<u32> {
+        self.auths.iter().map(ServerProcess::pid).collect()
+    }
+
+    /// The first auth server's URL (none for the baseline).
+    pub fn auth_url(&self) -> Option<&str> {
+        self.auths.first().map(|a| a.url.as_str())
+    }
+
+    pub fn api_url(&self) -> &str {
+        &self.apis[0].url
+    }
+
+    /// The processes to meter: the API server, the auth server, Redis (when the flow uses
+    /// it and the workbench started it) and the generator (this process).
+    pub fn tiers(&self) -> Vec<Tier> {
+        let mut tiers = vec![Tier::new("api", self.api_pids())];
+        if let Some(auth) = self.auths.first() {
+            tiers.push(Tier::new(auth.name, self.auth_pids()));
+        }
+        if let Some(pid) = self.redis_pid {
+            tiers.push(Tier::new("redis", vec![pid]));
+        }
+        tiers.push(Tier::new("generator", vec![std::process::id()]));
+        tiers
+    }
+
+    /// Logs `count` virtual users in through the flow's auth server and returns the header
+    /// each one sends (none for the baseline).
+    pub async fn log_in(&self, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
+        log_in(self.auth_url(), count).await
+    }
+}
+
+/// Logs `count` virtual users in at the auth server `auth` (the demo users in turn) and
+/// returns the header each one sends; with no auth server (the baseline), no header.
+pub async fn log_in(auth: Option<&str>, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
+    let Some(auth) = auth else {
+        return Ok(vec![Vec::new(); count]);
+    };
+    let client = reqwest::Client::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let user = USERS[i % USERS.len()];
+        let (client, auth) = (client.clone(), auth.to_string());
+        tasks.spawn(async move { anyhow::Ok((i, login(&client, &auth, user).await?)) });
+    }
+    let mut users = vec![Vec::new(); count];
+    while let Some(done) = tasks.join_next().await {
+        let (i, body) = done
+            .context("a login task failed")?
+            .context("a virtual user could not log in")?;
+        let credential = body
+            .session_id
+            .or(body.access_token)
+            .context("the login answer held neither session_id nor access_token")?;
+        let value = HeaderValue::from_str(&format!("Bearer {credential}"))?;
+        users[i] = vec![(AUTHORIZATION, value)];
+    }
+    Ok(users)
+}
+
+/// A server's pre-picked port was taken by another process before it could bind it.
+#[derive(Debug)]
+struct PortTaken {
+    name: &'static str,
+    port: u16,
+}
+
+impl std::fmt::Display for PortTaken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "port {} was taken by another process before the {} server could bind it",
+            self.port, self.name
+        )
+    }
+}
+
+impl std::error::Error for PortTaken {}
+
+/// Whether process `pid` holds a listening TCP socket on `port` (Linux: the socket inodes
+/// of `/proc/net/tcp{,6}` against the process's open files). Without `/proc/net/tcp` it
+/// cannot tell, and says yes.
+fn listens_on(pid: u32, port: u16) -> bool {
+    let Ok(v4) = std::fs::read_to_string("/proc/net/tcp") else {
+        return true;
+    };
+    let v6 = std::fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
+    let sockets: Vec<String> = v4
+        .lines()
+        .chain(v6.lines())
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let local_port = fields.get(1)?.rsplit(':').next()?;
+            let listening = fields.get(3) == Some(&"0A");
+            let inode = fields.get(9)?;
+            (listening && u16::from_str_radix(local_port, 16).ok()? == port)
+                .then(|| format!("socket:[{inode}]"))
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .is_ok_and(|target| sockets.iter().any(|s| target.as_os_str() == s.as_str()))
+    })
+}
+
+/// `host:port` of a `redis://host:port[/db]` URL, for a delay link in front of it.
+fn redis_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let rest = url
+        .strip_prefix("redis://")
+        .with_context(|| format!("a link delay needs a plain redis:// URL, not {url}"))?;
+    anyhow::ensure!(
+        !rest.contains('@'),
+        "a link delay cannot sit in front of a Redis URL with credentials"
+    );
+    let host_port = rest.split('/').next().unwrap_or(rest);
+    host_port
+        .to_socket_addrs()?
+        .next()
+        .with_context(|| format!("{host_port} does not resolve"))
+}
+
+/// What a login at either auth server answers (the fields the workbench reads).
+#[derive(Deserialize)]
+pub struct LoginAnswer {
+    pub session_id: Option<String>,
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
+/// One login of `(user, password)` at the auth server `auth`.
+pub async fn login(
+    client: &reqwest::Client,
+    auth: &str,
+    (user, password): (&str, &str),
+) -> anyhow::Result<LoginAnswer> {
+    Ok(client
+        .post(format!("{auth}/login"))
+        .json(&serde_json::json!({ "username": user, "password": password }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
+
+async fn spawn(
+    exe: &std::path::Path,
+    name: &'static str,
+    env: &[(String, String)],
+    url: &str,
+) -> anyhow::Result<ServerProcess> {
+    let log = std::env::temp_dir().join(format!(
+        "authbench-{name}-{}-{}.log",
+        std::process::id(),
+        authbench_core::secret::random_id()
+    ));
+    let stderr = std::fs::File::create(&log).context("cannot create a server log file")?;
+    let child = Command::new(exe)
+        .args(["serve", name])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .with_context(|| format!("cannot start `workbench serve {name}`"))?;
+    let mut process = ServerProcess {
+        name,
+        child,
+        url: url.to_string(),
+        log,
+    };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(Some(status)) = process.child.try_wait() {
+            bail!("the {name} server exited ({status}):\n{}", process.log_tail());
+        }
+        if let Ok(r) = client.get(format!("{url}/readyz")).send().await
+            && r.status().is_success()
+        {
+            // The answer may come from another process that took the port first.
+            let port = url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            if listens_on(process.pid(), port) {
+                return Ok(process);
+            }
+            return Err(PortTaken { name, port }.into());
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the {name} server was not ready within 20 s:\n{}",
+                process.log_tail()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_counts_as_a_processs_only_while_that_process_listens_on_it() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut other = Command::new("sleep").arg("5").spawn().unwrap();
+
+        assert!(listens_on(std::process::id(), port));
+        assert!(!listens_on(other.id(), port), "another process's port");
+
+        drop(listener);
+        assert!(!listens_on(std::process::id(), port));
+        let _ = other.kill();
+        let _ = other.wait();
+    }
+}

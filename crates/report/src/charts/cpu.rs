@@ -1,0 +1,88 @@
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use results::units::{number, tick};
+
+use super::style::*;
+use super::{Chart, DrawResult};
+use crate::figures::Stack;
+
+/// CPU microseconds per request, stacked by tier, one bar per flow.
+pub struct CpuChart {
+    /// The file name (`cpu-per-request`, `login-cost`, ...).
+    pub name: String,
+    pub title: String,
+    /// What one bar's unit of work is, for the axis (`request`, `login`, `refresh`).
+    pub per: String,
+    pub stacks: Vec<Stack>,
+    pub caption: String,
+}
+
+pub const TIERS: [(&str, &str); 4] = [
+    ("api", "API server"),
+    ("auth", "auth server"),
+    ("redis", "Redis"),
+    ("generator", "load generator"),
+];
+
+impl Chart for CpuChart {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let area = frame(root, &self.title, &self.caption)?;
+        let names: Vec<String> = self.stacks.iter().map(|s| s.flow.clone()).collect();
+        let top = self.stacks.iter().map(Stack::total).fold(1.0, f64::max) * 1.15;
+        let mut chart = plot(&area, 48, 80)
+            
+            .build_cartesian_2d(slots(names.len()), 0.0..top)?;
+        let label = segment_label(&names);
+        text(&mut chart.configure_mesh())
+            .disable_x_mesh()
+            .x_labels(names.len())
+            .x_label_formatter(&label)
+            .y_label_formatter(&|v| tick(*v))
+            .y_desc(format!("CPU µs per {}", self.per))
+            .draw()?;
+        for (tier, tier_name) in TIERS {
+            let color = tier_color(tier);
+            let mut rects = Vec::new();
+            for (i, stack) in self.stacks.iter().enumerate() {
+                let below: f64 = stack
+                    .tiers
+                    .iter()
+                    .take_while(|(t, _)| t != tier)
+                    .map(|(_, us)| us)
+                    .sum();
+                if let Some((_, us)) = stack.tiers.iter().find(|(t, _)| t == tier) {
+                    let mut rect = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(i), below),
+                            (SegmentValue::Exact(i + 1), below + us),
+                        ],
+                        color.filled(),
+                    );
+                    rect.set_margin(0, 0, 18, 18);
+                    rects.push(rect);
+                }
+            }
+            chart
+                .draw_series(rects)?
+                .label(tier_name)
+                .legend(box_mark(color));
+        }
+        for (i, stack) in self.stacks.iter().enumerate() {
+            chart.plotting_area().draw(&Text::new(
+                format!("{} µs", number(stack.total())),
+                (SegmentValue::CenterOf(i), stack.total() + top * 0.012),
+                (FONT, 16)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
+            ))?;
+        }
+        legend(&mut chart)
+    }
+}

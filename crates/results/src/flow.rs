@@ -1,0 +1,153 @@
+//! The flows an experiment can measure: the no-auth baseline and each way a request is
+//! authenticated.
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use authbench_core::settings::{ApiMode, SigningAlgorithm};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// `GET /public/departments` on the API server: the same work with no authentication.
+    Baseline,
+    /// The API server asks the session auth server, which asks Redis (steps 3-6).
+    Session,
+    /// The API server reads the session from Redis itself.
+    SessionRedis,
+    /// The API server verifies a signed token alone (steps 3-4).
+    Jwt(SigningAlgorithm),
+    /// `session`, with positive introspection answers kept this many milliseconds in the
+    /// API server.
+    SessionCached(u64),
+    /// HS256 verified locally, then one Redis read of the denylist.
+    JwtDenylist,
+}
+
+/// The introspection cache lifetime of `session-cached` when none is named (the settings'
+/// default).
+pub const DEFAULT_CACHE_TTL_MS: u64 = 1000;
+
+impl Flow {
+    /// Every flow, in the order reports show them: what the throughput and latency
+    /// experiments measure by default, and every name `--flows` takes (`session-cached-<ttl>`
+    /// names another cache lifetime).
+    pub const ALL: [Flow; 9] = [
+        Flow::Baseline,
+        Flow::Session,
+        Flow::SessionRedis,
+        Flow::SessionCached(DEFAULT_CACHE_TTL_MS),
+        Flow::Jwt(SigningAlgorithm::HS256),
+        Flow::Jwt(SigningAlgorithm::EdDSA),
+        Flow::Jwt(SigningAlgorithm::ES256),
+        Flow::Jwt(SigningAlgorithm::RS256),
+        Flow::JwtDenylist,
+    ];
+
+    /// The API server's mode for this flow (the baseline runs on a `jwt` server).
+    pub fn api_mode(self) -> ApiMode {
+        match self {
+            Flow::Baseline | Flow::Jwt(_) => ApiMode::Jwt,
+            Flow::Session => ApiMode::Session,
+            Flow::SessionRedis => ApiMode::SessionRedis,
+            Flow::SessionCached(_) => ApiMode::SessionCached,
+            Flow::JwtDenylist => ApiMode::JwtDenylist,
+        }
+    }
+
+    pub fn algorithm(self) -> Option<SigningAlgorithm> {
+        match self {
+            Flow::Jwt(alg) => Some(alg),
+            Flow::JwtDenylist => Some(SigningAlgorithm::HS256),
+            _ => None,
+        }
+    }
+
+    /// `true` when the flow's auth server is the session auth server.
+    pub fn is_session(self) -> bool {
+        matches!(self, Flow::Session | Flow::SessionRedis | Flow::SessionCached(_))
+    }
+
+    /// `true` when the flow's auth server is the JWT auth server.
+    pub fn is_jwt(self) -> bool {
+        matches!(self, Flow::Jwt(_) | Flow::JwtDenylist)
+    }
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Flow::Baseline => "/public/departments",
+            _ => "/api/departments",
+        }
+    }
+
+    /// `true` when the API server's check depends on Redis, directly or through the
+    /// session auth server.
+    pub fn needs_redis(self) -> bool {
+        self.is_session() || self == Flow::JwtDenylist
+    }
+}
+
+impl fmt::Display for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Flow::Baseline => f.write_str("baseline"),
+            Flow::Session => f.write_str("session"),
+            Flow::SessionRedis => f.write_str("session-redis"),
+            Flow::Jwt(alg) => write!(f, "jwt-{}", alg.to_string().to_ascii_lowercase()),
+            Flow::SessionCached(DEFAULT_CACHE_TTL_MS) => f.write_str("session-cached"),
+            Flow::SessionCached(ms) if ms % 1000 == 0 => write!(f, "session-cached-{}s", ms / 1000),
+            Flow::SessionCached(ms) => write!(f, "session-cached-{ms}ms"),
+            Flow::JwtDenylist => f.write_str("jwt-denylist"),
+        }
+    }
+}
+
+impl FromStr for Flow {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        if wanted == "jwt" {
+            return Ok(Flow::Jwt(SigningAlgorithm::HS256));
+        }
+        if let Some(ttl) = wanted.strip_prefix("session-cached-") {
+            let ttl = crate::units::parse_duration(ttl)?;
+            return Ok(Flow::SessionCached(ttl.as_millis().max(1) as u64));
+        }
+        Flow::ALL
+            .into_iter()
+            .find(|f| f.to_string() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<String> = Flow::ALL.iter().map(Flow::to_string).collect();
+                format!(
+                    "unknown flow `{s}`: choose from {} (session-cached-<ttl>, e.g. \
+                     session-cached-250ms, sets the cache lifetime)",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_flow_reads_back_from_its_name() {
+        for flow in Flow::ALL
+            .into_iter()
+            .chain([Flow::SessionCached(250), Flow::SessionCached(5000)])
+        {
+            assert_eq!(flow.to_string().parse::<Flow>().unwrap(), flow);
+        }
+        assert_eq!(
+            "session-cached-5s".parse::<Flow>().unwrap(),
+            Flow::SessionCached(5000)
+        );
+        assert_eq!("jwt".parse::<Flow>().unwrap(), Flow::Jwt(SigningAlgorithm::HS256));
+        assert!(
+            "kerberos"
+                .parse::<Flow>()
+                .unwrap_err()
+                .contains("baseline, session")
+        );
+    }
+}

@@ -1,0 +1,177 @@
+//! The command line: one clap struct per command, each turned into the plain options its
+//! library function takes (`experiments::throughput::Options`, ...), so that `compare`,
+//! the tests and other commands call the functions instead of building command lines.
+
+pub mod calibrate;
+pub mod faults;
+pub mod latency;
+pub mod logins;
+pub mod remote;
+pub mod revocation;
+pub mod scale;
+pub mod state;
+pub mod throughput;
+pub mod tokens;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use harness::RunOptions;
+use results::Flow;
+use results::units::parse_duration;
+
+use crate::commands;
+
+#[derive(Parser)]
+#[command(
+    name = "workbench",
+    version,
+    about = "Session versus JWT authentication, side by side"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the whole suite (throughput, latency, scale-out, link delay, faults, state,
+    /// logins, revocation, token costs, calibration) and write the report with its charts:
+    /// about 14 minutes on 2 cores.
+    Compare(commands::compare::CompareArgs),
+    /// Start Redis, both auth servers and one API server per mode on loopback; print the
+    /// URLs and curl commands; stop everything on Ctrl-C.
+    Up(commands::up::UpArgs),
+    /// Closed-loop maximum throughput per flow, with CPU microseconds per request per tier.
+    Throughput(throughput::ThroughputArgs),
+    /// Open-loop latency per flow at fractions of its maximum (coordinated-omission corrected).
+    Latency(latency::LatencyArgs),
+    /// The load generator beside wrk against the same endpoint, to state their ratio.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Throughput against the number of API replicas under per-server CPU quotas, with a
+    /// capacity model and a USL fit.
+    Scale(scale::ScaleArgs),
+    /// Every flow under load at once while Redis, then the session auth server, is away.
+    Faults(faults::FaultsArgs),
+    /// Redis bytes per session, and token size against the number of roles.
+    State(state::StateArgs),
+    /// CPU time of a login per flow, and of a token refresh, by tier.
+    Logins(logins::LoginsArgs),
+    /// How long a logout or a role removal takes to reach the API in each flow, against
+    /// each flow's requests per second.
+    Revocation(revocation::RevocationArgs),
+    /// CPU time of one token operation per algorithm, beside the raw primitive.
+    Tokens(tokens::TokensArgs),
+    /// Closed-loop maximum per flow against servers that are already running (the compose
+    /// file's containers, or other hosts); no CPU metering.
+    Remote(remote::RemoteArgs),
+    /// Charts and a README from a folder of results files.
+    Report(ReportArgs),
+    /// Exit 0 when a URL answers 2xx (the containers' health checks).
+    Probe(commands::probe::ProbeArgs),
+    /// The design note's two processes, step by step, with the real HTTP exchanges
+    /// (session, jwt, tamper, expiry, revoke, outage, compare), or the teaching page (web).
+    Demo(DemoArgs),
+    /// Run one server as its own process (used by the experiments).
+    #[command(hide = true)]
+    Serve(commands::serve::ServeArgs),
+    /// Print an argon2id hash of a password (read from stdin) for configuration/users.yaml.
+    HashPassword,
+}
+
+/// Options every load experiment shares.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Flows to measure, comma-separated: baseline, session, session-redis, session-cached
+    /// (session-cached-250ms names a cache lifetime), jwt-hs256, jwt-eddsa, jwt-es256,
+    /// jwt-rs256, jwt-denylist (default: all of them; for `scale`: session, session-redis,
+    /// jwt-hs256, jwt-es256).
+    #[arg(long, value_delimiter = ',')]
+    pub flows: Vec<Flow>,
+    /// One-way delay on every server-to-server link (API→auth, auth→Redis, API→Redis),
+    /// through a user-space delay link; a list runs each flow at each delay (e.g.
+    /// 0,250us,1ms).
+    #[arg(long, value_delimiter = ',', default_value = "0", value_parser = parse_duration)]
+    pub link_delay: Vec<Duration>,
+    /// Virtual users, each with its own login and keep-alive connection.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Load before each measured run that is not recorded (e.g. 1s, 500ms).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Length of each measured run (e.g. 5s, 1m).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub duration: Duration,
+    /// actix-web workers per server process.
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
+}
+
+impl From<RunArgs> for RunOptions {
+    fn from(a: RunArgs) -> RunOptions {
+        RunOptions {
+            flows: a.flows,
+            link_delay: a.link_delay,
+            connections: a.connections,
+            warmup: a.warmup,
+            duration: a.duration,
+            workers: a.workers,
+        }
+    }
+}
+
+/// Where an experiment writes its results file.
+#[derive(Args, Debug, Clone)]
+pub struct OutArgs {
+    /// Folder the results file is written to.
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Folder with the experiments' results files (throughput.json, latency.json,
+    /// links.json, scale.json, calibrate.json, tokens.json ...).
+    #[arg(default_value = "results")]
+    pub results: PathBuf,
+    /// Folder the report is written to (default: reports/<date-time of the results>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also chart criterion's token benchmarks from this folder (e.g. target/criterion
+    /// after `cargo bench --bench tokens`).
+    #[arg(long)]
+    pub criterion: Option<PathBuf>,
+}
+
+impl From<ReportArgs> for report::ReportOptions {
+    fn from(a: ReportArgs) -> report::ReportOptions {
+        report::ReportOptions {
+            results: a.results,
+            out: a.out,
+            criterion: a.criterion,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    #[arg(value_enum)]
+    scenario: teaching::Scenario,
+    /// Wait for Enter before each step (on a terminal).
+    #[arg(long)]
+    step: bool,
+    /// The narration's language: en, or ko (the design note's).
+    #[arg(long, value_enum, default_value = "en")]
+    lang: teaching::Lang,
+}
+
+impl From<DemoArgs> for teaching::Options {
+    fn from(a: DemoArgs) -> teaching::Options {
+        teaching::Options {
+            scenario: a.scenario,
+            step: a.step,
+            lang: a.lang,
+        }
+    }
+}
