@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
-pub use results::scale::{Capacity, Costs, ModelPoint, ScaleModel, Usl};
 use results::median;
+pub use results::scale::{Capacity, Costs, ModelPoint, ScaleModel, Usl};
 
 /// What a series of points ran with.
 #[derive(Debug, Clone, PartialEq)]

@@ -123,8 +123,7 @@ pub async fn start_flow(
 /// cgroup it can meter, so the same command measures the same tiers however the machine
 /// offers Redis. Without one, `REDIS_URL` or a container is used, and the method says so.
 pub async fn redis() -> anyhow::Result<(redis_locator::LocalRedis, String)> {
-    let private = redis_locator::find_on_path("redis-server")
-        .filter(|_| !container_asked());
+    let private = redis_locator::find_on_path("redis-server").filter(|_| !container_asked());
     let redis = match private {
         Some(path) => redis_locator::start_process(&path).await,
         None => redis_locator::locate().await,

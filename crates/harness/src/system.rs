@@ -12,10 +12,10 @@ use authbench_core::settings::SigningAlgorithm;
 use loadgen::cpu::Tier;
 use loadgen::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use redis_locator::{LocalRedis, free_port};
-use secrecy::ExposeSecret;
 use results::flow::DEFAULT_CACHE_TTL_MS;
-use serde::Deserialize;
 use results::{Flow, Topology};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
 
 /// How the servers of a flow are started.
 #[derive(Debug, Clone, Copy)]

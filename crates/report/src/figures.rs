@@ -3,7 +3,6 @@
 
 use loadgen::RunResult;
 
-use crate::charts::{DelaySeries, FaultSeries, RevocationPoint, ScaleSeries};
 use results::{FlowRun, ResultsFile, median};
 
 /// One flow's closed-loop maximum: the median of its rounds, with the slowest and fastest.
@@ -383,4 +382,44 @@ pub fn revocation_points(file: &ResultsFile) -> Vec<RevocationPoint> {
             })
         })
         .collect()
+}
+
+/// One flow's scale series: the measured maxima and both models at the measured sizes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleSeries {
+    pub flow: String,
+    /// (replicas, measured req/s)
+    pub measured: Vec<(usize, f64)>,
+    /// (replicas, capacity model req/s)
+    pub capacity: Vec<(usize, f64)>,
+    pub usl: Option<results::scale::Usl>,
+}
+
+/// One flow's p50 against the one-way link delay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelaySeries {
+    pub flow: String,
+    /// (one-way delay µs, p50 µs, p99 µs)
+    pub points: Vec<(u64, u64, u64)>,
+}
+
+/// One flow's timeline during a fault: (seconds into the window, share of requests that
+/// succeeded in %, slowest answer from its due time in ms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultSeries {
+    pub flow: String,
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// One flow's revocation lag beside the requests per second it sustains.
+#[derive(Debug, Clone)]
+pub struct RevocationPoint {
+    pub flow: String,
+    pub label: String,
+    /// Closed-loop maximum of the flow, requests per second.
+    pub rps: f64,
+    /// Lags scaled to the real system, ms: median, shortest, longest over every trial.
+    pub median_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
 }

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::charts::Rendered;
 use crate::figures::{cpu_stacks, latency_curves, load_levels, throughput_bars, timeline_cv};
-use crate::{Section, Suite};
+use crate::part::Section;
+use crate::suite::Suite;
 
 const README: &str = include_str!("../templates/README.md.j2");
 const KEY_FIGURES: &str = include_str!("../templates/key-figures.md.j2");

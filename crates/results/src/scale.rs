@@ -35,7 +35,6 @@ impl Usl {
     pub fn peak(&self) -> Option<f64> {
         (self.kappa > 0.0).then(|| ((1.0 - self.sigma) / self.kappa).sqrt())
     }
-
 }
 
 /// One size, measured and modelled.

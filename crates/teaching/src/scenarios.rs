@@ -8,8 +8,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use redis::AsyncCommands;
 
-use super::narrator::{Answer, Narrator, server_timing_ms};
-use super::{DemoSystem, SHORT_LIFETIME_SECS, tampered};
+use crate::narrator::{Answer, Narrator, server_timing_ms};
+use crate::system::{DemoSystem, SHORT_LIFETIME_SECS, tampered};
 
 const ALICE: (&str, &str) = ("alice", "alice-demo-password");
 const BOB: (&str, &str) = ("bob", "bob-demo-password");

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use super::narrator::server_timing_ms;
-use super::{DemoSystem, tampered};
+use crate::narrator::server_timing_ms;
+use crate::system::{DemoSystem, WEB_LIFETIME_SECS, tampered};
 use authbench_core::settings::ApiMode;
 
 const INDEX: &str = include_str!("../assets/page/index.html");
@@ -111,7 +111,7 @@ async fn state(page: web::Data<Page>) -> HttpResponse {
         "api_session": s.urls().api(ApiMode::Session),
         "api_jwt": s.urls().api(ApiMode::Jwt),
         "redis_cut": s.redis_is_cut(),
-        "lifetime_secs": super::WEB_LIFETIME_SECS,
+        "lifetime_secs": WEB_LIFETIME_SECS,
     }))
 }
 
@@ -222,7 +222,7 @@ impl Page {
                     _ => held.access_at,
                 }
                 .context("log in first")?;
-                let lifetime = Duration::from_secs(super::WEB_LIFETIME_SECS + 1);
+                let lifetime = Duration::from_secs(WEB_LIFETIME_SECS + 1);
                 if let Some(left) = lifetime.checked_sub(issued.elapsed()) {
                     tokio::time::sleep(left).await;
                 }
@@ -232,7 +232,7 @@ impl Page {
                     body,
                     format!(
                         "Waited out the {} s lifetime this page gives both credentials, then called again.",
-                        super::WEB_LIFETIME_SECS
+                        WEB_LIFETIME_SECS
                     ),
                 )
             }

@@ -4,15 +4,15 @@
 
 mod section;
 
-use results::calibrate::{Calibration, WrkResult};
-use std::path::PathBuf;
 use anyhow::{Context, bail};
 use loadgen::Mode;
+use results::calibrate::{Calibration, WrkResult};
+use std::path::PathBuf;
 
-use results::Flow;
-use results::{FlowRun, ResultsFile};
-use results::Topology;
 use harness::{RunOptions, begin, measure, start_flow};
+use results::Flow;
+use results::Topology;
+use results::{FlowRun, ResultsFile};
 
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
@@ -135,7 +135,7 @@ fn wrk_duration_us(s: &str) -> Option<u64> {
 /// `workbench calibrate` in the registry.
 pub struct Calibrate;
 
-impl crate::Experiment for Calibrate {
+impl crate::experiment::Experiment for Calibrate {
     fn name(&self) -> &'static str {
         "calibrate"
     }
@@ -144,7 +144,7 @@ impl crate::Experiment for Calibrate {
         Some("the load generator beside wrk")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             run(Options {
                 run: plan.run.clone(),

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use loadgen::{Mode, RunResult, Stop};
 
-use results::Flow;
-use results::{FlowRun, ResultsFile};
-use results::Topology;
 use harness::system::{Dependency, FlowSystem, ServerOptions};
 use harness::{RunOptions, begin};
+use results::Flow;
+use results::Topology;
+use results::{FlowRun, ResultsFile};
 
 pub const DEFAULT_FLOWS: [Flow; 3] = [
     Flow::Session,
@@ -245,7 +245,7 @@ pub fn summarise(
 /// `workbench faults` in the registry.
 pub struct Faults;
 
-impl crate::Experiment for Faults {
+impl crate::experiment::Experiment for Faults {
     fn name(&self) -> &'static str {
         "faults"
     }
@@ -254,7 +254,7 @@ impl crate::Experiment for Faults {
         Some("faults: Redis, then the session auth server, away under load")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             let mut run = plan.run.clone();
             run.flows = plan.authenticated_flows(&DEFAULT_FLOWS);

@@ -92,7 +92,10 @@ fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
             slowest_due: show_us(s.max_latency_in_outage_us),
         })
         .collect();
-    out.push(render_block("faults-table.md.j2", TABLE, serde_json::json!({ "rows": rows })).unwrap_or_else(|e| e.to_string()));
+    out.push(
+        render_block("faults-table.md.j2", TABLE, serde_json::json!({ "rows": rows }))
+            .unwrap_or_else(|e| e.to_string()),
+    );
     let mut verdicts = Vec::new();
     for s in summaries {
         let uses = s.time_to_fail_ms.is_some();
@@ -147,4 +150,3 @@ fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
     }
     out
 }
-

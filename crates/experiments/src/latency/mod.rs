@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use loadgen::Mode;
 
+use harness::{RunOptions, begin, measure, start_flow};
 use results::Flow;
 use results::ResultsFile;
 use results::Topology;
-use harness::{RunOptions, begin, measure, start_flow};
 
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
@@ -104,7 +104,7 @@ pub async fn sweep(args: Options, experiment: &str) -> anyhow::Result<ResultsFil
 /// `workbench latency` in the registry.
 pub struct Latency;
 
-impl crate::Experiment for Latency {
+impl crate::experiment::Experiment for Latency {
     fn name(&self) -> &'static str {
         "latency"
     }
@@ -113,7 +113,7 @@ impl crate::Experiment for Latency {
         Some("latency at fractions of each maximum (open loop)")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             run(Options {
                 run: plan.run.clone(),
@@ -139,20 +139,20 @@ pub struct Links;
 /// The link pass's open-loop rate, as a percentage of each flow's loopback maximum.
 pub const LINK_PASS_FRACTION: f64 = 5.0;
 
-impl crate::Experiment for Links {
+impl crate::experiment::Experiment for Links {
     fn name(&self) -> &'static str {
         "links"
     }
 
-    fn kind(&self) -> crate::Kind {
-        crate::Kind::Pass
+    fn kind(&self) -> crate::experiment::Kind {
+        crate::experiment::Kind::Pass
     }
 
     fn step(&self) -> Option<&'static str> {
         Some("latency against link delay")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             let defaults = [
                 Flow::Session,

@@ -183,4 +183,3 @@ fn read_links(series: &[DelaySeries]) -> Vec<String> {
     ));
     out
 }
-

@@ -18,11 +18,11 @@ use authbench_core::settings::SigningAlgorithm;
 use loadgen::header::{CONTENT_TYPE, HeaderValue};
 use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
 
+use harness::system::{FlowSystem, USERS, login};
+use harness::{RunOptions, begin, measure_plan};
 use results::Flow;
 use results::ResultsFile;
 use results::Topology;
-use harness::system::{FlowSystem, USERS, login};
-use harness::{RunOptions, begin, measure_plan};
 
 /// The flows with a login of their own (session-redis logs in at the same server as
 /// session; the baseline has none).
@@ -147,7 +147,7 @@ fn password_hash_note() -> String {
 /// `workbench logins` in the registry.
 pub struct Logins;
 
-impl crate::Experiment for Logins {
+impl crate::experiment::Experiment for Logins {
     fn name(&self) -> &'static str {
         "logins"
     }
@@ -156,7 +156,7 @@ impl crate::Experiment for Logins {
         Some("the cost of a login and of a token refresh")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             let mut run = plan.run.clone();
             run.flows = plan.authenticated_flows(&DEFAULT_FLOWS);

@@ -5,8 +5,8 @@ use report::caption::load_caption_with;
 use report::charts::*;
 use report::figures::*;
 use report::{Contribution, Part, Section, Suite};
-use results::units::*;
 use results::ResultsFile;
+use results::units::*;
 
 /// The login experiment's sections: the cost of a login, and of a token refresh.
 pub struct Sections;
@@ -160,4 +160,3 @@ fn read_refreshes(stacks: &[Stack], throughput: &[Stack]) -> Vec<String> {
     }
     out
 }
-

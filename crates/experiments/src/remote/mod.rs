@@ -7,20 +7,20 @@
 //! Unlike the other experiments it starts nothing and cannot see the servers' processes:
 //! the results have throughput, latency and statuses, but no CPU time per tier.
 
-use std::path::PathBuf;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
 
+use harness::progress::RunBar;
+use harness::system::log_in;
 use results::Flow;
 use results::Method;
-use harness::progress::RunBar;
-use results::{FlowRun, ResultsFile};
 use results::Topology;
-use harness::system::{log_in};
 use results::units::show_us;
+use results::{FlowRun, ResultsFile};
 
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
@@ -171,7 +171,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
 /// describe servers the workbench did not start, so it meters no CPU).
 pub struct Remote;
 
-impl crate::Experiment for Remote {
+impl crate::experiment::Experiment for Remote {
     fn name(&self) -> &'static str {
         "remote"
     }

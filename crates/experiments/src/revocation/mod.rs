@@ -23,8 +23,8 @@
 
 mod section;
 
-use results::units::show_ms;
 use results::revocation::{RevocationArm, RevocationResults, RevocationTrial};
+use results::units::show_ms;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -35,11 +35,11 @@ use authbench_core::settings::SigningAlgorithm;
 use authbench_core::time::now_ms;
 use loadgen::Mode;
 
+use harness::system::USERS;
+use harness::{RunOptions, begin, measure, start_flow};
 use results::Flow;
 use results::ResultsFile;
 use results::Topology;
-use harness::system::{USERS};
-use harness::{RunOptions, begin, measure, start_flow};
 
 pub const DEFAULT_LIFETIMES_MIN: [u64; 3] = [1, 5, 15];
 pub const DEFAULT_CACHE_TTLS: [Duration; 3] = [
@@ -634,7 +634,7 @@ async fn send(
 /// `workbench revocation` in the registry.
 pub struct Revocation;
 
-impl crate::Experiment for Revocation {
+impl crate::experiment::Experiment for Revocation {
     fn name(&self) -> &'static str {
         "revocation"
     }
@@ -643,7 +643,7 @@ impl crate::Experiment for Revocation {
         Some("revocation lag: logout and role removal, per flow")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             run(Options {
                 out: plan.results.clone(),

@@ -152,4 +152,3 @@ fn read_revocation(revocation: &RevocationResults, points: &[RevocationPoint]) -
     ));
     out
 }
-

@@ -6,7 +6,10 @@
 //! the first point's maximum), with the CPU each tier used against its quota. Each series
 //! ends with the capacity model and the USL fit ([`super::model`]).
 
+mod saturation;
 mod section;
+
+pub use saturation::{SATURATED, saturated};
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -14,13 +17,13 @@ use std::time::Duration;
 
 use loadgen::Mode;
 
-use results::Flow;
 use harness::limits::{CpuLimits, GroupLimit};
 use harness::model::{self, Budget, Costs, Measured};
-use results::{FlowRun, ResultsFile};
-use results::Topology;
-use harness::system::{FlowSystem};
+use harness::system::FlowSystem;
 use harness::{RunOptions, begin, measure, start_flow};
+use results::Flow;
+use results::Topology;
+use results::{FlowRun, ResultsFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
@@ -79,9 +82,6 @@ pub struct Options {
     /// The open-loop rate of every point, as a percentage of the series' first maximum.
     pub open_fraction: f64,
 }
-
-/// A tier counts as saturated at this share of its quota.
-pub const SATURATED: f64 = 0.85;
 
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     anyhow::ensure!(
@@ -302,44 +302,10 @@ fn utilisation(run: &FlowRun, cpus: Option<f64>) -> std::collections::BTreeMap<S
         .collect()
 }
 
-/// The tier that ran out first: the limited tier closest to its quota when it is above
-/// [`SATURATED`], else the generator when it used most of the cores the quotas leave.
-pub fn saturated(run: &FlowRun, cores: f64, cpus: Option<f64>) -> String {
-    let Some(q) = cpus else {
-        return "unknown (no CPU limits)".into();
-    };
-    let busiest = run
-        .utilisation
-        .iter()
-        .filter(|(name, _)| name.as_str() != "generator")
-        .max_by(|a, b| a.1.total_cmp(b.1));
-    if let Some((name, share)) = busiest
-        && *share >= SATURATED
-    {
-        return format!("{name} ({:.0} % of its quota)", share * 100.0);
-    }
-    let servers: usize = run
-        .cpu
-        .iter()
-        .filter(|t| t.name != "generator")
-        .map(|t| t.pids.len())
-        .sum();
-    let left = cores - servers as f64 * q;
-    if let Some(generator) = run.utilisation.get("generator")
-        && *generator >= SATURATED * left
-    {
-        return format!("generator ({generator:.2} of the {left:.1} cores the quotas leave)");
-    }
-    match busiest {
-        Some((name, share)) => format!("none (busiest: {name} at {:.0} %)", share * 100.0),
-        None => "none".into(),
-    }
-}
-
 /// `workbench scale` in the registry.
 pub struct Scale;
 
-impl crate::Experiment for Scale {
+impl crate::experiment::Experiment for Scale {
     fn name(&self) -> &'static str {
         "scale"
     }
@@ -348,7 +314,7 @@ impl crate::Experiment for Scale {
         Some("scale-out under CPU quotas")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             let mut run = plan.run.clone();
             run.duration = plan.scale_duration;

@@ -6,12 +6,12 @@ use report::charts::*;
 use report::figures::*;
 use report::template::render_block;
 use report::{Contribution, Part, Section, Suite};
+use results::ResultsFile;
 use results::scale::ScaleModel;
 use results::units::*;
-use results::ResultsFile;
 use serde::Serialize;
 
-use super::saturated;
+use super::saturation::saturated;
 
 const POINTS: &str = include_str!("scale-points.md.j2");
 const FAR: &str = include_str!("scale-far.md.j2");
@@ -299,4 +299,3 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
     out.push(render_block("scale-far.md.j2", FAR, &tables).unwrap_or_else(|e| e.to_string()));
     out
 }
-

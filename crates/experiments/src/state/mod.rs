@@ -22,11 +22,11 @@ use authbench_core::denylist::Denylist;
 use authbench_core::session_store::{Lifetimes, SessionStore};
 use authbench_core::settings::SigningAlgorithm;
 
+use harness::system::FlowSystem;
 use results::Flow;
 use results::Method;
 use results::ResultsFile;
 use results::Topology;
-use harness::system::{FlowSystem};
 
 pub const DEFAULT_SESSIONS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 pub const DEFAULT_ROLES: [usize; 11] = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
@@ -353,7 +353,7 @@ fn token_sizes(role_counts: &[usize]) -> anyhow::Result<Sizes> {
 /// `workbench state` in the registry.
 pub struct State;
 
-impl crate::Experiment for State {
+impl crate::experiment::Experiment for State {
     fn name(&self) -> &'static str {
         "state"
     }
@@ -362,7 +362,7 @@ impl crate::Experiment for State {
         Some("server-side state and token size")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             run(Options {
                 out: plan.results.clone(),

@@ -140,4 +140,3 @@ fn read_token_sizes(state: &StateResults) -> Vec<String> {
     ));
     out
 }
-

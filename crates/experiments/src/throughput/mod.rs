@@ -3,13 +3,13 @@
 
 mod section;
 
-use std::path::PathBuf;
 use loadgen::Mode;
+use std::path::PathBuf;
 
-use results::Flow;
-use results::{ResultsFile, median};
-use results::Topology;
 use harness::{RunOptions, begin, measure, start_flow};
+use results::Flow;
+use results::Topology;
+use results::{ResultsFile, median};
 
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ fn against_baseline(file: &ResultsFile) -> Option<String> {
 /// `workbench throughput` in the registry.
 pub struct Throughput;
 
-impl crate::Experiment for Throughput {
+impl crate::experiment::Experiment for Throughput {
     fn name(&self) -> &'static str {
         "throughput"
     }
@@ -82,7 +82,7 @@ impl crate::Experiment for Throughput {
         Some("maximum throughput per flow (closed loop)")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             run(Options {
                 run: plan.run.clone(),

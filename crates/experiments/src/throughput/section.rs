@@ -206,4 +206,3 @@ fn read_cpu(stacks: &[Stack], bars: &[Bar], cores: usize) -> Vec<String> {
     }
     out
 }
-

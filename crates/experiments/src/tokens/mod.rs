@@ -14,7 +14,6 @@ use authbench_core::settings::SigningAlgorithm;
 use results::Method;
 use results::{OpCost, ResultsFile};
 
-
 pub const SAMPLES: usize = 21;
 pub const SAMPLE_TIME: Duration = Duration::from_millis(20);
 
@@ -89,7 +88,7 @@ fn measure_all(samples: usize, sample_time: Duration) -> Vec<OpCost> {
 /// `workbench tokens` in the registry.
 pub struct Tokens;
 
-impl crate::Experiment for Tokens {
+impl crate::experiment::Experiment for Tokens {
     fn name(&self) -> &'static str {
         "tokens"
     }
@@ -98,7 +97,7 @@ impl crate::Experiment for Tokens {
         Some("token verification cost per algorithm (in-process)")
     }
 
-    fn compare<'a>(&'a self, plan: &'a crate::Compare) -> crate::Step<'a> {
+    fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             run(Options {
                 samples: SAMPLES,
@@ -120,12 +119,12 @@ impl crate::Experiment for Tokens {
 /// [`Tokens`]' part, beside the workbench's own figures.
 pub struct Criterion;
 
-impl crate::Experiment for Criterion {
+impl crate::experiment::Experiment for Criterion {
     fn name(&self) -> &'static str {
         report::criterion::NAME
     }
 
-    fn kind(&self) -> crate::Kind {
-        crate::Kind::Input
+    fn kind(&self) -> crate::experiment::Kind {
+        crate::experiment::Kind::Input
     }
 }

@@ -19,7 +19,11 @@ impl Part for Sections {
     fn plan(&self, suite: &Suite) -> Contribution {
         let mut out = Contribution::default();
         for source in ["workbench tokens", report::criterion::NAME] {
-            let name = if source == "workbench tokens" { "tokens" } else { source };
+            let name = if source == "workbench tokens" {
+                "tokens"
+            } else {
+                source
+            };
             let Some(file) = suite.get(name) else { continue };
             let groups = cost_groups(file, source);
             if groups.is_empty() {
@@ -120,4 +124,3 @@ fn read_costs(groups: &[CostGroup], suite: &Suite) -> Vec<String> {
     out.push(format!("Bars: {}.", names.join("; ")));
     out
 }
-

@@ -4,8 +4,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use results::units::{number, tick};
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
 use crate::figures::Stack;
 
 /// CPU microseconds per request, stacked by tier, one bar per flow.
@@ -35,9 +36,7 @@ impl Chart for CpuChart {
         let area = frame(root, &self.title, &self.caption)?;
         let names: Vec<String> = self.stacks.iter().map(|s| s.flow.clone()).collect();
         let top = self.stacks.iter().map(Stack::total).fold(1.0, f64::max) * 1.15;
-        let mut chart = plot(&area, 48, 80)
-            
-            .build_cartesian_2d(slots(names.len()), 0.0..top)?;
+        let mut chart = plot(&area, 48, 80).build_cartesian_2d(slots(names.len()), 0.0..top)?;
         let label = segment_label(&names);
         text(&mut chart.configure_mesh())
             .disable_x_mesh()
@@ -68,10 +67,7 @@ impl Chart for CpuChart {
                     rects.push(rect);
                 }
             }
-            chart
-                .draw_series(rects)?
-                .label(tier_name)
-                .legend(box_mark(color));
+            chart.draw_series(rects)?.label(tier_name).legend(box_mark(color));
         }
         for (i, stack) in self.stacks.iter().enumerate() {
             chart.plotting_area().draw(&Text::new(

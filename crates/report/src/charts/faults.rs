@@ -2,16 +2,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use results::units::tick;
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
-
-/// One flow's timeline during a fault: (seconds into the window, share of requests that
-/// succeeded in %, slowest answer from its due time in ms).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FaultSeries {
-    pub flow: String,
-    pub points: Vec<(f64, f64, f64)>,
-}
+use crate::figures::FaultSeries;
 
 /// Success share (top) and slowest answer (bottom, log) per 100 ms, the outage shaded.
 pub struct FaultChart {

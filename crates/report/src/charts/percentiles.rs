@@ -2,8 +2,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use results::units::number;
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
 use crate::figures::Curve;
 
 /// HdrHistogram-style percentile curves: latency (log) against 1/(1-percentile) (log), so

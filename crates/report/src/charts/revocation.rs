@@ -3,21 +3,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use results::units::tick;
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
-
-/// One flow's revocation lag beside the requests per second it sustains.
-#[derive(Debug, Clone)]
-pub struct RevocationPoint {
-    pub flow: String,
-    pub label: String,
-    /// Closed-loop maximum of the flow, requests per second.
-    pub rps: f64,
-    /// Lags scaled to the real system, ms: median, shortest, longest over every trial.
-    pub median_ms: f64,
-    pub min_ms: f64,
-    pub max_ms: f64,
-}
+use crate::figures::RevocationPoint;
 
 /// Lags below this draw at it ("the next request"): a log axis has no zero.
 pub const LAG_FLOOR_MS: f64 = 0.1;
@@ -42,12 +31,10 @@ impl Chart for RevocationChart {
         let floor = |ms: f64| ms.max(LAG_FLOOR_MS);
         let max_rps = self.points.iter().map(|p| p.rps).fold(1.0, f64::max) * 1.25;
         let max_ms = self.points.iter().map(|p| floor(p.max_ms)).fold(1.0, f64::max);
-        let mut chart = plot(&area, 52, 90)
-            .margin_right(40)
-            .build_cartesian_2d(
-                0.0..max_rps,
-                (LAG_FLOOR_MS / 2.0..decades(LAG_FLOOR_MS, max_ms).end).log_scale(),
-            )?;
+        let mut chart = plot(&area, 52, 90).margin_right(40).build_cartesian_2d(
+            0.0..max_rps,
+            (LAG_FLOOR_MS / 2.0..decades(LAG_FLOOR_MS, max_ms).end).log_scale(),
+        )?;
         text(grid(&mut chart.configure_mesh()))
             .y_labels(40)
             .x_label_formatter(&|v| tick(*v))

@@ -2,19 +2,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use results::units::tick;
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
-
-/// One flow's scale series: the measured maxima and both models at the measured sizes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScaleSeries {
-    pub flow: String,
-    /// (replicas, measured req/s)
-    pub measured: Vec<(usize, f64)>,
-    /// (replicas, capacity model req/s)
-    pub capacity: Vec<(usize, f64)>,
-    pub usl: Option<results::scale::Usl>,
-}
+use crate::figures::ScaleSeries;
 
 /// Throughput against API replicas for one scenario: measured points joined by a line,
 /// the capacity model dashed, the USL fit thin.

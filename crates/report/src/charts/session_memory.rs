@@ -3,8 +3,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use results::units::{number, tick};
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
 
 /// Redis memory against live sessions, both on log scales.
 pub struct SessionMemoryChart {
@@ -30,12 +31,10 @@ impl Chart for SessionMemoryChart {
             .map(|p| mb(p.1))
             .fold(f64::INFINITY, f64::min)
             .max(0.001);
-        let mut chart = plot(&area, 52, 90)
-            .margin_right(40)
-            .build_cartesian_2d(
-                decades(min_n, max_n).log_scale(),
-                decades(min_mb, max_mb).log_scale(),
-            )?;
+        let mut chart = plot(&area, 52, 90).margin_right(40).build_cartesian_2d(
+            decades(min_n, max_n).log_scale(),
+            decades(min_mb, max_mb).log_scale(),
+        )?;
         text(grid(&mut chart.configure_mesh()))
             .x_labels(10)
             .y_labels(40)

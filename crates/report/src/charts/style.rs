@@ -1,16 +1,33 @@
 //! The look every chart shares: colours per flow and tier, the title and method line, the
 //! plot area, the mesh's text and grid, the legend, and the axes' labels.
 
+use std::sync::Once;
+
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
 use plotters::coord::types::RangedCoordusize;
-use plotters::chart::MeshStyle;
 use plotters::prelude::*;
 
-use super::DrawResult;
 use results::Flow;
 
 pub const FONT: &str = "sans-serif";
+
+/// What drawing on a backend returns.
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+pub fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is part of the binary; if it ever failed to parse, every chart would
+        // fail to draw its text with "font unavailable", which the chart tests catch.
+        if plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_err() {
+            tracing::error!("the embedded chart font could not be read");
+        }
+    });
+}
 
 /// The same colour for a flow in every chart: grey for the baseline, warm colours for the
 /// session flows, cool ones for the JWT algorithms. Every flow of [`Flow`] has its own
@@ -19,7 +36,11 @@ pub const FONT: &str = "sans-serif";
 pub fn flow_color(flow: &str) -> RGBColor {
     use results::flow::SigningAlgorithm as Alg;
     // Only a flow's own name: `session-cached-1s` is not `session-cached`.
-    match flow.parse::<Flow>().map_err(drop).and_then(|f| if f.to_string() == flow { Ok(f) } else { Err(()) }) {
+    match flow
+        .parse::<Flow>()
+        .map_err(drop)
+        .and_then(|f| if f.to_string() == flow { Ok(f) } else { Err(()) })
+    {
         Ok(Flow::Baseline) => RGBColor(127, 127, 127),
         Ok(Flow::Session) => RGBColor(214, 39, 40),
         Ok(Flow::SessionRedis) => RGBColor(255, 127, 14),
@@ -172,4 +193,3 @@ pub fn ms_label(ms: &f64) -> String {
         format!("{ms:.2} ms")
     }
 }
-

@@ -4,8 +4,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use results::units::{number, tick};
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
 use crate::figures::Bar;
 
 /// Bars per flow with whiskers for the spread between rounds, and each bar's ratio to the
@@ -25,9 +26,7 @@ impl Chart for ThroughputChart {
         let area = frame(root, "Maximum throughput per flow (closed loop)", &self.caption)?;
         let names: Vec<String> = self.bars.iter().map(|b| b.flow.clone()).collect();
         let top = self.bars.iter().map(|b| b.high).fold(1.0, f64::max) * 1.18;
-        let mut chart = plot(&area, 48, 96)
-            
-            .build_cartesian_2d(slots(names.len()), 0.0..top)?;
+        let mut chart = plot(&area, 48, 96).build_cartesian_2d(slots(names.len()), 0.0..top)?;
         let label = segment_label(&names);
         text(&mut chart.configure_mesh())
             .disable_x_mesh()

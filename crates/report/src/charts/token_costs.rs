@@ -4,8 +4,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use results::units::{number, tick};
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
 use crate::figures::CostGroup;
 
 /// Per algorithm: jsonwebtoken's verify beside the raw primitive (and the primitive with
@@ -57,9 +58,7 @@ impl Chart for TokenCostChart {
         let hi = values().map(|b| b.high_ns).fold(1.0, f64::max);
         let range = decades(lo / 1000.0, hi / 1000.0 * 3.0);
         let floor = range.start;
-        let mut chart = plot(&area, 48, 90)
-            
-            .build_cartesian_2d(slots(names.len()), range.log_scale())?;
+        let mut chart = plot(&area, 48, 90).build_cartesian_2d(slots(names.len()), range.log_scale())?;
         let label = segment_label(&names);
         text(&mut chart.configure_mesh())
             .disable_x_mesh()
@@ -115,10 +114,7 @@ impl Chart for TokenCostChart {
                 labels.push((i, middle, high_us.max(top_us), top_us));
             }
             let color = *color;
-            chart
-                .draw_series(rects)?
-                .label(*legend)
-                .legend(box_mark(color));
+            chart.draw_series(rects)?.label(*legend).legend(box_mark(color));
             chart.draw_series(whiskers)?;
             for (i, middle, above, top_us) in labels {
                 let (x, y) = chart.backend_coord(&(SegmentValue::Exact(i), above));

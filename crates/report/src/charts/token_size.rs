@@ -2,8 +2,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use results::units::tick;
 
+use super::render::Chart;
+use super::style::DrawResult;
 use super::style::*;
-use super::{Chart, DrawResult};
 
 /// The `Authorization` header's size against the number of roles, per algorithm, with the
 /// 8 KB line.

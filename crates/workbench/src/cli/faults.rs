@@ -7,7 +7,7 @@ use experiments::faults::{self, *};
 use harness::Dependency;
 use results::units::parse_duration;
 
-use super::{OutArgs, RunArgs};
+use super::shared::{OutArgs, RunArgs};
 
 #[derive(Args, Debug, Clone)]
 pub struct FaultsArgs {

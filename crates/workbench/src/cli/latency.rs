@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use experiments::latency;
 
-use super::{OutArgs, RunArgs};
+use super::shared::{OutArgs, RunArgs};
 
 #[derive(Args, Debug, Clone)]
 pub struct LatencyArgs {

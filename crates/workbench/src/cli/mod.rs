@@ -3,23 +3,21 @@
 //! the tests and other commands call the functions instead of building command lines.
 
 pub mod calibrate;
+pub mod compare;
 pub mod faults;
 pub mod latency;
 pub mod logins;
 pub mod remote;
 pub mod revocation;
 pub mod scale;
+pub mod shared;
 pub mod state;
 pub mod throughput;
 pub mod tokens;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use harness::RunOptions;
-use results::Flow;
-use results::units::parse_duration;
 
 use crate::commands;
 
@@ -39,7 +37,7 @@ pub enum Command {
     /// Run the whole suite (throughput, latency, scale-out, link delay, faults, state,
     /// logins, revocation, token costs, calibration) and write the report with its charts:
     /// about 14 minutes on 2 cores.
-    Compare(commands::compare::CompareArgs),
+    Compare(compare::CompareArgs),
     /// Start Redis, both auth servers and one API server per mode on loopback; print the
     /// URLs and curl commands; stop everything on Ctrl-C.
     Up(commands::up::UpArgs),
@@ -78,55 +76,6 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
     /// Print an argon2id hash of a password (read from stdin) for configuration/users.yaml.
     HashPassword,
-}
-
-/// Options every load experiment shares.
-#[derive(Args, Debug, Clone)]
-pub struct RunArgs {
-    /// Flows to measure, comma-separated: baseline, session, session-redis, session-cached
-    /// (session-cached-250ms names a cache lifetime), jwt-hs256, jwt-eddsa, jwt-es256,
-    /// jwt-rs256, jwt-denylist (default: all of them; for `scale`: session, session-redis,
-    /// jwt-hs256, jwt-es256).
-    #[arg(long, value_delimiter = ',')]
-    pub flows: Vec<Flow>,
-    /// One-way delay on every server-to-server link (API→auth, auth→Redis, API→Redis),
-    /// through a user-space delay link; a list runs each flow at each delay (e.g.
-    /// 0,250us,1ms).
-    #[arg(long, value_delimiter = ',', default_value = "0", value_parser = parse_duration)]
-    pub link_delay: Vec<Duration>,
-    /// Virtual users, each with its own login and keep-alive connection.
-    #[arg(long, default_value_t = 32)]
-    pub connections: usize,
-    /// Load before each measured run that is not recorded (e.g. 1s, 500ms).
-    #[arg(long, default_value = "1s", value_parser = parse_duration)]
-    pub warmup: Duration,
-    /// Length of each measured run (e.g. 5s, 1m).
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub duration: Duration,
-    /// actix-web workers per server process.
-    #[arg(long, default_value_t = 1)]
-    pub workers: usize,
-}
-
-impl From<RunArgs> for RunOptions {
-    fn from(a: RunArgs) -> RunOptions {
-        RunOptions {
-            flows: a.flows,
-            link_delay: a.link_delay,
-            connections: a.connections,
-            warmup: a.warmup,
-            duration: a.duration,
-            workers: a.workers,
-        }
-    }
-}
-
-/// Where an experiment writes its results file.
-#[derive(Args, Debug, Clone)]
-pub struct OutArgs {
-    /// Folder the results file is written to.
-    #[arg(long, default_value = "results")]
-    pub out: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -7,7 +7,7 @@ use experiments::remote::{self, *};
 use results::Flow;
 use results::units::parse_duration;
 
-use super::{OutArgs};
+use super::shared::OutArgs;
 
 #[derive(Args, Debug, Clone)]
 pub struct RemoteArgs {

@@ -6,7 +6,7 @@ use clap::Args;
 use experiments::scale::{self, *};
 use results::units::parse_duration;
 
-use super::{OutArgs, RunArgs};
+use super::shared::{OutArgs, RunArgs};
 
 #[derive(Args, Debug, Clone)]
 pub struct ScaleArgs {

@@ -3,7 +3,7 @@
 use clap::Args;
 use experiments::state::{self, *};
 
-use super::{OutArgs};
+use super::shared::OutArgs;
 
 #[derive(Args, Debug, Clone)]
 pub struct StateArgs {

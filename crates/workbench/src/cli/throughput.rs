@@ -3,7 +3,7 @@
 use clap::Args;
 use experiments::throughput;
 
-use super::{OutArgs, RunArgs};
+use super::shared::{OutArgs, RunArgs};
 
 #[derive(Args, Debug, Clone)]
 pub struct ThroughputArgs {

@@ -6,7 +6,7 @@ use clap::Args;
 use experiments::tokens::{self, *};
 use results::units::parse_duration;
 
-use super::{OutArgs};
+use super::shared::OutArgs;
 
 #[derive(Args, Debug, Clone)]
 pub struct TokensArgs {

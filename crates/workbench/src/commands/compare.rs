@@ -6,91 +6,15 @@
 //! installed) into `<report>/results/`, then writes the report beside them.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use clap::Args;
 use experiments::{Compare, REGISTRY};
-use results::method::rfc3339_now;
-use results::units::parse_duration;
-
-use crate::cli::RunArgs;
-
-#[derive(Args, Debug, Clone)]
-pub struct CompareArgs {
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// Rounds of the throughput experiment (interleaved over the flows).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
-    pub rounds: u16,
-    /// Open-loop rates of the latency sweep, as percentages of each flow's maximum (75 and
-    /// 90 % are left out by default: on 2 shared cores the generator rarely keeps them).
-    #[arg(long, value_delimiter = ',', default_value = "25,50")]
-    pub fractions: Vec<f64>,
-    /// Link delays of the link pass (session, session-redis, jwt-hs256 at 5 % of their
-    /// maxima, a load light enough that the delay is all that changes).
-    #[arg(long, value_delimiter = ',', default_value = "0,250us,1ms", value_parser = parse_duration)]
-    pub link_delays: Vec<Duration>,
-    /// Length of each scale-out run (shorter than the others: that experiment has 25 points).
-    #[arg(long, default_value = "3s", value_parser = parse_duration)]
-    pub scale_duration: Duration,
-    /// Steps to leave out, comma-separated, by name: throughput, latency, scale, links,
-    /// faults, state, logins, revocation, tokens, calibrate.
-    #[arg(long, value_delimiter = ',')]
-    pub skip: Vec<String>,
-    /// Skip the scale-out experiment (`--skip scale`).
-    #[arg(long)]
-    pub no_scale: bool,
-    /// Skip the fault experiment (`--skip faults`).
-    #[arg(long)]
-    pub no_faults: bool,
-    /// Skip the revocation experiment (`--skip revocation`).
-    #[arg(long)]
-    pub no_revocation: bool,
-    /// Skip the calibration against wrk (`--skip calibrate`).
-    #[arg(long)]
-    pub no_calibrate: bool,
-    /// Folder the report (and its results/ folder) is written to (default:
-    /// reports/<date-time>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-}
 
 /// What `compare` is asked: the plan every step reads, and where the report goes.
 #[derive(Debug, Clone)]
 pub struct CompareOptions {
     pub plan: Compare,
     pub out: PathBuf,
-}
-
-impl From<CompareArgs> for CompareOptions {
-    fn from(a: CompareArgs) -> CompareOptions {
-        let out = a
-            .out
-            .unwrap_or_else(|| report::default_folder(&rfc3339_now()));
-        let mut skip = a.skip;
-        for (flag, name) in [
-            (a.no_scale, "scale"),
-            (a.no_faults, "faults"),
-            (a.no_revocation, "revocation"),
-            (a.no_calibrate, "calibrate"),
-        ] {
-            if flag {
-                skip.push(name.into());
-            }
-        }
-        CompareOptions {
-            plan: Compare {
-                run: a.run.into(),
-                rounds: a.rounds,
-                fractions: a.fractions,
-                link_delays: a.link_delays,
-                scale_duration: a.scale_duration,
-                skip,
-                results: out.join("results"),
-            },
-            out,
-        }
-    }
 }
 
 pub async fn run(options: CompareOptions) -> anyhow::Result<()> {
