@@ -507,13 +507,15 @@ async fn spawn(
         authbench_core::secret::random_id()
     ));
     let stderr = std::fs::File::create(&log).context("cannot create a server log file")?;
-    let child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args(["serve", name])
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
+        .stderr(stderr);
+    // A server dies with the workbench, even when the workbench is killed.
+    let child = redis_locator::tied::spawn_tied(command)
         .with_context(|| format!("cannot start `workbench serve {name}`"))?;
     let mut process = ServerProcess {
         name,

@@ -10,12 +10,17 @@
 //! `AUTHBENCH_REDIS=container` skips steps 1 and 2, so the container path can be tested on
 //! a machine that has `redis-server` (the compose smoke test runs the HTTP tests this way).
 //!
+//! A `redis-server` this crate starts dies with the process that started it, even when
+//! that process is killed ([`tied`]).
+//!
 //! It never falls back silently: a caller that needs Redis either gets one or an error.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+pub mod tied;
 
 use testcontainers_modules::redis::Redis;
 use testcontainers_modules::testcontainers::ImageExt;
@@ -136,7 +141,8 @@ pub async fn start_process(path: &std::path::Path) -> Result<LocalRedis, LocateE
     // A free port can be taken between finding it and Redis binding it; try a few.
     for _ in 0..3 {
         let port = free_port().map_err(|e| failed(e.to_string()))?;
-        let child = Command::new(path)
+        let mut command = Command::new(path);
+        command
             .args([
                 "--port",
                 &port.to_string(),
@@ -149,9 +155,8 @@ pub async fn start_process(path: &std::path::Path) -> Result<LocalRedis, LocateE
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| failed(e.to_string()))?;
+            .stderr(Stdio::null());
+        let child = tied::spawn_tied(command).map_err(|e| failed(e.to_string()))?;
         let mut guard = ProcessGuard(child);
         let url = format!("redis://127.0.0.1:{port}");
         match wait_until_answering(&url, &mut guard.0, Duration::from_secs(5)).await {

@@ -730,3 +730,88 @@ fn revocation_reaches_session_flows_and_the_denylist_at_once_the_cache_within_it
         ]
     );
 }
+
+/// A Redis for a test to hand the workbench through `REDIS_URL`, started by the test.
+async fn redis_for_redis_url() -> redis_locator::LocalRedis {
+    let path = redis_locator::find_on_path("redis-server")
+        .expect("these tests need redis-server on PATH (apt-get install redis-server)");
+    redis_locator::start_process(&path)
+        .await
+        .expect("redis-server starts")
+}
+
+#[tokio::test]
+async fn with_redis_url_set_an_experiment_still_meters_a_private_redis_server() {
+    // Arrange: REDIS_URL names a Redis, and redis-server is on PATH.
+    let given = redis_for_redis_url().await;
+    let out = tempdir();
+
+    // Act
+    let mut args = vec!["throughput", "--flows", "session"];
+    args.extend(SHORT);
+    let output = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .args(&args)
+        .arg("--out")
+        .arg(&out)
+        .env("REDIS_URL", given.url())
+        .env_remove("AUTHBENCH_REDIS")
+        .output()
+        .expect("workbench runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Assert: the run used (and says it used) its own redis-server, and metered it.
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("throughput.json")).unwrap()).unwrap();
+    let redis = file["method"]["redis"].as_str().unwrap();
+    assert!(
+        redis.contains("a private redis-server started by the workbench"),
+        "{redis}"
+    );
+    assert!(!redis.starts_with(given.url()), "{redis}");
+    assert!(tier(&file["runs"][0], "redis").is_some());
+}
+
+#[tokio::test]
+async fn without_redis_server_on_path_an_experiment_uses_redis_url_and_says_it_is_not_metered() {
+    // Arrange: REDIS_URL names a Redis, and PATH holds no redis-server (nor anything else).
+    let given = redis_for_redis_url().await;
+    let out = tempdir();
+    let empty_path = tempdir();
+
+    // Act
+    let mut args = vec!["throughput", "--flows", "session"];
+    args.extend(SHORT);
+    let output = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .args(&args)
+        .arg("--out")
+        .arg(&out)
+        .env("REDIS_URL", given.url())
+        .env("PATH", &empty_path)
+        .env_remove("AUTHBENCH_REDIS")
+        .output()
+        .expect("workbench runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Assert: the method names the given Redis and says its CPU time is not metered; the
+    // run has no Redis tier instead of a wrong one.
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("throughput.json")).unwrap()).unwrap();
+    let redis = file["method"]["redis"].as_str().unwrap();
+    assert!(redis.starts_with(given.url()), "{redis}");
+    assert!(
+        redis.contains("REDIS_URL; its CPU time is not metered"),
+        "{redis}"
+    );
+    let run = &file["runs"][0];
+    assert_eq!(run["result"]["responses"], run["result"]["success"]);
+    assert!(tier(run, "redis").is_none());
+    assert!(tier(run, "session-auth").is_some());
+}

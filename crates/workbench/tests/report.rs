@@ -200,7 +200,7 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
     assert_eq!(baseline.len(), 2);
     baseline.sort_by(f64::total_cmp);
     let median = (baseline[0] + baseline[1]) / 2.0;
-    let shown = group_thousands(median);
+    let shown = results::units::number(median);
     assert!(
         readme.contains(&format!("answered {shown} requests per second at most")),
         "the baseline's median {shown} is not in the text"
@@ -263,36 +263,12 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
     assert!(readme.contains(&format!("{} cores", method["machine"]["cores"])));
 
     // The report carries the results it was drawn from, criterion's included.
-    for file in [
-        "throughput",
-        "latency",
-        "links",
-        "scale",
-        "faults",
-        "state",
-        "logins",
-        "revocation",
-        "calibrate",
-        "tokens",
-        "criterion",
-    ] {
+    for file in report::file_names(&experiments::report_parts()) {
         assert!(
             report.join("results").join(format!("{file}.json")).exists(),
             "{file}.json"
         );
     }
-}
-
-fn group_thousands(v: f64) -> String {
-    let digits = format!("{v:.0}");
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]
@@ -326,4 +302,41 @@ fn a_results_file_of_another_schema_is_refused_by_name() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("authbench.results/99"), "{stderr}");
+}
+
+/// The committed reference report, drawn again from its own results folder: the same
+/// README and the same charts, byte for byte.
+#[test]
+fn the_reference_report_is_redrawn_byte_for_byte_from_its_committed_results() {
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/reference");
+    let out = tempdir("reference");
+    experiments::write_report(&report::ReportOptions {
+        results: reference.join("results"),
+        out: Some(out.clone()),
+        criterion: None,
+    })
+    .expect("the reference results make a report");
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    let committed = std::fs::read_to_string(reference.join("README.md")).unwrap();
+    if readme != committed {
+        let first = readme
+            .lines()
+            .zip(committed.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(readme.lines().count().min(committed.lines().count()));
+        panic!(
+            "reports/reference/README.md differs from its results at line {}:\n  drawn:     {:?}\n  committed: {:?}",
+            first + 1,
+            readme.lines().nth(first),
+            committed.lines().nth(first)
+        );
+    }
+    let mut charts = 0;
+    for entry in std::fs::read_dir(reference.join("charts")).unwrap().flatten() {
+        let name = entry.file_name();
+        let drawn = std::fs::read(out.join("charts").join(&name)).unwrap_or_default();
+        assert!(drawn == std::fs::read(entry.path()).unwrap(), "{name:?} differs");
+        charts += 1;
+    }
+    assert_eq!(charts, std::fs::read_dir(out.join("charts")).unwrap().count());
 }

@@ -47,10 +47,26 @@ impl Page {
 }
 
 impl Drop for Page {
+    /// Stops the page as Ctrl-C would, so that it stops its own Redis; kills it only if it
+    /// does not stop within 10 s.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_gracefully(&mut self.child);
     }
+}
+
+/// SIGTERM, then up to 10 s for the child to exit on its own, then SIGKILL.
+fn stop_gracefully(child: &mut Child) {
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[tokio::test]
