@@ -18,24 +18,5 @@ pub use cli::{Cli, Command};
 
 /// Runs one command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    use experiments as e;
-    match cli.command {
-        Command::Compare(args) => commands::compare::run(args.into()).await,
-        Command::Up(args) => commands::up::run(args).await,
-        Command::Throughput(args) => e::throughput::run(args.into()).await.map(drop),
-        Command::Latency(args) => e::latency::run(args.into()).await.map(drop),
-        Command::Calibrate(args) => e::calibrate::run(args.into()).await.map(drop),
-        Command::Scale(args) => e::scale::run(args.into()).await.map(drop),
-        Command::Faults(args) => e::faults::run(args.into()).await.map(drop),
-        Command::State(args) => e::state::run(args.into()).await.map(drop),
-        Command::Logins(args) => e::logins::run(args.into()).await.map(drop),
-        Command::Revocation(args) => e::revocation::run(args.into()).await.map(drop),
-        Command::Tokens(args) => e::tokens::run(args.into()).await.map(drop),
-        Command::Remote(args) => e::remote::run(args.into()).await.map(drop),
-        Command::Report(args) => e::write_report(&args.into()).map(drop),
-        Command::Probe(args) => commands::probe::run(args).await,
-        Command::Demo(args) => teaching::run(args.into()).await,
-        Command::Serve(args) => commands::serve::run(args).await,
-        Command::HashPassword => commands::hash_password::run(),
-    }
+    cli.command.run().await
 }
