@@ -13,8 +13,10 @@
 //! the second. The flows themselves are listed in [`results::flow`].
 
 pub mod limits;
+pub mod login;
 pub mod loopback;
 pub mod model;
+mod process;
 pub mod progress;
 pub mod run;
 pub mod system;
