@@ -79,6 +79,22 @@ impl Flow {
         }
     }
 
+    /// `true` for the JWT flows that verify a public-key signature (EdDSA, ES256, RS256).
+    pub fn is_public_key(self) -> bool {
+        matches!(self, Flow::Jwt(alg) if alg != SigningAlgorithm::HS256)
+    }
+
+    /// One-way crossings of a server-to-server link per request: API→auth→Redis and back
+    /// is 4, API→Redis and back is 2, a local check crosses none. `session-cached` counts
+    /// its cache hits, which cross none (a miss crosses 4).
+    pub fn link_crossings(self) -> u32 {
+        match self {
+            Flow::Session => 4,
+            Flow::SessionRedis | Flow::JwtDenylist => 2,
+            Flow::Baseline | Flow::Jwt(_) | Flow::SessionCached(_) => 0,
+        }
+    }
+
     /// `true` when the API server's check depends on Redis, directly or through the
     /// session auth server.
     pub fn needs_redis(self) -> bool {

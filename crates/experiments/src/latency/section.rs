@@ -5,6 +5,7 @@ use report::caption::load_caption;
 use report::charts::*;
 use report::figures::*;
 use report::{Contribution, Part, Section, Suite};
+use results::Flow;
 use results::units::*;
 
 /// The latency sweep's sections: one per load level.
@@ -155,13 +156,7 @@ fn read_links(series: &[DelaySeries]) -> Vec<String> {
         let (Some(first), Some(last)) = (s.points.first(), s.points.last()) else {
             continue;
         };
-        // One-way crossings per request: API→auth→Redis and back is 4, API→Redis and back
-        // is 2, a JWT check crosses none.
-        let crossings = match s.flow.as_str() {
-            "session" => 4,
-            "session-redis" => 2,
-            _ => 0,
-        };
+        let crossings = s.flow.parse::<Flow>().map_or(0, Flow::link_crossings);
         let grew = last.1 as f64 - first.1 as f64;
         let expected = crossings as f64 * (last.0 - first.0) as f64;
         lines.push(format!(

@@ -6,6 +6,7 @@ use report::caption::load_caption;
 use report::charts::*;
 use report::figures::*;
 use report::{Contribution, Part, Section, Suite};
+use results::Flow;
 use results::units::*;
 
 /// The throughput experiment's sections: maximum throughput, and CPU cost per request.
@@ -100,7 +101,7 @@ fn read_throughput(bars: &[Bar], baseline: Option<f64>) -> Vec<String> {
     }
     let asymmetric: Vec<&&Bar> = authenticated
         .iter()
-        .filter(|b| ["jwt-eddsa", "jwt-es256", "jwt-rs256"].contains(&b.flow.as_str()))
+        .filter(|b| b.flow.parse::<Flow>().is_ok_and(Flow::is_public_key))
         .collect();
     if let (Some(hs), false) = (find(bars, "jwt-hs256"), asymmetric.is_empty()) {
         let list: Vec<String> = asymmetric
