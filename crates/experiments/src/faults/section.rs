@@ -2,9 +2,9 @@
 //! what each flow's users saw (`faults-table.md.j2`), and the verdicts against the targets.
 
 use report::charts::*;
-use report::figures::*;
 use report::template::render_block;
 use report::{Contribution, Part, Section, Suite};
+use results::ResultsFile;
 use results::faults::FaultSummary;
 use results::units::*;
 use serde::Serialize;
@@ -149,4 +149,36 @@ fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
         ));
     }
     out
+}
+
+/// The dependencies a faults file took away, in order.
+fn fault_dependencies(file: &ResultsFile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in &file.faults {
+        if !out.contains(&f.dependency) {
+            out.push(f.dependency.clone());
+        }
+    }
+    out
+}
+
+fn fault_series(file: &ResultsFile, dependency: &str) -> Vec<FaultSeries> {
+    let label = format!("{dependency} away");
+    file.runs
+        .iter()
+        .filter(|r| r.label == label)
+        .map(|r| FaultSeries {
+            flow: r.flow.clone(),
+            points: r
+                .result
+                .timeline
+                .iter()
+                .filter(|b| b.responses + b.errors > 0)
+                .map(|b| {
+                    let share = b.success as f64 * 100.0 / (b.responses + b.errors) as f64;
+                    (b.t_ms as f64 / 1000.0, share, b.max_us as f64 / 1000.0)
+                })
+                .collect(),
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@ use report::charts::*;
 use report::figures::*;
 use report::{Contribution, Part, Section, Suite};
 use results::Flow;
+use results::ResultsFile;
 use results::units::*;
 
 /// The latency sweep's sections: one per load level.
@@ -176,5 +177,38 @@ fn read_links(series: &[DelaySeries]) -> Vec<String> {
          through a delay link, at the same request rate for every delay:\n{}",
         lines.join("\n")
     ));
+    out
+}
+
+/// p50 against link delay per flow, at the lowest open-loop load level of `file`; only
+/// flows measured at two delays or more.
+fn delay_series(file: &ResultsFile) -> Vec<DelaySeries> {
+    let Some(level) = load_levels(file).into_iter().next() else {
+        return Vec::new();
+    };
+    let mut out: Vec<DelaySeries> = Vec::new();
+    for run in file
+        .runs
+        .iter()
+        .filter(|r| r.label == level && r.target_rate.is_some())
+    {
+        let point = (
+            run.link_delay_us(),
+            run.result.latency.p50_us,
+            run.result.latency.p99_us,
+        );
+        match out.iter_mut().find(|s| s.flow == run.flow) {
+            Some(series) => series.points.push(point),
+            None => out.push(DelaySeries {
+                flow: run.flow.clone(),
+                points: vec![point],
+            }),
+        }
+    }
+    for series in &mut out {
+        series.points.sort();
+        series.points.dedup_by_key(|p| p.0);
+    }
+    out.retain(|s| s.points.len() >= 2);
     out
 }

@@ -2,8 +2,8 @@
 //! or demoted user, against what it costs per request.
 
 use report::charts::*;
-use report::figures::*;
 use report::{Contribution, Part, Section, Suite};
+use results::ResultsFile;
 use results::median;
 use results::revocation::RevocationResults;
 use results::units::*;
@@ -151,4 +151,35 @@ fn read_revocation(revocation: &RevocationResults, points: &[RevocationPoint]) -
         60.0 / revocation.seconds_per_minute as f64
     ));
     out
+}
+
+/// Each revocation arm that was priced: its lags beside its flow's closed-loop maximum.
+fn revocation_points(file: &ResultsFile) -> Vec<RevocationPoint> {
+    let Some(revocation) = &file.revocation else {
+        return Vec::new();
+    };
+    revocation
+        .arms
+        .iter()
+        .filter_map(|arm| {
+            let rates: Vec<f64> = file
+                .runs
+                .iter()
+                .filter(|r| r.flow == arm.flow && r.label == "max")
+                .map(|r| r.result.throughput_rps)
+                .collect();
+            let lags = arm.scaled_lags_ms(None);
+            if rates.is_empty() || lags.is_empty() {
+                return None;
+            }
+            Some(RevocationPoint {
+                flow: arm.flow.clone(),
+                label: arm.label.clone(),
+                rps: median(&rates),
+                median_ms: median(&lags),
+                min_ms: lags.iter().copied().fold(f64::INFINITY, f64::min),
+                max_ms: lags.iter().copied().fold(0.0, f64::max),
+            })
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@
 //! the first point's maximum), with the CPU each tier used against its quota. Each series
 //! ends with the capacity model and the USL fit ([`super::model`]).
 
+mod points;
 mod saturation;
 mod section;
 

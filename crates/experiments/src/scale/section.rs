@@ -3,7 +3,6 @@
 //! (`scale-points.md.j2`, `scale-far.md.j2`).
 
 use report::charts::*;
-use report::figures::*;
 use report::template::render_block;
 use report::{Contribution, Part, Section, Suite};
 use results::ResultsFile;
@@ -11,6 +10,7 @@ use results::scale::ScaleModel;
 use results::units::*;
 use serde::Serialize;
 
+use super::points::{scale_points, scale_scenarios, scale_series};
 use super::saturation::saturated;
 
 const POINTS: &str = include_str!("scale-points.md.j2");

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use report::charts::*;
 use report::figures::*;
 use report::{Contribution, Part, Section, Suite};
+use results::ResultsFile;
 use results::units::*;
 
 /// The token-cost sections: `workbench tokens`, and criterion's figures when given.
@@ -123,4 +124,26 @@ fn read_costs(groups: &[CostGroup], suite: &Suite) -> Vec<String> {
     let names: Vec<&str> = COST_BARS.iter().map(|(_, legend, _)| *legend).collect();
     out.push(format!("Bars: {}.", names.join("; ")));
     out
+}
+
+/// Verify and raw verify costs per algorithm from `source` (`workbench tokens` or
+/// `criterion`), algorithms in the order they appear.
+fn cost_groups(file: &ResultsFile, source: &str) -> Vec<CostGroup> {
+    let mut groups: Vec<CostGroup> = Vec::new();
+    for cost in file.costs.iter().filter(|c| c.source == source) {
+        let bar = CostBar {
+            op: cost.op.clone(),
+            median_ns: cost.median_ns,
+            low_ns: cost.low_ns,
+            high_ns: cost.high_ns,
+        };
+        match groups.iter_mut().find(|g| g.algorithm == cost.algorithm) {
+            Some(group) => group.bars.push(bar),
+            None => groups.push(CostGroup {
+                algorithm: cost.algorithm.clone(),
+                bars: vec![bar],
+            }),
+        }
+    }
+    groups
 }

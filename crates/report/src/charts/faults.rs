@@ -5,7 +5,14 @@ use results::units::tick;
 use super::render::Chart;
 use super::style::DrawResult;
 use super::style::*;
-use crate::figures::FaultSeries;
+
+/// One flow's timeline during a fault: (seconds into the window, share of requests that
+/// succeeded in %, slowest answer from its due time in ms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultSeries {
+    pub flow: String,
+    pub points: Vec<(f64, f64, f64)>,
+}
 
 /// Success share (top) and slowest answer (bottom, log) per 100 ms, the outage shaded.
 pub struct FaultChart {

@@ -5,7 +5,14 @@ use results::units::tick;
 use super::render::Chart;
 use super::style::DrawResult;
 use super::style::*;
-use crate::figures::DelaySeries;
+
+/// One flow's p50 against the one-way link delay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelaySeries {
+    pub flow: String,
+    /// (one-way delay µs, p50 µs, p99 µs)
+    pub points: Vec<(u64, u64, u64)>,
+}
 
 pub struct LinkDelayChart {
     pub caption: String,

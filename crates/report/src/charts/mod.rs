@@ -16,18 +16,17 @@ pub mod throughput;
 pub mod token_costs;
 pub mod token_size;
 
-pub use crate::figures::{DelaySeries, FaultSeries, RevocationPoint, ScaleSeries};
 pub use cpu::{CpuChart, TIERS};
-pub use faults::FaultChart;
-pub use link_delay::LinkDelayChart;
+pub use faults::{FaultChart, FaultSeries};
+pub use link_delay::{DelaySeries, LinkDelayChart};
 pub use percentiles::{PercentileChart, percentile_x};
 pub use render::{Chart, Drawable, Rendered, render};
-pub use revocation::{LAG_FLOOR_MS, RevocationChart};
-pub use scale::ScaleChart;
+pub use revocation::{LAG_FLOOR_MS, RevocationChart, RevocationPoint};
+pub use scale::{ScaleChart, ScaleSeries};
 pub use session_memory::SessionMemoryChart;
 pub use style::flow_color;
 pub use throughput::ThroughputChart;
-pub use token_costs::{COST_BARS, TokenCostChart};
+pub use token_costs::{COST_BARS, CostBar, CostGroup, TokenCostChart};
 pub use token_size::TokenSizeChart;
 
 #[cfg(test)]

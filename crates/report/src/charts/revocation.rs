@@ -6,8 +6,19 @@ use results::units::tick;
 use super::render::Chart;
 use super::style::DrawResult;
 use super::style::*;
-use crate::figures::RevocationPoint;
 
+/// One flow's revocation lag beside the requests per second it sustains.
+#[derive(Debug, Clone)]
+pub struct RevocationPoint {
+    pub flow: String,
+    pub label: String,
+    /// Closed-loop maximum of the flow, requests per second.
+    pub rps: f64,
+    /// Lags scaled to the real system, ms: median, shortest, longest over every trial.
+    pub median_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+}
 /// Lags below this draw at it ("the next request"): a log axis has no zero.
 pub const LAG_FLOOR_MS: f64 = 0.1;
 

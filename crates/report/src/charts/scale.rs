@@ -5,7 +5,17 @@ use results::units::tick;
 use super::render::Chart;
 use super::style::DrawResult;
 use super::style::*;
-use crate::figures::ScaleSeries;
+
+/// One flow's scale series: the measured maxima and both models at the measured sizes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleSeries {
+    pub flow: String,
+    /// (replicas, measured req/s)
+    pub measured: Vec<(usize, f64)>,
+    /// (replicas, capacity model req/s)
+    pub capacity: Vec<(usize, f64)>,
+    pub usl: Option<results::scale::Usl>,
+}
 
 /// Throughput against API replicas for one scenario: measured points joined by a line,
 /// the capacity model dashed, the USL fit thin.

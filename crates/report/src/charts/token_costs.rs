@@ -7,7 +7,27 @@ use results::units::{number, tick};
 use super::render::Chart;
 use super::style::DrawResult;
 use super::style::*;
-use crate::figures::CostGroup;
+
+/// One algorithm's verify costs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostGroup {
+    pub algorithm: String,
+    pub bars: Vec<CostBar>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostBar {
+    pub op: String,
+    pub median_ns: f64,
+    pub low_ns: f64,
+    pub high_ns: f64,
+}
+
+impl CostGroup {
+    pub fn get(&self, op: &str) -> Option<&CostBar> {
+        self.bars.iter().find(|b| b.op == op)
+    }
+}
 
 /// Per algorithm: jsonwebtoken's verify beside the raw primitive (and the primitive with
 /// the key parsed each call), on a log scale.
