@@ -3,23 +3,22 @@
 use std::path::PathBuf;
 
 use crate::experiment::Experiment;
-use crate::{calibrate, faults, latency, logins, remote, revocation, scale, state, throughput, tokens};
 
 /// Every experiment, pass and input, in the order `compare` runs them and the report
 /// shows them.
 pub static REGISTRY: &[&dyn Experiment] = &[
-    &throughput::Throughput,
-    &latency::Latency,
-    &scale::Scale,
-    &latency::Links,
-    &faults::Faults,
-    &state::State,
-    &logins::Logins,
-    &revocation::Revocation,
-    &tokens::Tokens,
-    &tokens::Criterion,
-    &calibrate::Calibrate,
-    &remote::Remote,
+    &crate::throughput::Throughput,
+    &crate::latency::Latency,
+    &crate::scale::Scale,
+    &crate::latency::Links,
+    &crate::faults::Faults,
+    &crate::state::State,
+    &crate::logins::Logins,
+    &crate::revocation::Revocation,
+    &crate::tokens::Tokens,
+    &crate::tokens::Criterion,
+    &crate::calibrate::Calibrate,
+    &crate::remote::Remote,
 ];
 
 /// The entry called `name`.
