@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use results::median;
+
 pub use results::scale::{Capacity, Costs, ModelPoint, ScaleModel, Usl};
 
 /// What a series of points ran with.

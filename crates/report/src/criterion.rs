@@ -4,9 +4,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use serde::Deserialize;
-
 use results::OpCost;
+use serde::Deserialize;
 
 /// The name criterion's costs go by in a report (`criterion.json`).
 pub const NAME: &str = "criterion";

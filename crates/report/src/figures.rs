@@ -2,7 +2,6 @@
 //! what the text says come from the same numbers.
 
 use loadgen::RunResult;
-
 use results::{FlowRun, ResultsFile, median};
 
 /// One flow's closed-loop maximum: the median of its rounds, with the slowest and fastest.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
+use authbench_core::settings::ApiMode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,6 @@ use tokio::sync::Mutex;
 
 use crate::narrator::server_timing_ms;
 use crate::system::{DemoSystem, WEB_LIFETIME_SECS, tampered};
-use authbench_core::settings::ApiMode;
 
 const INDEX: &str = include_str!("../assets/page/index.html");
 const SCRIPT: &str = include_str!("../assets/page/app.js");

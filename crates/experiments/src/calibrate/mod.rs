@@ -4,14 +4,14 @@
 
 mod section;
 
-use anyhow::{Context, bail};
-use loadgen::Mode;
-use results::calibrate::{Calibration, WrkResult};
 use std::path::PathBuf;
 
+use anyhow::{Context, bail};
 use harness::{RunOptions, begin, measure, start_flow};
+use loadgen::Mode;
 use results::Flow;
 use results::Topology;
+use results::calibrate::{Calibration, WrkResult};
 use results::{FlowRun, ResultsFile};
 
 /// What one run of this experiment is asked.

@@ -8,16 +8,15 @@
 
 mod section;
 
-use results::faults::FaultSummary;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use loadgen::{Mode, RunResult, Stop};
-
 use harness::system::{Dependency, FlowSystem, ServerOptions};
 use harness::{RunOptions, begin};
+use loadgen::{Mode, RunResult, Stop};
 use results::Flow;
 use results::Topology;
+use results::faults::FaultSummary;
 use results::{FlowRun, ResultsFile};
 
 pub const DEFAULT_FLOWS: [Flow; 3] = [

@@ -9,9 +9,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use loadgen::Mode;
-
 use harness::{RunOptions, begin, measure, start_flow};
+use loadgen::Mode;
 use results::Flow;
 use results::ResultsFile;
 use results::Topology;

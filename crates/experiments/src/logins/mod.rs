@@ -15,11 +15,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use authbench_core::settings::SigningAlgorithm;
-use loadgen::header::{CONTENT_TYPE, HeaderValue};
-use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
-
 use harness::system::{FlowSystem, USERS, login};
 use harness::{RunOptions, begin, measure_plan};
+use loadgen::header::{CONTENT_TYPE, HeaderValue};
+use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
 use results::Flow;
 use results::ResultsFile;
 use results::Topology;

@@ -12,10 +12,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
-
 use harness::progress::RunBar;
 use harness::system::log_in;
+use loadgen::{Balance, Mode, Plan, RequestSpec, Stop, Target};
 use results::Flow;
 use results::Method;
 use results::Topology;

@@ -26,22 +26,21 @@ mod section;
 mod servers;
 mod trial;
 
-use arm::run_arm;
-use trial::Event;
-
-use results::revocation::{RevocationArm, RevocationResults};
-use results::units::show_ms;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use authbench_core::settings::SigningAlgorithm;
-use loadgen::Mode;
-
 use harness::{RunOptions, begin, measure, start_flow};
+use loadgen::Mode;
 use results::Flow;
 use results::ResultsFile;
 use results::Topology;
+use results::revocation::{RevocationArm, RevocationResults};
+use results::units::show_ms;
+
+use arm::run_arm;
+use trial::Event;
 
 pub const DEFAULT_LIFETIMES_MIN: [u64; 3] = [1, 5, 15];
 pub const DEFAULT_CACHE_TTLS: [Duration; 3] = [

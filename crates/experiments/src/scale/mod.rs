@@ -16,12 +16,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use loadgen::Mode;
-
 use harness::limits::{CpuLimits, GroupLimit};
 use harness::model::{self, Budget, Costs, Measured};
 use harness::system::FlowSystem;
 use harness::{RunOptions, begin, measure, start_flow};
+use loadgen::Mode;
 use results::Flow;
 use results::Topology;
 use results::{FlowRun, ResultsFile};

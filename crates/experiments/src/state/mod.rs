@@ -13,7 +13,6 @@
 
 mod section;
 
-use results::state::{DenylistMemory, LimitProbe, SessionMemory, StateResults, TokenSize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -21,12 +20,12 @@ use anyhow::Context;
 use authbench_core::denylist::Denylist;
 use authbench_core::session_store::{Lifetimes, SessionStore};
 use authbench_core::settings::SigningAlgorithm;
-
 use harness::system::FlowSystem;
 use results::Flow;
 use results::Method;
 use results::ResultsFile;
 use results::Topology;
+use results::state::{DenylistMemory, LimitProbe, SessionMemory, StateResults, TokenSize};
 
 pub const DEFAULT_SESSIONS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 pub const DEFAULT_ROLES: [usize; 11] = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];

@@ -3,10 +3,10 @@
 
 mod section;
 
-use loadgen::Mode;
 use std::path::PathBuf;
 
 use harness::{RunOptions, begin, measure, start_flow};
+use loadgen::Mode;
 use results::Flow;
 use results::Topology;
 use results::{ResultsFile, median};

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use authbench_core::settings::SigningAlgorithm;
-
 use results::Method;
 use results::{OpCost, ResultsFile};
 

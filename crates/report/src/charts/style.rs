@@ -8,7 +8,6 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
 use plotters::coord::types::RangedCoordusize;
 use plotters::prelude::*;
-
 use results::Flow;
 
 pub const FONT: &str = "sans-serif";

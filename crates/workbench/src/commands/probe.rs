@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use clap::Args;
-
 use results::units::parse_duration;
 
 #[derive(Args)]
