@@ -17,6 +17,7 @@ use results::{FlowRun, ResultsFile};
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The load options every experiment shares (flows, connections, run lengths).
     pub run: RunOptions,
     /// Folder the results file is written to.
     pub out: PathBuf,
@@ -24,6 +25,7 @@ pub struct Options {
     pub wrk_threads: usize,
 }
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let wrk = redis_locator::find_on_path("wrk")
         .context("wrk is not on PATH: install it with `apt-get install wrk`")?;

@@ -33,6 +33,7 @@ pub const DEFAULT_AFTER: Duration = Duration::from_secs(4);
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The load options every experiment shares (flows, connections, run lengths).
     pub run: RunOptions,
     /// Folder the results file is written to.
     pub out: PathBuf,
@@ -51,6 +52,7 @@ pub struct Options {
     pub dependencies: Vec<Dependency>,
 }
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     anyhow::ensure!(args.rate >= 1.0, "--rate is requests per second per flow");
     let out = args.out.clone();

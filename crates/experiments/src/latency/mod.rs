@@ -18,6 +18,7 @@ use results::Topology;
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The load options every experiment shares (flows, connections, run lengths).
     pub run: RunOptions,
     /// Folder the results file is written to.
     pub out: PathBuf,
@@ -28,6 +29,7 @@ pub struct Options {
     pub max_from: Option<PathBuf>,
 }
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     sweep(args, "latency").await
 }

@@ -36,6 +36,7 @@ pub const DEFAULT_FLOWS: [Flow; 5] = [
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The load options every experiment shares (flows, connections, run lengths).
     pub run: RunOptions,
     /// Virtual users of the login runs (`--connections` sets the refresh runs'). A login
     /// hashes with argon2id, 19 MiB of memory each by default: many at once on a few cores
@@ -47,6 +48,7 @@ pub struct Options {
 
 pub const DEFAULT_LOGIN_CONNECTIONS: usize = 4;
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let out = args.out;
     let login_connections = args.login_connections.max(1);

@@ -78,6 +78,7 @@ async fn targets(url: &str) -> anyhow::Result<Vec<Target>> {
         .collect())
 }
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let mut method = Method::new("remote");
     method.modes = vec!["closed".into()];

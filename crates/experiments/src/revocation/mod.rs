@@ -76,6 +76,7 @@ pub struct Options {
     pub connections: usize,
 }
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     anyhow::ensure!(!args.interval.is_zero(), "--interval must be above 0");
     let run_args = RunOptions {

@@ -68,6 +68,7 @@ pub const DEFAULT_OPEN_FRACTION: f64 = 50.0;
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The load options every experiment shares (flows, connections, run lengths).
     pub run: RunOptions,
     /// Folder the results file is written to.
     pub out: PathBuf,
@@ -83,6 +84,7 @@ pub struct Options {
     pub open_fraction: f64,
 }
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     anyhow::ensure!(
         args.cpu > 0.0 && args.cpu <= 4.0,

@@ -48,6 +48,7 @@ pub struct Options {
 const HEADER_PREFIX: usize = "Authorization: Bearer ".len();
 const EIGHT_KB: usize = 8 * 1024;
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let mut method = Method::new("state");
     method.modes = vec!["in-process".into()];

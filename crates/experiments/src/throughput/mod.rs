@@ -14,6 +14,7 @@ use results::{ResultsFile, median};
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The load options every experiment shares (flows, connections, run lengths).
     pub run: RunOptions,
     /// Folder the results file is written to.
     pub out: PathBuf,
@@ -22,6 +23,7 @@ pub struct Options {
     pub rounds: u16,
 }
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let rounds = usize::from(args.rounds);
     let out = args.out;

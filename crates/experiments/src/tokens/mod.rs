@@ -27,6 +27,7 @@ pub struct Options {
     pub out: PathBuf,
 }
 
+/// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let mut method = Method::new("tokens");
     method.modes = vec!["in-process".into()];
