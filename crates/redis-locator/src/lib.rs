@@ -49,12 +49,37 @@ pub struct LocalRedis {
     _guard: Option<Box<dyn std::any::Any + Send>>,
 }
 
-struct ProcessGuard(Child);
+/// How a `redis-server` this crate starts keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// Nothing on disk: a restart starts empty. What the tests and the experiments use (an
+    /// experiment that measures persistence chooses it and says so).
+    None,
+    /// An append-only file in a private folder (removed with the process), fsynced as
+    /// `appendfsync` says: `everysec` or `always`.
+    AppendOnly { fsync: &'static str },
+}
+
+impl Persistence {
+    /// `no persistence`, `append-only file, fsync everysec`.
+    pub fn describe(self) -> String {
+        match self {
+            Persistence::None => "no persistence".into(),
+            Persistence::AppendOnly { fsync } => format!("append-only file, fsync {fsync}"),
+        }
+    }
+}
+
+/// The private process and, with an append-only file, its folder.
+struct ProcessGuard(Child, Option<PathBuf>);
 
 impl Drop for ProcessGuard {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if let Some(dir) = &self.1 {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -106,6 +131,11 @@ impl LocalRedis {
 
 /// Finds or starts a Redis, in the order the crate documentation gives.
 pub async fn locate() -> Result<LocalRedis, LocateError> {
+    locate_with(Persistence::None).await
+}
+
+/// [`locate`], where a `redis-server` it starts keeps its data as `persistence` says.
+pub async fn locate_with(persistence: Persistence) -> Result<LocalRedis, LocateError> {
     if std::env::var("AUTHBENCH_REDIS").is_ok_and(|v| v == "container") {
         return start_container()
             .await
@@ -123,7 +153,7 @@ pub async fn locate() -> Result<LocalRedis, LocateError> {
         });
     }
     if let Some(path) = find_on_path("redis-server") {
-        return start_process(&path).await;
+        return start_process_with(&path, persistence).await;
     }
     match start_container().await {
         Ok(redis) => Ok(redis),
@@ -131,8 +161,17 @@ pub async fn locate() -> Result<LocalRedis, LocateError> {
     }
 }
 
-/// Starts a private `redis-server` on a free loopback port.
+/// Starts a private `redis-server` on a free loopback port, with no persistence.
 pub async fn start_process(path: &std::path::Path) -> Result<LocalRedis, LocateError> {
+    start_process_with(path, Persistence::None).await
+}
+
+/// Starts a private `redis-server` on a free loopback port, keeping its data as
+/// `persistence` says.
+pub async fn start_process_with(
+    path: &std::path::Path,
+    persistence: Persistence,
+) -> Result<LocalRedis, LocateError> {
     let failed = |reason: String| LocateError::ProcessFailed {
         path: path.display().to_string(),
         reason,
@@ -143,21 +182,26 @@ pub async fn start_process(path: &std::path::Path) -> Result<LocalRedis, LocateE
         let port = free_port().map_err(|e| failed(e.to_string()))?;
         let mut command = Command::new(path);
         command
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        let dir = match persistence {
+            Persistence::None => {
+                command.args(["--appendonly", "no"]);
+                None
+            }
+            Persistence::AppendOnly { fsync } => {
+                let dir = std::env::temp_dir().join(format!("authbench-redis-{}-{port}", std::process::id()));
+                std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+                command
+                    .args(["--appendonly", "yes", "--appendfsync", fsync, "--dir"])
+                    .arg(&dir);
+                Some(dir)
+            }
+        };
         let child = tied::spawn_tied(command).map_err(|e| failed(e.to_string()))?;
-        let mut guard = ProcessGuard(child);
+        let mut guard = ProcessGuard(child, dir);
         let url = format!("redis://127.0.0.1:{port}");
         match wait_until_answering(&url, &mut guard.0, Duration::from_secs(5)).await {
             Ok(()) => {

@@ -23,7 +23,9 @@ pub struct UpArgs {
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
-    let redis = redis_locator::locate()
+    // Sessions and revocations outlive a restart of the Redis `up` starts.
+    let persistence = redis_locator::Persistence::AppendOnly { fsync: "everysec" };
+    let redis = redis_locator::locate_with(persistence)
         .await
         .context("failed to find or start Redis")?;
     let mut ports = Vec::new();
@@ -47,7 +49,9 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 
     let source = match redis.source() {
         Source::Env => "from REDIS_URL",
-        Source::Process => "a private redis-server, stopped on exit",
+        Source::Process => {
+            "a private redis-server with an append-only file (fsync everysec), stopped on exit"
+        }
         Source::Container => "a Redis container, removed on exit",
     };
     // The teaching page runs on servers of its own (with short lifetimes, and a link to
