@@ -124,15 +124,22 @@ pub async fn start_flow(
 /// offers Redis. Without one, `REDIS_URL` or a container is used, and the method says so.
 pub async fn redis() -> anyhow::Result<(redis_locator::LocalRedis, String)> {
     let private = redis_locator::find_on_path("redis-server").filter(|_| !container_asked());
+    // Measurements keep nothing on disk: an fsync would be part of every write's cost.
+    let persistence = redis_locator::Persistence::None;
     let redis = match private {
-        Some(path) => redis_locator::start_process(&path).await,
-        None => redis_locator::locate().await,
+        Some(path) => redis_locator::start_process_with(&path, persistence).await,
+        None => redis_locator::locate_with(persistence).await,
     }
     .context("the session flows need Redis")?;
     let source = match redis.source() {
-        redis_locator::Source::Env => "REDIS_URL; its CPU time is not metered",
-        redis_locator::Source::Process => "a private redis-server started by the workbench",
-        redis_locator::Source::Container => "a Redis container (CPU time not metered)",
+        redis_locator::Source::Env => "REDIS_URL; its CPU time is not metered".to_string(),
+        redis_locator::Source::Process => {
+            format!(
+                "a private redis-server started by the workbench, {}",
+                persistence.describe()
+            )
+        }
+        redis_locator::Source::Container => "a Redis container (CPU time not metered)".to_string(),
     };
     let described = format!("{} ({source})", redis.url());
     Ok((redis, described))
