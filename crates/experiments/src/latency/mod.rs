@@ -120,7 +120,7 @@ impl crate::experiment::Experiment for Latency {
                 run: plan.run.clone(),
                 out: plan.results.clone(),
                 fractions: plan.fractions.clone(),
-                max_from: Some(plan.results.join("throughput.json")),
+                max_from: maxima_of(plan),
             })
             .await
             .map(drop)
@@ -130,6 +130,12 @@ impl crate::experiment::Experiment for Latency {
     fn report(&self) -> Option<&'static dyn report::Part> {
         Some(&section::Sections)
     }
+}
+
+/// The throughput step's results, when it ran (`--skip throughput` measures each maximum
+/// here instead).
+fn maxima_of(plan: &crate::experiment::Compare) -> Option<PathBuf> {
+    Some(plan.results.join("throughput.json")).filter(|p| p.exists())
 }
 
 /// The link-delay pass of `compare`: session, session-redis and jwt-hs256 at a light load
@@ -177,7 +183,7 @@ impl crate::experiment::Experiment for Links {
                 run,
                 out: plan.results.clone(),
                 fractions: vec![LINK_PASS_FRACTION],
-                max_from: Some(plan.results.join("throughput.json")),
+                max_from: maxima_of(plan),
             };
             sweep(options, "links").await.map(drop)
         })
