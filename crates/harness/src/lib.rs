@@ -6,6 +6,7 @@
 //! - [`run`]: the options every load experiment shares, finding Redis, and one measured
 //!   run with CPU metered per tier;
 //! - [`limits`]: CPU quotas per server process through cgroups;
+//! - [`placement`]: the generator on its own CPU(s), the servers on the rest;
 //! - [`model`]: the capacity model and the USL fit that explain the scale-out points;
 //! - [`progress`]: the progress bar of one run.
 //!
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod login;
 pub mod loopback;
 pub mod model;
+pub mod placement;
 mod process;
 pub mod progress;
 pub mod run;

@@ -116,6 +116,28 @@ pub(crate) async fn spawn(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);
+    // Every thread the server will have starts on the servers' CPUs (placement).
+    if let Some(cpus) = crate::placement::server_cpus_for_children() {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: a zeroed cpu_set_t is an empty set; CPU_SET writes inside it.
+        let set = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            for cpu in &cpus {
+                libc::CPU_SET(*cpu, &mut set);
+            }
+            set
+        };
+        // SAFETY: between fork and exec the closure only calls sched_setaffinity, which is
+        // async-signal-safe, and allocates nothing.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
     // A server dies with the workbench, even when the workbench is killed.
     let child = redis_locator::tied::spawn_tied(command)
         .with_context(|| format!("cannot start `workbench serve {name}`"))?;

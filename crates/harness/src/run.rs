@@ -27,6 +27,9 @@ pub struct RunOptions {
     pub duration: Duration,
     /// actix-web workers per server process.
     pub workers: usize,
+    /// Which CPUs the generator gets; the servers get the rest. `None`: the experiment's
+    /// default ([`RunOptions::placement_or`]).
+    pub placement: Option<crate::placement::Ask>,
 }
 
 impl Default for RunOptions {
@@ -39,6 +42,7 @@ impl Default for RunOptions {
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(5),
             workers: 1,
+            placement: None,
         }
     }
 }
@@ -94,8 +98,15 @@ pub async fn begin(
     experiment: &str,
     modes: &[&str],
 ) -> anyhow::Result<(redis_locator::LocalRedis, ResultsFile)> {
+    let placement = crate::placement::apply(args.placement.unwrap_or_default());
     let (redis, described) = redis().await?;
+    if let Some(pid) = redis.pid()
+        && let Err(e) = crate::placement::place_server(pid)
+    {
+        eprintln!("note: cannot place Redis (pid {pid}) on the servers' CPUs: {e}");
+    }
     let mut file = ResultsFile::new(args.method(experiment, modes, &described));
+    file.method.placement = Some(placement);
     if cfg!(debug_assertions) {
         let note = "measured with a debug build: these numbers are not comparable with release \
                     figures (run with `cargo run --release -p workbench -- ...`)";
@@ -185,10 +196,22 @@ pub async fn measure_plan(
     })
     .await?;
     let cpu = meter.finish();
+    let cpus = read_back_cpus(system, &result);
     let cpu_us_per_request = cpu_per_request(&cpu, result.responses);
     let errors: u64 = result.errors.values().sum();
+    let generator = result
+        .generator
+        .as_ref()
+        .map(|g| {
+            format!(
+                "  generator {:.1} µs ({:.0} % busy)",
+                g.cpu_us_per_request(result.responses),
+                g.busy * 100.0
+            )
+        })
+        .unwrap_or_default();
     bar.finish(&format!(
-        "{position} {:<14} {label:>5}  {:>9.0} req/s  p50 {:>8}  p99 {:>8}  CPU/request {:>6.1} µs{}",
+        "{position} {:<14} {label:>5}  {:>9.0} req/s  p50 {:>8}  p99 {:>8}  CPU/request {:>6.1} µs{generator}{}",
         flow.to_string(),
         result.throughput_rps,
         show_us(result.latency.p50_us),
@@ -203,8 +226,28 @@ pub async fn measure_plan(
     Ok(FlowRun {
         cpu,
         cpu_us_per_request,
+        cpus,
         ..FlowRun::new(flow, system.topology, label, target_rate, result)
     })
+}
+
+/// The CPUs each tier ran on, read back from the kernel: the servers' processes now, the
+/// generator's threads as they ran.
+fn read_back_cpus(
+    system: &FlowSystem,
+    result: &loadgen::RunResult,
+) -> std::collections::BTreeMap<String, String> {
+    system
+        .tiers()
+        .into_iter()
+        .map(|tier| {
+            let cpus = match (&result.generator, tier.name == "generator") {
+                (Some(g), true) if g.pinned && !g.cpus.is_empty() => crate::placement::cpu_list(&g.cpus),
+                _ => crate::placement::read_back(&tier.pids),
+            };
+            (tier.name, cpus)
+        })
+        .collect()
 }
 
 fn problems(result: &loadgen::RunResult, errors: u64) -> String {

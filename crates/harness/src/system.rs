@@ -279,6 +279,7 @@ impl FlowSystem {
             request: loadgen::RequestSpec::get(self.flow.path()),
             users: users.to_vec(),
             request_timeout: Duration::from_secs(10),
+            generator_cpus: crate::placement::generator_cpus(),
         })
     }
 

@@ -23,8 +23,9 @@ mod plan;
 mod record;
 mod report;
 mod run;
+mod timer;
 
 pub use hyper::{Method, header};
 pub use plan::{Balance, Mode, Plan, RequestSpec, Stop, Target, TargetError};
-pub use report::{Bucket, Latency, RunResult, Schedule, TIMELINE_STEP_MS};
+pub use report::{Bucket, Generator, Latency, RunResult, Schedule, TIMELINE_STEP_MS};
 pub use run::{RunError, run};

@@ -110,11 +110,25 @@ pub struct Plan {
     pub users: Vec<Vec<(HeaderName, HeaderValue)>>,
     /// A request with no answer after this long counts as a `timeout` error.
     pub request_timeout: Duration,
+    /// The CPUs the generator runs on: one thread tied to each. Empty: one untied thread
+    /// per CPU this process may use.
+    pub generator_cpus: Vec<usize>,
 }
 
 impl Plan {
     pub fn connections(&self) -> usize {
         self.users.len()
+    }
+
+    /// The generator's threads: one per entry, tied to that CPU, or untied (`None`).
+    pub(crate) fn threads(&self) -> Vec<Option<usize>> {
+        if self.generator_cpus.is_empty() {
+            let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+            vec![None; n.min(self.users.len()).max(1)]
+        } else {
+            let n = self.generator_cpus.len().min(self.users.len()).max(1);
+            self.generator_cpus[..n].iter().copied().map(Some).collect()
+        }
     }
 }
 

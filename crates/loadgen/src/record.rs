@@ -34,7 +34,11 @@ pub(crate) struct Recorder {
     pub timeline: Vec<BucketAcc>,
     /// Requests sent more than [`LATE`] after their intended time (open loop).
     pub late: u64,
+    /// Of those, sent late although the virtual user was idle: its timer woke late.
+    pub late_generator: u64,
     pub max_send_lag: Duration,
+    /// The worst lag of a timer wake-up past its due time.
+    pub max_wake_lag: Duration,
 }
 
 /// A request sent later than this after its intended time counts as late.
@@ -50,7 +54,9 @@ impl Recorder {
             body_bytes: 0,
             timeline: Vec::new(),
             late: 0,
+            late_generator: 0,
             max_send_lag: Duration::ZERO,
+            max_wake_lag: Duration::ZERO,
         }
     }
 
@@ -62,9 +68,17 @@ impl Recorder {
         &mut self.timeline[index]
     }
 
-    pub(crate) fn send_lag(&mut self, lag: Duration) {
+    /// A request sent `lag` after its intended time; `woke` when the user was idle and its
+    /// timer fired that late (the lag is then the generator's own).
+    pub(crate) fn send_lag(&mut self, lag: Duration, woke: bool) {
         if lag > LATE {
             self.late += 1;
+            if woke {
+                self.late_generator += 1;
+            }
+        }
+        if woke {
+            self.max_wake_lag = self.max_wake_lag.max(lag);
         }
         self.max_send_lag = self.max_send_lag.max(lag);
     }
@@ -122,6 +136,8 @@ impl Recorder {
             mine.service_max_us = mine.service_max_us.max(theirs.service_max_us);
         }
         self.late += other.late;
+        self.late_generator += other.late_generator;
         self.max_send_lag = self.max_send_lag.max(other.max_send_lag);
+        self.max_wake_lag = self.max_wake_lag.max(other.max_wake_lag);
     }
 }

@@ -84,8 +84,14 @@ pub struct Schedule {
     /// generator itself too slow). Their latency still counts from the intended time.
     pub late: u64,
     pub max_send_lag_us: u64,
-    /// How far behind its clock the dispatcher thread itself fell (a busy generator host).
+    /// The generator's own worst wake-up: how long after a due time an idle virtual user's
+    /// timer fired (a busy generator CPU shows here; a slow server does not). Called the
+    /// dispatcher's lag in results written before each user kept its own schedule.
     pub dispatcher_max_lag_us: u64,
+    /// Requests sent more than 1 ms late although their virtual user was idle and waiting:
+    /// lateness that is the generator's own, not the server's.
+    #[serde(default)]
+    pub late_generator: u64,
     /// Requests sent per second in the measured window.
     pub achieved_rate: f64,
     /// False when requests were left unsent or more than 1 % were late.
@@ -131,6 +137,33 @@ pub struct RunResult {
     pub histogram: String,
     pub schedule: Option<Schedule>,
     pub timeline: Vec<Bucket>,
+    /// The generator's threads and what they cost (absent in results written before the
+    /// generator measured itself).
+    #[serde(default)]
+    pub generator: Option<Generator>,
+}
+
+/// The generator's own side of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generator {
+    /// Threads, each with its own event loop and its share of the virtual users.
+    pub threads: usize,
+    /// The CPUs they were tied to (empty: untied), as asked.
+    pub cpus: Vec<usize>,
+    /// Whether the kernel accepted every tie.
+    pub pinned: bool,
+    /// CPU time of the generator's threads over the measured window and the drain after it.
+    pub cpu_us: u64,
+    /// `cpu_us` over the window's wall time times the threads: near 1, the generator's own
+    /// CPUs were the limit.
+    pub busy: f64,
+}
+
+impl Generator {
+    /// The generator's CPU microseconds per answer.
+    pub fn cpu_us_per_request(&self, responses: u64) -> f64 {
+        self.cpu_us as f64 / responses.max(1) as f64
+    }
 }
 
 impl RunResult {

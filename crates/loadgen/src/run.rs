@@ -1,4 +1,10 @@
-//! Running a plan: the dispatcher (open loop), the virtual users, and the merge.
+//! Running a plan: the generator's threads, the virtual users on them, and the merge.
+//!
+//! Each generator thread runs its own single-threaded event loop, tied to its own CPU when
+//! the plan names one, and holds its share of the virtual users with all their connections:
+//! no request is handed from one thread to another. In open loop each virtual user keeps its
+//! own schedule (its share of the rate, as wrk2 does) and sleeps on a microsecond timer
+//! ([`crate::timer`]) until its next request is due.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,12 +16,17 @@ use crate::client::Connection;
 use crate::plan::{Balance, Mode, Plan, Stop};
 use crate::record::{BucketAcc, Recorder};
 use crate::report::{
-    Bucket, Latency, RunResult, Schedule, TIMELINE_STEP_MS, encode_histogram, percentile_curve,
+    Bucket, Generator, Latency, RunResult, Schedule, TIMELINE_STEP_MS, encode_histogram, percentile_curve,
 };
+use crate::timer::{PreciseTimer, settle_thread, thread_cpu};
 
-/// How long after the end of the measured window a request still waiting for a free
-/// connection may be sent; after that it counts as unsent.
+/// How long after the end of the measured window a request still waiting for its virtual
+/// user may be sent; after that it counts as unsent.
 const DRAIN_GRACE: Duration = Duration::from_millis(250);
+
+/// The lead before the first request is due, for the threads to start and every virtual
+/// user to open its connections.
+const LEAD: Duration = Duration::from_millis(100);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -27,6 +38,8 @@ pub enum RunError {
     BadRate(f64),
     #[error("a closed-loop run stopped by request count needs a count above zero")]
     NoRequests,
+    #[error("cannot start a generator thread: {0}")]
+    Thread(String),
 }
 
 /// The fixed points in time of a run.
@@ -47,10 +60,20 @@ impl Clock {
     }
 }
 
+#[derive(Default)]
 struct UserOutcome {
-    recorder: Recorder,
+    recorder: Option<Recorder>,
     sent: u64,
     unsent: u64,
+    /// Requests due in the measured window (open loop).
+    intended: u64,
+}
+
+/// What one generator thread brings back.
+struct ThreadOutcome {
+    users: Vec<UserOutcome>,
+    cpu: Duration,
+    pinned: bool,
 }
 
 /// Runs the plan and returns what it measured.
@@ -70,9 +93,7 @@ pub async fn run(plan: Plan) -> Result<RunResult, RunError> {
         return Err(RunError::NoRequests);
     }
     let plan = Arc::new(plan);
-    // A short lead so every virtual user has opened its connections before the first
-    // request is due.
-    let start = Instant::now() + Duration::from_millis(50);
+    let start = Instant::now() + LEAD;
     let measure_start = start + plan.warmup;
     let end = match (plan.stop, plan.mode) {
         (Stop::After(d), _) => Some(measure_start + d),
@@ -86,114 +107,120 @@ pub async fn run(plan: Plan) -> Result<RunResult, RunError> {
         measure_start,
         end,
     };
-
-    let (outcomes, dispatch) = match plan.mode {
-        Mode::Closed => {
-            let quota = match plan.stop {
-                Stop::Requests(n) => Some(Arc::new((n, AtomicU64::new(0)))),
-                Stop::After(_) => None,
-            };
-            let tasks: Vec<_> = (0..plan.users.len())
-                .map(|i| tokio::spawn(closed_user(i, plan.clone(), clock, quota.clone())))
-                .collect();
-            (join(tasks).await, None)
-        }
-        Mode::Open { rate } => {
-            let end = end.expect("an open-loop run always has an end");
-            let (tx, rx) = async_channel::unbounded::<Instant>();
-            let dispatcher = std::thread::spawn(move || dispatch(tx, rate, start, measure_start, end));
-            let tasks: Vec<_> = (0..plan.users.len())
-                .map(|i| tokio::spawn(open_user(i, plan.clone(), clock, rx.clone())))
-                .collect();
-            let outcomes = join(tasks).await;
-            let (intended, dispatcher_lag) = tokio::task::spawn_blocking(move || dispatcher.join())
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or((0, Duration::ZERO));
-            let mut left = 0;
-            while let Ok(t) = rx.try_recv() {
-                if clock.measured(t) {
-                    left += 1;
-                }
-            }
-            (outcomes, Some((rate, intended, dispatcher_lag, left)))
-        }
+    let quota = match (plan.mode, plan.stop) {
+        (Mode::Closed, Stop::Requests(n)) => Some(Arc::new((n, AtomicU64::new(0)))),
+        _ => None,
     };
 
+    let threads = plan.threads();
+    let mut waiting = Vec::new();
+    for (t, cpu) in threads.iter().copied().enumerate() {
+        let users: Vec<usize> = (t..plan.users.len()).step_by(threads.len()).collect();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (plan, quota) = (plan.clone(), quota.clone());
+        std::thread::Builder::new()
+            .name(format!("loadgen-{t}"))
+            .spawn(move || {
+                let _ = tx.send(generator_thread(cpu, users, plan, clock, quota));
+            })
+            .map_err(|e| RunError::Thread(e.to_string()))?;
+        waiting.push(rx);
+    }
+    let mut outcomes = Vec::new();
+    let (mut cpu, mut pinned) = (Duration::ZERO, true);
+    for rx in waiting {
+        // A thread that died (it never panics on a server's answer) loses its users'
+        // figures; the run goes on with the others.
+        if let Ok(Ok(thread)) = rx.await {
+            outcomes.extend(thread.users);
+            cpu += thread.cpu;
+            pinned &= thread.pinned;
+        }
+    }
+
     let mut recorder = Recorder::new();
-    let (mut sent, mut unsent) = (0, 0);
+    let (mut sent, mut unsent, mut intended) = (0, 0, 0);
     for outcome in outcomes {
-        recorder.merge(outcome.recorder);
+        if let Some(r) = outcome.recorder {
+            recorder.merge(r);
+        }
         sent += outcome.sent;
         unsent += outcome.unsent;
+        intended += outcome.intended;
     }
     let duration = match end {
         Some(end) => end - measure_start,
         None => Instant::now() - measure_start,
     };
     let secs = duration.as_secs_f64().max(1e-9);
-    let schedule = dispatch.map(|(rate, intended, dispatcher_lag, left)| {
-        let unsent = unsent + left;
-        Schedule {
+    let schedule = match plan.mode {
+        Mode::Open { rate } => Some(Schedule {
             rate,
             intended,
             sent,
             unsent,
             late: recorder.late,
+            late_generator: recorder.late_generator,
             max_send_lag_us: recorder.max_send_lag.as_micros() as u64,
-            dispatcher_max_lag_us: dispatcher_lag.as_micros() as u64,
+            dispatcher_max_lag_us: recorder.max_wake_lag.as_micros() as u64,
             achieved_rate: sent as f64 / secs,
             kept_rate: unsent == 0 && recorder.late * 100 <= intended,
-        }
-    });
-    Ok(assemble(&plan, recorder, duration, schedule))
+        }),
+        Mode::Closed => None,
+    };
+    let generator = Generator {
+        threads: threads.len(),
+        cpus: threads.iter().flatten().copied().collect(),
+        pinned,
+        cpu_us: cpu.as_micros() as u64,
+        busy: cpu.as_secs_f64() / (secs * threads.len() as f64),
+    };
+    Ok(assemble(&plan, recorder, duration, schedule, generator))
 }
 
-async fn join(tasks: Vec<tokio::task::JoinHandle<UserOutcome>>) -> Vec<UserOutcome> {
-    let mut outcomes = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        // A virtual user never panics on a server's answer; if one did, its figures are
-        // lost, and the run goes on with the others.
-        if let Ok(outcome) = task.await {
-            outcomes.push(outcome);
+/// One generator thread: its own event loop, tied to `cpu`, running `users`. Its CPU time
+/// is counted from the start of the measured window.
+fn generator_thread(
+    cpu: Option<usize>,
+    users: Vec<usize>,
+    plan: Arc<Plan>,
+    clock: Clock,
+    quota: Option<Arc<(u64, AtomicU64)>>,
+) -> Result<ThreadOutcome, std::io::Error> {
+    let pinned = settle_thread(cpu);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let cpu_at_window = tokio::spawn(async move {
+            tokio::time::sleep_until(clock.measure_start).await;
+            thread_cpu()
+        });
+        let tasks: Vec<_> = users
+            .into_iter()
+            .map(|i| match plan.mode {
+                Mode::Closed => tokio::spawn(closed_user(i, plan.clone(), clock, quota.clone())),
+                Mode::Open { rate } => tokio::spawn(open_user(i, plan.clone(), clock, rate)),
+            })
+            .collect();
+        let mut outcomes = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            if let Ok(outcome) = task.await {
+                outcomes.push(outcome);
+            }
         }
-    }
-    outcomes
-}
-
-/// Releases each request at its intended time. Runs on its own thread so that its
-/// wake-ups (about 50 µs of timer slack on Linux) do not depend on tokio's 1 ms timer.
-/// Returns the number of measured requests due and its own worst lag.
-fn dispatch(
-    tx: async_channel::Sender<Instant>,
-    rate: f64,
-    start: Instant,
-    measure_start: Instant,
-    end: Instant,
-) -> (u64, Duration) {
-    let (start, measure_start, end) = (start.into_std(), measure_start.into_std(), end.into_std());
-    let mut intended_measured = 0u64;
-    let mut max_lag = Duration::ZERO;
-    for k in 0u64.. {
-        let due = start + Duration::from_secs_f64(k as f64 / rate);
-        if due >= end {
-            break;
-        }
-        let now = std::time::Instant::now();
-        if due > now {
-            std::thread::sleep(due - now);
+        let window_start = if cpu_at_window.is_finished() {
+            cpu_at_window.await.unwrap_or_default()
         } else {
-            max_lag = max_lag.max(now - due);
-        }
-        if due >= measure_start {
-            intended_measured += 1;
-        }
-        if tx.send_blocking(Instant::from_std(due)).is_err() {
-            break;
-        }
-    }
-    (intended_measured, max_lag)
+            cpu_at_window.abort();
+            thread_cpu()
+        };
+        Ok(ThreadOutcome {
+            users: outcomes,
+            cpu: thread_cpu().saturating_sub(window_start),
+            pinned,
+        })
+    })
 }
 
 /// User `index`'s connections: one per target, or just its own target with
@@ -212,30 +239,58 @@ fn connections(plan: &Plan, index: usize) -> Vec<Connection> {
     }
 }
 
-async fn open_user(
-    index: usize,
-    plan: Arc<Plan>,
-    clock: Clock,
-    rx: async_channel::Receiver<Instant>,
-) -> UserOutcome {
+/// An open-loop virtual user: of `users` users, user `index` sends requests
+/// `index, index + users, index + 2 users, ...` of the run's constant-rate schedule, each
+/// at its intended time or, when its previous answer came late, at once (late).
+async fn open_user(index: usize, plan: Arc<Plan>, clock: Clock, rate: f64) -> UserOutcome {
     let mut conns = connections(&plan, index);
     for conn in &mut conns {
         conn.open().await;
     }
     let credential = &plan.users[index];
-    let cutoff = clock.end.expect("open loop has an end") + DRAIN_GRACE;
-    let mut outcome = UserOutcome {
-        recorder: Recorder::new(),
-        sent: 0,
-        unsent: 0,
+    let users = plan.users.len() as f64;
+    let end = clock.end.expect("open loop has an end");
+    let cutoff = end + DRAIN_GRACE;
+    let due_at = |k: u64| clock.start + Duration::from_secs_f64((index as f64 + k as f64 * users) / rate);
+    let mut recorder = Recorder::new();
+    let mut outcome = UserOutcome::default();
+    let timer = match PreciseTimer::new() {
+        Ok(timer) => timer,
+        Err(_) => return outcome,
     };
     let mut next_target = index;
-    while let Ok(intended) = rx.recv().await {
-        let now = Instant::now();
+    let mut k = 0u64;
+    loop {
+        let intended = due_at(k);
+        if intended >= end {
+            break;
+        }
         let measured = clock.measured(intended);
+        if measured {
+            outcome.intended += 1;
+        }
+        let waited = intended > Instant::now();
+        let now = if waited {
+            match timer.sleep_until(intended.into_std()).await {
+                Ok(woke) => Instant::from_std(woke),
+                Err(_) => {
+                    tokio::time::sleep_until(intended).await;
+                    Instant::now()
+                }
+            }
+        } else {
+            Instant::now()
+        };
         if now > cutoff {
+            // The rest of this user's schedule in the window was never sent.
             if measured {
                 outcome.unsent += 1;
+            }
+            let mut rest = k + 1;
+            while due_at(rest) < end {
+                outcome.intended += 1;
+                outcome.unsent += 1;
+                rest += 1;
             }
             break;
         }
@@ -243,7 +298,7 @@ async fn open_user(
         let conn = &mut conns[slot];
         next_target += 1;
         if measured {
-            outcome.recorder.send_lag(now - intended);
+            recorder.send_lag(now - intended, waited);
             outcome.sent += 1;
         }
         let answer = conn.send(&plan.request, credential, plan.request_timeout).await;
@@ -251,13 +306,13 @@ async fn open_user(
             let done = Instant::now();
             let offset = clock.offset(intended);
             match answer {
-                Ok(a) => outcome
-                    .recorder
-                    .answer(offset, done - intended, done - now, a.status, a.body_bytes),
-                Err(failure) => outcome.recorder.failure(offset, failure),
+                Ok(a) => recorder.answer(offset, done - intended, done - now, a.status, a.body_bytes),
+                Err(failure) => recorder.failure(offset, failure),
             }
         }
+        k += 1;
     }
+    outcome.recorder = Some(recorder);
     outcome
 }
 
@@ -272,11 +327,8 @@ async fn closed_user(
         conn.open().await;
     }
     let credential = &plan.users[index];
-    let mut outcome = UserOutcome {
-        recorder: Recorder::new(),
-        sent: 0,
-        unsent: 0,
-    };
+    let mut recorder = Recorder::new();
+    let mut outcome = UserOutcome::default();
     tokio::time::sleep_until(clock.start).await;
     let mut next_target = index;
     loop {
@@ -300,17 +352,22 @@ async fn closed_user(
             let done = Instant::now();
             let offset = clock.offset(sent);
             match answer {
-                Ok(a) => outcome
-                    .recorder
-                    .answer(offset, done - sent, done - sent, a.status, a.body_bytes),
-                Err(failure) => outcome.recorder.failure(offset, failure),
+                Ok(a) => recorder.answer(offset, done - sent, done - sent, a.status, a.body_bytes),
+                Err(failure) => recorder.failure(offset, failure),
             }
         }
     }
+    outcome.recorder = Some(recorder);
     outcome
 }
 
-fn assemble(plan: &Plan, recorder: Recorder, duration: Duration, schedule: Option<Schedule>) -> RunResult {
+fn assemble(
+    plan: &Plan,
+    recorder: Recorder,
+    duration: Duration,
+    schedule: Option<Schedule>,
+    generator: Generator,
+) -> RunResult {
     let responses: u64 = recorder.statuses.values().sum();
     let success: u64 = recorder
         .statuses
@@ -366,5 +423,6 @@ fn assemble(plan: &Plan, recorder: Recorder, duration: Duration, schedule: Optio
         histogram: encode_histogram(&recorder.corrected),
         schedule,
         timeline,
+        generator: Some(generator),
     }
 }

@@ -103,6 +103,7 @@ fn plan(mode: Mode, targets: Vec<Target>, users: usize, warmup_ms: u64, stop: St
         request: RequestSpec::get("/"),
         users: vec![Vec::new(); users],
         request_timeout: Duration::from_secs(10),
+        generator_cpus: Vec::new(),
     }
 }
 

@@ -92,6 +92,10 @@ pub struct FlowRun {
     pub cpu: Vec<TierCpu>,
     /// CPU microseconds one answered request cost in each tier (and `total`).
     pub cpu_us_per_request: BTreeMap<String, f64>,
+    /// The CPUs each tier's threads were allowed, read back from the kernel after the run
+    /// (`0`, `1`, `0-1`); the generator's are its own threads'.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cpus: BTreeMap<String, String>,
     pub result: RunResult,
 }
 
@@ -117,6 +121,7 @@ impl FlowRun {
             target_rate,
             cpu: Vec::new(),
             cpu_us_per_request: BTreeMap::new(),
+            cpus: BTreeMap::new(),
             result,
         }
     }

@@ -6,7 +6,7 @@
 //! - [`flow`]: the flows a run can measure, listed once ([`Flow::ALL`]);
 //! - one module per experiment that records more than runs: [`scale`] (its models),
 //!   [`faults`], [`state`], [`revocation`], [`calibrate`]; and [`limits`] and [`topology`],
-//!   what a run had;
+//!   what a run had, and [`placement`], which CPUs the generator and the servers ran on;
 //! - [`units`]: how quantities are written and read, the same in a progress line, a chart
 //!   and a report sentence.
 //!
@@ -19,6 +19,7 @@ pub mod file;
 pub mod flow;
 pub mod limits;
 pub mod method;
+pub mod placement;
 pub mod revocation;
 pub mod scale;
 pub mod state;

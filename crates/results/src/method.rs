@@ -55,6 +55,10 @@ pub struct Method {
     /// How the servers were limited in CPU: `none` unless an experiment applied cgroup
     /// quotas.
     pub cpu_limits: String,
+    /// Which CPUs the generator and the servers ran on, as asked and as read back from the
+    /// kernel (absent in results written before the workbench placed them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<crate::placement::Placement>,
     pub link_delay: String,
     pub redis: String,
     pub machine: Machine,
@@ -79,6 +83,7 @@ impl Method {
             rounds: 1,
             server_workers: 1,
             cpu_limits: "none: every process may use every core".into(),
+            placement: None,
             link_delay: "none: loopback".into(),
             redis: String::new(),
             machine: Machine::read(),

@@ -121,6 +121,7 @@ fn post_plan(auth: &str, path: &str, body: String, users: usize, args: &RunOptio
         },
         users: vec![Vec::new(); users],
         request_timeout: Duration::from_secs(10),
+        generator_cpus: harness::placement::generator_cpus(),
     })
 }
 

@@ -125,6 +125,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
             request: RequestSpec::get(flow.path()),
             users,
             request_timeout: Duration::from_secs(10),
+            generator_cpus: harness::placement::generator_cpus(),
             targets: targets.clone(),
         };
         let bar = RunBar::start(format!("{position} {flow} max"), args.warmup + args.duration);

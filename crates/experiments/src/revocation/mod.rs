@@ -85,7 +85,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
         connections: args.connections,
         warmup: args.warmup,
         duration: args.duration,
-        workers: 1,
+        ..RunOptions::default()
     };
     let (redis, mut file) = begin(&run_args, "revocation", &["trials", "closed"]).await?;
     let minute = Duration::from_secs(args.seconds_per_minute);

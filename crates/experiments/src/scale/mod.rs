@@ -99,7 +99,10 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
         "--open-fraction is a percentage"
     );
     let out = args.out.clone();
-    let run_args = args.run.clone();
+    let mut run_args = args.run.clone();
+    // Its quotas already fix each server's CPU, and its api+auth points need more than the
+    // servers' share of a small machine: the generator is placed only when asked.
+    run_args.placement = Some(run_args.placement.unwrap_or(harness::placement::Ask::Off));
     let flows = run_args.flows_or(&DEFAULT_FLOWS);
     let (redis, mut file) = begin(&run_args, "scale", &["closed", "open"]).await?;
     let cores = file.method.machine.cores as f64;

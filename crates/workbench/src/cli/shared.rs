@@ -34,6 +34,11 @@ pub struct RunArgs {
     /// actix-web workers per server process.
     #[arg(long, default_value_t = 1)]
     pub workers: usize,
+    /// CPUs for the load generator, the servers (API, auth, Redis) on the rest: `auto` (one
+    /// in four, at least one), a number, or `off` (everyone shares every CPU). Default:
+    /// auto, but off for `scale`, whose CPU quotas already fix each server's share.
+    #[arg(long)]
+    pub generator_cpus: Option<harness::placement::Ask>,
 }
 
 impl From<RunArgs> for RunOptions {
@@ -45,6 +50,7 @@ impl From<RunArgs> for RunOptions {
             warmup: a.warmup,
             duration: a.duration,
             workers: a.workers,
+            placement: a.generator_cpus,
         }
     }
 }
