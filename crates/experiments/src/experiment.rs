@@ -60,6 +60,10 @@ pub struct Compare {
     pub rounds: u16,
     /// Open-loop rates of the latency sweep, as percentages of each flow's maximum.
     pub fractions: Vec<f64>,
+    /// Absolute rates every flow of the latency sweep also runs at.
+    pub common_rates: usize,
+    /// Length of each measured point of the latency sweep.
+    pub latency_duration: Duration,
     /// Link delays of the link pass.
     pub link_delays: Vec<Duration>,
     /// Length of each scale-out run.
@@ -71,6 +75,32 @@ pub struct Compare {
 }
 
 impl Compare {
+    /// `compare --quick`: a first look in about 3 minutes (flows and steps the user named
+    /// are kept).
+    pub fn quick(&mut self) {
+        use authbench_core::settings::SigningAlgorithm;
+        if self.run.flows.is_empty() {
+            self.run.flows = vec![
+                Flow::Baseline,
+                Flow::Session,
+                Flow::SessionRedis,
+                Flow::Jwt(SigningAlgorithm::HS256),
+                Flow::Jwt(SigningAlgorithm::ES256),
+            ];
+        }
+        self.rounds = 1;
+        self.run.warmup = Duration::from_millis(500);
+        self.run.duration = Duration::from_secs(2);
+        self.latency_duration = Duration::from_secs(2);
+        self.fractions = vec![10.0, 50.0, 90.0, 110.0];
+        self.common_rates = 3;
+        for step in ["scale", "faults", "logins", "revocation", "calibrate", "accuracy"] {
+            if !self.skip.iter().any(|s| s == step) {
+                self.skip.push(step.into());
+            }
+        }
+    }
+
     /// The flows asked for without the baseline (these experiments measure what
     /// authentication costs), or `default` when none were asked for.
     pub fn authenticated_flows(&self, default: &[Flow]) -> Vec<Flow> {

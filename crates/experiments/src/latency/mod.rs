@@ -1,7 +1,9 @@
-//! `workbench latency`: for each flow, its closed-loop maximum, then open-loop runs at
-//! fractions of it, with latency from each request's intended send time. With several
-//! `--link-delay` values, each flow runs at the same rates at every delay, so its p50 can
-//! be read against the delay.
+//! `workbench latency`: each flow's load-latency curve. For each flow its closed-loop
+//! maximum, then open-loop runs at shares of it (10 % to 95 %, and 110 % to show
+//! saturation) and at a few absolute rates common to every flow (spaced logarithmically up
+//! to the slowest flow's maximum), with latency from each request's intended send time. With
+//! several `--link-delay` values, each flow runs at the same rates at every delay, so its p50
+//! can be read against the delay.
 
 mod section;
 
@@ -15,6 +17,12 @@ use results::Flow;
 use results::ResultsFile;
 use results::Topology;
 
+/// The sweep's default shares of each flow's maximum, in percent.
+pub const FRACTIONS: [f64; 7] = [10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 110.0];
+
+/// How many absolute rates every flow runs at by default.
+pub const COMMON_RATES: usize = 5;
+
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -22,8 +30,11 @@ pub struct Options {
     pub run: RunOptions,
     /// Folder the results file is written to.
     pub out: PathBuf,
-    /// Open-loop rates as percentages of each flow's maximum.
+    /// Open-loop rates as percentages of each flow's maximum (above 100: past saturation).
     pub fractions: Vec<f64>,
+    /// How many absolute rates every flow also runs at: spaced by factors of two, the
+    /// highest at 90 % of the slowest flow's maximum (0: none).
+    pub common_rates: usize,
     /// Take each flow's maximum (the median of its rounds) from this throughput results file
     /// instead of measuring it first.
     pub max_from: Option<PathBuf>,
@@ -32,6 +43,24 @@ pub struct Options {
 /// Runs the experiment, writes its results file into `out` and returns it.
 pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     sweep(args, "latency").await
+}
+
+/// The label of a run at a common absolute rate (`1200/s`); a share of the maximum is
+/// labelled with its percentage (`50%`).
+pub fn rate_label(rate: f64) -> String {
+    format!("{}/s", rate.round() as u64)
+}
+
+/// `count` rates spaced by factors of two, the highest at 90 % of `slowest`, each rounded to
+/// two significant digits.
+pub fn common_rates(slowest: f64, count: usize) -> Vec<f64> {
+    (0..count)
+        .map(|i| {
+            let rate = slowest * 0.9 / 2f64.powi((count - 1 - i) as i32);
+            let digits = 10f64.powi(rate.max(1.0).log10().floor() as i32 - 1);
+            ((rate / digits).round() * digits).max(1.0)
+        })
+        .collect()
 }
 
 /// The latency sweep, written as `<experiment>.json` (`latency`, or `links` for the
@@ -43,15 +72,58 @@ pub async fn sweep(args: Options, experiment: &str) -> anyhow::Result<ResultsFil
     };
     let fractions = args.fractions.clone();
     anyhow::ensure!(
-        fractions.iter().all(|f| *f > 0.0 && *f <= 100.0),
-        "--fractions are percentages above 0 and at most 100"
+        fractions.iter().all(|f| *f > 0.0 && *f <= 200.0),
+        "--fractions are percentages above 0 and at most 200"
     );
     let out = args.out;
+    let common_count = args.common_rates;
     let args = args.run;
     let flows = args.flows_or(&Flow::ALL);
     let (redis, mut file) = begin(&args, experiment, &["closed", "open"]).await?;
-    // Each flow's maximum, measured once (at the first delay) unless given.
+    // Each flow's maximum, measured first (on loopback, the first delay) unless given, so
+    // that the common rates can follow the slowest.
     let mut max_of: BTreeMap<String, f64> = BTreeMap::new();
+    let first_delay = args.link_delay.first().copied().unwrap_or_default();
+    let missing: Vec<Flow> = flows
+        .iter()
+        .copied()
+        .filter(|f| maxima.as_ref().and_then(|m| m.maximum(&f.to_string())).is_none())
+        .collect();
+    if let Some(file) = &maxima {
+        for flow in &flows {
+            if let Some(max) = file.maximum(&flow.to_string()) {
+                max_of.insert(flow.to_string(), max);
+            }
+        }
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(Flow::to_string).collect();
+            println!("(measuring the maxima the throughput file lacks: {})", names.join(", "));
+        }
+    }
+    for (i, flow) in missing.iter().enumerate() {
+        let topology = Topology {
+            link_delay_us: first_delay.as_micros() as u64,
+            ..Topology::single()
+        };
+        let (system, users) = start_flow(*flow, &redis, &args, topology).await?;
+        let position = format!("[max {}/{}]", i + 1, missing.len());
+        let run = measure(&system, &users, Mode::Closed, &args, "max", &position).await?;
+        max_of.insert(flow.to_string(), run.result.throughput_rps);
+        file.runs.push(run);
+    }
+    let slowest = flows
+        .iter()
+        .filter_map(|f| max_of.get(&f.to_string()))
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let common = if slowest.is_finite() {
+        common_rates(slowest, common_count)
+    } else {
+        Vec::new()
+    };
+    let mut levels: Vec<(String, Option<f64>)> = fractions.iter().map(|f| (format!("{f}%"), Some(*f))).collect();
+    levels.extend(common.iter().map(|r| (rate_label(*r), None)));
+
     let count = flows.len() * args.link_delay.len();
     let mut done = 0;
     for delay in &args.link_delay {
@@ -64,29 +136,35 @@ pub async fn sweep(args: Options, experiment: &str) -> anyhow::Result<ResultsFil
             let (system, users) = start_flow(*flow, &redis, &args, topology).await?;
             let position = format!("[{done}/{count}]");
             let name = flow.to_string();
-            let max = match (&maxima, max_of.get(&name)) {
-                (_, Some(max)) => *max,
-                (Some(file), None) => file
-                    .maximum(&name)
-                    .with_context(|| format!("the throughput file has no maximum for {flow}"))?,
-                (None, None) => {
-                    let run = measure(&system, &users, Mode::Closed, &args, "max", &position).await?;
-                    let max = run.result.throughput_rps;
-                    file.runs.push(run);
-                    max
-                }
-            };
-            max_of.insert(name, max);
-            for fraction in &fractions {
-                let rate = (max * fraction / 100.0).max(1.0);
-                let label = format!("{fraction}%");
-                let run = measure(&system, &users, Mode::Open { rate }, &args, &label, &position).await?;
+            let max = *max_of
+                .get(&name)
+                .with_context(|| format!("no maximum for {flow}"))?;
+            for (i, (label, fraction)) in levels.iter().enumerate() {
+                let rate = match fraction {
+                    Some(f) => (max * f / 100.0).max(1.0),
+                    None => common[i - fractions.len()],
+                };
+                let run = measure(&system, &users, Mode::Open { rate }, &args, label, &position).await?;
                 if let Some(schedule) = &run.result.schedule
                     && !schedule.kept_rate
+                    && fraction.is_none_or(|f| f <= 100.0)
                 {
+                    let generator = run
+                        .result
+                        .generator
+                        .as_ref()
+                        .map(|g| {
+                            format!(
+                                "; the generator's own CPU was {:.0} % busy, {} of the late requests \
+                                 were late from its own timers",
+                                g.busy * 100.0,
+                                schedule.late_generator
+                            )
+                        })
+                        .unwrap_or_default();
                     file.notes.push(format!(
                         "{} at {label} ({rate:.0} req/s): the rate was not kept ({} of {} sent more than 1 ms \
-                         late, {} never sent); its latencies still count from the intended send times",
+                         late, {} never sent){generator}; its latencies still count from the intended send times",
                         run.series(),
                         schedule.late,
                         schedule.intended,
@@ -111,15 +189,18 @@ impl crate::experiment::Experiment for Latency {
     }
 
     fn step(&self) -> Option<&'static str> {
-        Some("latency at fractions of each maximum (open loop)")
+        Some("load-latency curves: shares of each maximum and common rates (open loop)")
     }
 
     fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
+            let mut run_options = plan.run.clone();
+            run_options.duration = plan.latency_duration;
             run(Options {
-                run: plan.run.clone(),
+                run: run_options,
                 out: plan.results.clone(),
                 fractions: plan.fractions.clone(),
+                common_rates: plan.common_rates,
                 max_from: maxima_of(plan),
             })
             .await
@@ -183,6 +264,7 @@ impl crate::experiment::Experiment for Links {
                 run,
                 out: plan.results.clone(),
                 fractions: vec![LINK_PASS_FRACTION],
+                common_rates: 0,
                 max_from: maxima_of(plan),
             };
             sweep(options, "links").await.map(drop)

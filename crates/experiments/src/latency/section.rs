@@ -1,5 +1,6 @@
-//! The latency sweep in the report: percentile curves per load level, and p50 against
-//! link delay.
+//! The latency sweep in the report: the load-latency curves with each flow's knee, the
+//! flows at the same rate and at the same share of their maximum, percentile curves per
+//! share, and p50 against link delay.
 
 use report::caption::load_caption;
 use report::charts::*;
@@ -22,7 +23,23 @@ impl Part for Sections {
         let Some(file) = suite.get("latency") else {
             return out;
         };
-        for level in load_levels(file) {
+        let curves = load_curves(file);
+        if curves.iter().any(|c| c.points.len() >= 2) {
+            let reading = read_load_latency(file, &curves);
+            out.sections.push(Section::new(
+                "Latency against load",
+                LoadLatencyChart {
+                    caption: load_caption(
+                        file,
+                        "open loop, corrected for coordinated omission",
+                        "triangle: the knee (p99 over twice its 10 % value); hollow: rate not kept",
+                    ),
+                    curves,
+                },
+                reading,
+            ));
+        }
+        for level in load_levels(file).into_iter().filter(|l| l.ends_with('%')) {
             let curves = latency_curves(file, &level);
             let slug = level.trim_end_matches('%').replace('.', "_");
             let reading = read_latency(&curves, &level);
@@ -211,4 +228,267 @@ fn delay_series(file: &ResultsFile) -> Vec<DelaySeries> {
     }
     out.retain(|s| s.points.len() >= 2);
     out
+}
+
+/// The share of its own maximum a run's label names (`50%` is 50), none for a common rate.
+fn share(label: &str) -> Option<f64> {
+    label.strip_suffix('%')?.parse().ok()
+}
+
+/// Each flow's open-loop points on loopback, by offered rate, with its knee: the lowest share
+/// of its maximum at which its p99 exceeded twice its p99 at the lowest share.
+pub fn load_curves(file: &ResultsFile) -> Vec<LoadCurve> {
+    let mut curves: Vec<LoadCurve> = Vec::new();
+    for run in file.runs.iter().filter(|r| r.target_rate.is_some() && r.link_delay_us() == 0) {
+        let point = LoadPoint {
+            rate: run.target_rate.unwrap_or_default(),
+            p50_us: run.result.latency.p50_us,
+            p99_us: run.result.latency.p99_us,
+            kept: run.result.schedule.as_ref().is_none_or(|s| s.kept_rate),
+        };
+        match curves.iter_mut().find(|c| c.flow == run.flow) {
+            Some(curve) => curve.points.push(point),
+            None => curves.push(LoadCurve {
+                flow: run.flow.clone(),
+                points: vec![point],
+                knee: None,
+            }),
+        }
+    }
+    for curve in &mut curves {
+        curve.points.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+        curve.knee = knee(file, &curve.flow);
+    }
+    curves
+}
+
+/// The offered rate of `flow`'s knee.
+fn knee(file: &ResultsFile, flow: &str) -> Option<f64> {
+    let mut shares: Vec<(f64, f64, u64)> = file
+        .runs
+        .iter()
+        .filter(|r| r.flow == flow && r.link_delay_us() == 0)
+        .filter_map(|r| Some((share(&r.label)?, r.target_rate?, r.result.latency.p99_us)))
+        .collect();
+    shares.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (_, _, base) = *shares.first()?;
+    shares
+        .iter()
+        .skip(1)
+        .find(|(_, _, p99)| *p99 > 2 * base)
+        .map(|(_, rate, _)| *rate)
+}
+
+fn run_at<'a>(file: &'a ResultsFile, flow: &str, label: &str) -> Option<&'a results::FlowRun> {
+    file.runs
+        .iter()
+        .find(|r| r.flow == flow && r.label == label && r.link_delay_us() == 0 && r.target_rate.is_some())
+}
+
+fn read_load_latency(file: &ResultsFile, curves: &[LoadCurve]) -> Vec<String> {
+    let mut out = Vec::new();
+    let levels = load_levels(file);
+    let shares: Vec<&String> = levels.iter().filter(|l| share(l).is_some()).collect();
+    let commons: Vec<&String> = levels.iter().filter(|l| share(l).is_none()).collect();
+    out.push(format!(
+        "Each flow ran open loop at {} of its own closed-loop maximum{}, for {} s each, and \
+         latency counts from when each request was due. A flow's knee is the lowest load at \
+         which its p99 was more than twice its p99 at {}.",
+        shares.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+        if commons.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " and at the same absolute rates for every flow ({})",
+                commons.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        },
+        file.method.duration_ms as f64 / 1000.0,
+        shares.first().map_or("the lowest load", |s| s.as_str()),
+    ));
+    let knees: Vec<String> = curves
+        .iter()
+        .map(|c| {
+            let max = file.runs.iter().find(|r| r.flow == c.flow && r.target_rate.is_none());
+            match (c.knee, max) {
+                (Some(k), Some(m)) => format!(
+                    "{} at {} req/s ({} of its maximum)",
+                    c.flow,
+                    number(k),
+                    percent(k / m.result.throughput_rps.max(1.0))
+                ),
+                (Some(k), None) => format!("{} at {} req/s", c.flow, number(k)),
+                (None, _) => format!("{}: none up to its highest load", c.flow),
+            }
+        })
+        .collect();
+    out.push(format!("Knees: {}.", knees.join("; ")));
+
+    // The same share of each maximum.
+    let mut table = String::from("| flow |");
+    let mut rule = String::from("|---|");
+    for level in &shares {
+        table.push_str(&format!(" {level} |"));
+        rule.push_str("---:|");
+    }
+    table.push('\n');
+    table.push_str(&rule);
+    for curve in curves {
+        table.push_str(&format!("\n| {} |", curve.flow));
+        for level in &shares {
+            let cell = run_at(file, &curve.flow, level).map_or("-".to_string(), |r| cell(r));
+            table.push_str(&format!(" {cell} |"));
+        }
+    }
+    out.push(format!(
+        "p50 / p99 at the same share of each flow's own maximum (a star: the generator did not \
+         keep the schedule):\n\n{table}"
+    ));
+    if !commons.is_empty() {
+        let mut table = String::from("| flow |");
+        let mut rule = String::from("|---|");
+        for level in &commons {
+            table.push_str(&format!(" {level} |"));
+            rule.push_str("---:|");
+        }
+        table.push('\n');
+        table.push_str(&rule);
+        for curve in curves {
+            table.push_str(&format!("\n| {} |", curve.flow));
+            for level in &commons {
+                let cell = run_at(file, &curve.flow, level).map_or("-".to_string(), |r| cell(r));
+                table.push_str(&format!(" {cell} |"));
+            }
+        }
+        out.push(format!(
+            "p50 / p99 at the same offered rate for every flow:\n\n{table}"
+        ));
+        out.push(divergence(file, &commons));
+    }
+    out.push(schedule_reading(file));
+    out
+}
+
+/// `147 µs / 304 µs`, starred when the schedule was not kept.
+fn cell(run: &results::FlowRun) -> String {
+    let kept = run.result.schedule.as_ref().is_none_or(|s| s.kept_rate);
+    format!(
+        "{} / {}{}",
+        show_us(run.result.latency.p50_us),
+        show_us(run.result.latency.p99_us),
+        if kept { "" } else { "*" }
+    )
+}
+
+/// At which common rate session's p99 leaves jwt-hs256's by more than the run's own noise:
+/// the larger of 50 µs and how far each flow's p99 moved between its two lightest loads,
+/// where neither is loaded enough for its p99 to move for any reason but chance.
+fn divergence(file: &ResultsFile, commons: &[&String]) -> String {
+    let (session, jwt) = ("session", "jwt-hs256");
+    let light = |flow: &str| {
+        let mut shares: Vec<(f64, u64)> = file
+            .runs
+            .iter()
+            .filter(|r| r.flow == flow && r.link_delay_us() == 0)
+            .filter_map(|r| Some((share(&r.label)?, r.result.latency.p99_us)))
+            .collect();
+        shares.sort_by(|a, b| a.0.total_cmp(&b.0));
+        match shares.as_slice() {
+            [a, b, ..] => Some(a.1.abs_diff(b.1)),
+            _ => None,
+        }
+    };
+    let (Some(ns), Some(nj)) = (light(session), light(jwt)) else {
+        return "The session and jwt-hs256 flows were not both measured at two light loads, so \
+                where their tails part is not read here."
+            .into();
+    };
+    let noise = ns.max(nj).max(50);
+    let mut gaps = Vec::new();
+    let mut parted = None;
+    for level in commons {
+        if let (Some(s), Some(j)) = (run_at(file, session, level), run_at(file, jwt, level)) {
+            let gap = s.result.latency.p99_us as i64 - j.result.latency.p99_us as i64;
+            gaps.push(format!("{} at {level}", signed_us(gap)));
+            if parted.is_none() && gap > noise as i64 {
+                parted = Some((*level).clone());
+            }
+        }
+    }
+    let verdict = match parted {
+        Some(level) => format!("session's p99 left jwt-hs256's by more than that from {level} on"),
+        None => "session's p99 stayed within that of jwt-hs256's at every common rate".into(),
+    };
+    format!(
+        "The run's own noise in p99 was {} (the larger of 50 µs and how far each flow's p99 moved \
+         between its two lightest loads); {verdict}. session minus jwt-hs256 in p99: {}.",
+        show_us(noise),
+        gaps.join(", ")
+    )
+}
+
+fn signed_us(us: i64) -> String {
+    if us < 0 {
+        format!("-{}", show_us(us.unsigned_abs()))
+    } else {
+        format!("+{}", show_us(us as u64))
+    }
+}
+
+/// Whether the generator kept every schedule at 95 % and below, and what it cost per request
+/// in open loop against closed.
+fn schedule_reading(file: &ResultsFile) -> String {
+    let flagged: Vec<String> = file
+        .runs
+        .iter()
+        .filter(|r| share(&r.label).is_some_and(|s| s <= 95.0) && r.link_delay_us() == 0)
+        .filter_map(|r| {
+            let s = r.result.schedule.as_ref()?;
+            (!s.kept_rate).then(|| {
+                let busy = r
+                    .result
+                    .generator
+                    .as_ref()
+                    .map(|g| format!(", generator {} busy", percent(g.busy)))
+                    .unwrap_or_default();
+                format!(
+                    "{} at {} ({} of {} late, {} unsent{busy})",
+                    r.flow, r.label, s.late, s.intended, s.unsent
+                )
+            })
+        })
+        .collect();
+    let placement = file
+        .method
+        .placement
+        .as_ref()
+        .map(|p| format!("Placement: {}. ", p.describe()))
+        .unwrap_or_default();
+    let cost: Vec<String> = file
+        .runs
+        .iter()
+        .filter(|r| r.label == "90%" && r.link_delay_us() == 0)
+        .filter_map(|open| {
+            let closed = file.runs.iter().find(|r| r.flow == open.flow && r.target_rate.is_none())?;
+            let o = open.result.generator.as_ref()?.cpu_us_per_request(open.result.responses);
+            let c = closed.result.generator.as_ref()?.cpu_us_per_request(closed.result.responses);
+            Some(format!("{} {:.1} / {:.1} µs ({:.2}×)", open.flow, o, c, o / c.max(1e-9)))
+        })
+        .collect();
+    let cost = if cost.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " The generator's CPU per request, open loop at 90 % against closed loop at the maximum: {}.",
+            cost.join(", ")
+        )
+    };
+    if flagged.is_empty() {
+        format!("{placement}The generator kept every flow's schedule at 95 % and below (at most 1 % of requests over 1 ms late, none unsent).{cost}")
+    } else {
+        format!(
+            "{placement}The generator did not keep the schedule for: {}.{cost}",
+            flagged.join("; ")
+        )
+    }
 }

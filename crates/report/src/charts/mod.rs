@@ -6,6 +6,7 @@
 pub mod cpu;
 pub mod faults;
 pub mod link_delay;
+pub mod load_latency;
 pub mod percentiles;
 pub mod render;
 pub mod revocation;
@@ -19,6 +20,7 @@ pub mod token_size;
 pub use cpu::{CpuChart, TIERS};
 pub use faults::{FaultChart, FaultSeries};
 pub use link_delay::{DelaySeries, LinkDelayChart};
+pub use load_latency::{LoadCurve, LoadLatencyChart, LoadPoint};
 pub use percentiles::{PercentileChart, percentile_x};
 pub use render::{Chart, Drawable, Rendered, render};
 pub use revocation::{LAG_FLOOR_MS, RevocationChart, RevocationPoint};

@@ -18,10 +18,23 @@ pub struct CompareArgs {
     /// Rounds of the throughput experiment (interleaved over the flows).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=20))]
     pub rounds: u16,
-    /// Open-loop rates of the latency sweep, as percentages of each flow's maximum (75 and
-    /// 90 % are left out by default: on 2 shared cores the generator rarely keeps them).
-    #[arg(long, value_delimiter = ',', default_value = "25,50")]
+    /// Open-loop rates of the latency sweep, as percentages of each flow's maximum (110:
+    /// past saturation, to show it).
+    #[arg(long, value_delimiter = ',', default_value = "10,25,50,75,90,95,110")]
     pub fractions: Vec<f64>,
+    /// Absolute rates every flow of the latency sweep also runs at, spaced by factors of two
+    /// up to 90 % of the slowest flow's maximum.
+    #[arg(long, default_value_t = experiments::latency::COMMON_RATES)]
+    pub common_rates: usize,
+    /// Length of each point of the latency sweep (9 flows × 12 points: about 7 minutes at
+    /// the default, with its 1 s warm-up).
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    pub latency_duration: Duration,
+    /// A first look in about 3 minutes: five flows, one round of 2 s, the latency sweep at
+    /// 10/50/90/110 % and three common rates, the link pass, state and token costs; no
+    /// scale-out, faults, logins, revocation, calibration or accuracy check.
+    #[arg(long)]
+    pub quick: bool,
     /// Link delays of the link pass (session, session-redis, jwt-hs256 at 5 % of their
     /// maxima, a load light enough that the delay is all that changes).
     #[arg(long, value_delimiter = ',', default_value = "0,250us,1ms", value_parser = parse_duration)]
@@ -65,17 +78,20 @@ impl From<CompareArgs> for CompareOptions {
                 skip.push(name.into());
             }
         }
-        CompareOptions {
-            plan: Compare {
-                run: a.run.into(),
-                rounds: a.rounds,
-                fractions: a.fractions,
-                link_delays: a.link_delays,
-                scale_duration: a.scale_duration,
-                skip,
-                results: out.join("results"),
-            },
-            out,
+        let mut plan = Compare {
+            run: a.run.into(),
+            rounds: a.rounds,
+            fractions: a.fractions,
+            common_rates: a.common_rates,
+            latency_duration: a.latency_duration,
+            link_delays: a.link_delays,
+            scale_duration: a.scale_duration,
+            skip,
+            results: out.join("results"),
+        };
+        if a.quick {
+            plan.quick();
         }
+        CompareOptions { plan, out }
     }
 }
