@@ -19,9 +19,11 @@
 //! - [`tokens`]: the CPU time of one token operation per algorithm, beside the raw
 //!   primitive, and criterion's figures for the same ([`tokens::Criterion`], an input);
 //! - [`calibrate`]: the generator against `wrk` on the same endpoint, in the same run;
+//! - [`accuracy`]: the generator (and oha) against a server whose answer time is known;
 //! - [`remote`]: the closed-loop maximum of servers that are already running (no report
 //!   section).
 
+pub mod accuracy;
 pub mod calibrate;
 pub mod experiment;
 pub mod faults;

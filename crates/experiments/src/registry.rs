@@ -18,6 +18,7 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &crate::tokens::Tokens,
     &crate::tokens::Criterion,
     &crate::calibrate::Calibrate,
+    &crate::accuracy::AccuracyCheck,
     &crate::remote::Remote,
 ];
 

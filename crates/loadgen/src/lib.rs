@@ -21,6 +21,7 @@ mod client;
 pub mod cpu;
 mod plan;
 mod record;
+pub mod reference;
 mod report;
 mod run;
 mod timer;

@@ -45,6 +45,9 @@ pub struct ResultsFile {
     /// The generator beside wrk (`workbench calibrate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
+    /// Generators against a server whose answer time is known (`workbench accuracy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<crate::accuracy::Accuracy>,
     /// What the reader should know about this file (e.g. a rate the generator could not keep).
     pub notes: Vec<String>,
 }
@@ -152,6 +155,7 @@ impl ResultsFile {
             state: None,
             revocation: None,
             calibration: None,
+            accuracy: None,
             notes: Vec::new(),
         }
     }

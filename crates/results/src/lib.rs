@@ -5,7 +5,7 @@
 //!   whole [`method`] and every measured run ([`FlowRun`]);
 //! - [`flow`]: the flows a run can measure, listed once ([`Flow::ALL`]);
 //! - one module per experiment that records more than runs: [`scale`] (its models),
-//!   [`faults`], [`state`], [`revocation`], [`calibrate`]; and [`limits`] and [`topology`],
+//!   [`faults`], [`state`], [`revocation`], [`calibrate`], [`accuracy`]; and [`limits`] and [`topology`],
 //!   what a run had, and [`placement`], which CPUs the generator and the servers ran on;
 //! - [`units`]: how quantities are written and read, the same in a progress line, a chart
 //!   and a report sentence.
@@ -13,6 +13,7 @@
 //! A field may be added without a new version (it must then default when absent); a field
 //! that changes meaning or goes away bumps [`SCHEMA`], and the older files keep loading.
 
+pub mod accuracy;
 pub mod calibrate;
 pub mod faults;
 pub mod file;

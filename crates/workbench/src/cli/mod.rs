@@ -2,6 +2,7 @@
 //! library function takes (`experiments::throughput::Options`, ...), so that `compare`,
 //! the tests and other commands call the functions instead of building command lines.
 
+pub mod accuracy;
 pub mod calibrate;
 pub mod compare;
 pub mod faults;
@@ -43,8 +44,11 @@ pub enum Command {
     Up(commands::up::UpArgs),
     /// Closed-loop maximum throughput per flow, with CPU microseconds per request per tier.
     Throughput(throughput::ThroughputArgs),
-    /// Open-loop latency per flow at fractions of its maximum (coordinated-omission corrected).
+    /// Load-latency curves per flow: open loop at shares of its maximum and at common rates
+    /// (coordinated-omission corrected), with each flow's knee.
     Latency(latency::LatencyArgs),
+    /// The load generator (and oha) against a server whose answer time is known.
+    Accuracy(accuracy::AccuracyArgs),
     /// The load generator beside wrk against the same endpoint, to state their ratio.
     Calibrate(calibrate::CalibrateArgs),
     /// Throughput against the number of API replicas under per-server CPU quotas, with a
@@ -135,6 +139,7 @@ impl Command {
             Command::Throughput(args) => e::throughput::run(args.into()).await.map(drop),
             Command::Latency(args) => e::latency::run(args.into()).await.map(drop),
             Command::Calibrate(args) => e::calibrate::run(args.into()).await.map(drop),
+            Command::Accuracy(args) => e::accuracy::run(args.into()).await.map(drop),
             Command::Scale(args) => e::scale::run(args.into()).await.map(drop),
             Command::Faults(args) => e::faults::run(args.into()).await.map(drop),
             Command::State(args) => e::state::run(args.into()).await.map(drop),
