@@ -40,6 +40,7 @@ struct Measured {
     build: String,
     crates: String,
     cpu_limits: String,
+    placement: String,
     link_delay: String,
     redis: String,
     server_workers: usize,
@@ -193,6 +194,10 @@ fn measured(file: &ResultsFile) -> Measured {
             .collect::<Vec<_>>()
             .join(", "),
         cpu_limits: m.cpu_limits.clone(),
+        placement: m.placement.as_ref().map_or_else(
+            || "not recorded (results from before the workbench placed the generator)".to_string(),
+            |p| p.describe(),
+        ),
         link_delay: m.link_delay.clone(),
         redis: m.redis.clone(),
         server_workers: m.server_workers,

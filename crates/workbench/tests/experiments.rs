@@ -93,17 +93,50 @@ fn throughput_measures_each_flow_through_its_own_processes_with_cpu_per_tier() {
 }
 
 #[test]
-fn latency_runs_open_loop_at_fractions_of_the_measured_maximum() {
+fn latency_runs_open_loop_at_fractions_of_the_measured_maximum_and_at_common_rates() {
     let out = tempdir();
-    let mut args = vec!["latency", "--flows", "jwt-hs256", "--fractions", "20,40"];
+    let mut args = vec!["latency", "--flows", "jwt-hs256", "--fractions", "20,40", "--common-rates", "2"];
     args.extend(SHORT);
     let file = workbench(&args, &out);
 
     let runs = file["runs"].as_array().unwrap();
     let labels: Vec<&str> = runs.iter().map(|r| r["label"].as_str().unwrap()).collect();
-    assert_eq!(labels, ["max", "20%", "40%"]);
+    assert_eq!(labels.len(), 5, "{labels:?}");
+    assert_eq!(labels[..3], ["max", "20%", "40%"]);
     let max = runs[0]["result"]["throughput_rps"].as_f64().unwrap();
-    for (run, fraction) in runs[1..].iter().zip([0.2, 0.4]) {
+    // The common rates: the highest at 90 % of the slowest (here the only) flow's maximum,
+    // the one below it half that, each to two significant digits.
+    let common: Vec<f64> = runs[3..].iter().map(|r| r["target_rate"].as_f64().unwrap()).collect();
+    assert!((common[1] - max * 0.9).abs() <= max * 0.9 * 0.05 + 1.0, "{common:?} vs {max}");
+    assert!((common[0] * 2.0 - common[1]).abs() <= common[1] * 0.1 + 1.0, "{common:?}");
+    assert!(labels[3].ends_with("/s") && labels[4].ends_with("/s"), "{labels:?}");
+    // Where everything ran, read back from the kernel: on a machine with two CPUs or more
+    // the generator and the servers are kept apart.
+    let placement = &file["method"]["placement"];
+    let generator: Vec<u64> = placement["generator"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
+    let servers: Vec<u64> = placement["servers"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
+    let cpus = std::thread::available_parallelism().unwrap().get();
+    if cpus >= 2 {
+        assert!(!generator.is_empty() && !servers.is_empty(), "{placement}");
+        // A kernel CPU list (`0-2,5`) as CPUs.
+        let cpus_of = |list: &Value| -> Vec<u64> {
+            let mut cpus = Vec::new();
+            for part in list.as_str().unwrap().split(',') {
+                match part.split_once('-') {
+                    Some((a, b)) => cpus.extend(a.parse::<u64>().unwrap()..=b.parse::<u64>().unwrap()),
+                    None => cpus.push(part.parse::<u64>().unwrap()),
+                }
+            }
+            cpus
+        };
+        for run in runs {
+            let read_back = &run["cpus"];
+            assert_eq!(cpus_of(&read_back["api"]), servers, "{read_back}");
+            assert_eq!(cpus_of(&read_back["generator"]), generator, "{read_back}");
+            assert!(run["result"]["generator"]["pinned"].as_bool().unwrap());
+        }
+    }
+    for (run, fraction) in runs[1..3].iter().zip([0.2, 0.4]) {
         let rate = run["target_rate"].as_f64().unwrap();
         assert!(
             (rate - max * fraction).abs() < 1.0,

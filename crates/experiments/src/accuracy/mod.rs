@@ -178,7 +178,7 @@ async fn run_oha(
     let mut command = std::process::Command::new(oha);
     command
         .arg("-z")
-        .arg(format!("{}ms", run.duration.as_millis()))
+        .arg(format!("{}s", run.duration.as_secs().max(1)))
         .arg("-c")
         .arg(run.connections.to_string())
         .arg("-q")
@@ -245,7 +245,7 @@ impl crate::experiment::Experiment for AccuracyCheck {
     fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
         Box::pin(async move {
             let mut run_options = plan.run.clone();
-            run_options.duration = Duration::from_secs(3);
+            run_options.duration = run_options.duration.min(Duration::from_secs(3));
             run(Options {
                 run: run_options,
                 out: plan.results.clone(),
