@@ -189,6 +189,7 @@ pub async fn measure_plan(
     if !args.warmup.is_zero() {
         loadgen::run(plan.clone()).await?;
     }
+    let steal_before = steal_ticks();
     let meter = CpuMeter::start(system.tiers());
     let result = loadgen::run(Plan {
         stop: Stop::After(args.duration),
@@ -196,6 +197,10 @@ pub async fn measure_plan(
     })
     .await?;
     let cpu = meter.finish();
+    let steal = match (steal_before, steal_ticks()) {
+        (Some((s0, t0)), Some((s1, t1))) if t1 > t0 => Some((s1 - s0) as f64 / (t1 - t0) as f64),
+        _ => None,
+    };
     let cpus = read_back_cpus(system, &result);
     let cpu_us_per_request = cpu_per_request(&cpu, result.responses);
     let errors: u64 = result.errors.values().sum();
@@ -219,6 +224,9 @@ pub async fn measure_plan(
         cpu_us_per_request.get("total").copied().unwrap_or(0.0),
         problems(&result, errors),
     ));
+    if let Some(s) = steal.filter(|s| *s > 0.05) {
+        println!("      (the hypervisor took {:.0} % of this machine's CPU time during the run)", s * 100.0);
+    }
     let target_rate = match mode {
         Mode::Open { rate } => Some(rate),
         Mode::Closed => None,
@@ -227,8 +235,19 @@ pub async fn measure_plan(
         cpu,
         cpu_us_per_request,
         cpus,
+        steal,
         ..FlowRun::new(flow, system.topology, label, target_rate, result)
     })
+}
+
+/// Steal and total CPU ticks of the whole machine so far (`/proc/stat`'s first line).
+fn steal_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let fields: Vec<u64> = line.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let total: u64 = fields.iter().take(8).sum();
+    Some((*fields.get(7)?, total))
 }
 
 /// The CPUs each tier ran on, read back from the kernel: the servers' processes now, the

@@ -99,6 +99,10 @@ pub struct FlowRun {
     /// (`0`, `1`, `0-1`); the generator's are its own threads'.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub cpus: BTreeMap<String, String>,
+    /// Share of the machine's CPU time the hypervisor took for other guests during the run
+    /// (`steal` in `/proc/stat`): on a shared virtual machine, what no placement prevents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steal: Option<f64>,
     pub result: RunResult,
 }
 
@@ -125,6 +129,7 @@ impl FlowRun {
             cpu: Vec::new(),
             cpu_us_per_request: BTreeMap::new(),
             cpus: BTreeMap::new(),
+            steal: None,
             result,
         }
     }

@@ -451,9 +451,14 @@ fn schedule_reading(file: &ResultsFile) -> String {
                     .as_ref()
                     .map(|g| format!(", generator {} busy", percent(g.busy)))
                     .unwrap_or_default();
+                let steal = r
+                    .steal
+                    .filter(|s| *s >= 0.01)
+                    .map(|s| format!(", hypervisor steal {}", percent(s)))
+                    .unwrap_or_default();
                 format!(
-                    "{} at {} ({} of {} late, {} unsent{busy})",
-                    r.flow, r.label, s.late, s.intended, s.unsent
+                    "{} at {} ({} of {} late, {} of them from the generator's own timers, {} unsent{busy}{steal})",
+                    r.flow, r.label, s.late, s.intended, s.late_generator, s.unsent
                 )
             })
         })
