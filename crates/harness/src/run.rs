@@ -225,7 +225,10 @@ pub async fn measure_plan(
         problems(&result, errors),
     ));
     if let Some(s) = steal.filter(|s| *s > 0.05) {
-        println!("      (the hypervisor took {:.0} % of this machine's CPU time during the run)", s * 100.0);
+        println!(
+            "      (the hypervisor took {:.0} % of this machine's CPU time during the run)",
+            s * 100.0
+        );
     }
     let target_rate = match mode {
         Mode::Open { rate } => Some(rate),

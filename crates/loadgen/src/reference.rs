@@ -67,7 +67,9 @@ impl ReferenceServer {
                     }
                 });
             })?;
-        let tid = tid_rx.recv().map_err(|_| io::Error::other("the reference server did not start"))?;
+        let tid = tid_rx
+            .recv()
+            .map_err(|_| io::Error::other("the reference server did not start"))?;
         Ok(ReferenceServer {
             addr,
             delay,

@@ -309,6 +309,50 @@ fn noise(suite: &Suite) -> Vec<String> {
             ));
         }
     }
+    // What the hypervisor took from this virtual machine while the runs measured.
+    let steals: Vec<(f64, String)> = suite
+        .files()
+        .iter()
+        .flat_map(|f| {
+            f.runs
+                .iter()
+                .filter_map(move |r| Some((r.steal?, f.method.experiment.clone())))
+        })
+        .collect();
+    if !steals.is_empty() {
+        let values: Vec<f64> = steals.iter().map(|(s, _)| *s).collect();
+        let heavy = values.iter().filter(|s| **s > 0.05).count();
+        let mut by: Vec<(String, usize)> = Vec::new();
+        for (s, experiment) in &steals {
+            if *s > 0.05 {
+                match by.iter_mut().find(|(e, _)| e == experiment) {
+                    Some(entry) => entry.1 += 1,
+                    None => by.push((experiment.clone(), 1)),
+                }
+            }
+        }
+        let where_ = if by.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                by.iter()
+                    .map(|(e, n)| format!("{e}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        lines.push(format!(
+            "The hypervisor's steal (CPU time it gave other guests, from `/proc/stat`) was a median \
+             {:.1} % of this machine's CPU time over the {} measured runs that recorded it, at most \
+             {:.1} %; {heavy} runs lost more than 5 %{where_}. No placement inside the machine \
+             prevents it: figures from those runs are lower and their tails longer than the same \
+             machine gives alone.",
+            median(&values) * 100.0,
+            values.len(),
+            values.iter().copied().fold(0.0, f64::max) * 100.0,
+        ));
+    }
     if let Some(file) = suite.get("calibrate") {
         let ours: Vec<f64> = file.runs.iter().map(|r| r.result.throughput_rps).collect();
         if ours.len() >= 2 {

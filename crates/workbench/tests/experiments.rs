@@ -95,7 +95,15 @@ fn throughput_measures_each_flow_through_its_own_processes_with_cpu_per_tier() {
 #[test]
 fn latency_runs_open_loop_at_fractions_of_the_measured_maximum_and_at_common_rates() {
     let out = tempdir();
-    let mut args = vec!["latency", "--flows", "jwt-hs256", "--fractions", "20,40", "--common-rates", "2"];
+    let mut args = vec![
+        "latency",
+        "--flows",
+        "jwt-hs256",
+        "--fractions",
+        "20,40",
+        "--common-rates",
+        "2",
+    ];
     args.extend(SHORT);
     let file = workbench(&args, &out);
 
@@ -106,15 +114,37 @@ fn latency_runs_open_loop_at_fractions_of_the_measured_maximum_and_at_common_rat
     let max = runs[0]["result"]["throughput_rps"].as_f64().unwrap();
     // The common rates: the highest at 90 % of the slowest (here the only) flow's maximum,
     // the one below it half that, each to two significant digits.
-    let common: Vec<f64> = runs[3..].iter().map(|r| r["target_rate"].as_f64().unwrap()).collect();
-    assert!((common[1] - max * 0.9).abs() <= max * 0.9 * 0.05 + 1.0, "{common:?} vs {max}");
-    assert!((common[0] * 2.0 - common[1]).abs() <= common[1] * 0.1 + 1.0, "{common:?}");
-    assert!(labels[3].ends_with("/s") && labels[4].ends_with("/s"), "{labels:?}");
+    let common: Vec<f64> = runs[3..]
+        .iter()
+        .map(|r| r["target_rate"].as_f64().unwrap())
+        .collect();
+    assert!(
+        (common[1] - max * 0.9).abs() <= max * 0.9 * 0.05 + 1.0,
+        "{common:?} vs {max}"
+    );
+    assert!(
+        (common[0] * 2.0 - common[1]).abs() <= common[1] * 0.1 + 1.0,
+        "{common:?}"
+    );
+    assert!(
+        labels[3].ends_with("/s") && labels[4].ends_with("/s"),
+        "{labels:?}"
+    );
     // Where everything ran, read back from the kernel: on a machine with two CPUs or more
     // the generator and the servers are kept apart.
     let placement = &file["method"]["placement"];
-    let generator: Vec<u64> = placement["generator"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
-    let servers: Vec<u64> = placement["servers"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
+    let generator: Vec<u64> = placement["generator"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    let servers: Vec<u64> = placement["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
     let cpus = std::thread::available_parallelism().unwrap().get();
     if cpus >= 2 {
         assert!(!generator.is_empty() && !servers.is_empty(), "{placement}");

@@ -47,7 +47,9 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     } else {
         Vec::new()
     };
-    let oha = (!args.no_oha).then(|| redis_locator::find_on_path("oha")).flatten();
+    let oha = (!args.no_oha)
+        .then(|| redis_locator::find_on_path("oha"))
+        .flatten();
     let mut accuracy = Accuracy::default();
     if oha.is_none() && !args.no_oha {
         accuracy
@@ -58,7 +60,8 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let total = args.delays.len() * args.rates.len();
     let mut done = 0;
     for delay in &args.delays {
-        let server = ReferenceServer::start(*delay, &server_cpus).context("cannot start the reference server")?;
+        let server =
+            ReferenceServer::start(*delay, &server_cpus).context("cannot start the reference server")?;
         let addr = server.addr();
         let rtts = tokio::task::spawn_blocking(move || round_trips(addr, 2000))
             .await?
@@ -193,7 +196,11 @@ async fn run_oha(
         let list = harness::placement::cpu_list(cpus);
         command = {
             let mut taskset = std::process::Command::new("taskset");
-            taskset.arg("-c").arg(list).arg(command.get_program()).args(command.get_args());
+            taskset
+                .arg("-c")
+                .arg(list)
+                .arg(command.get_program())
+                .args(command.get_args());
             taskset.stdin(std::process::Stdio::null());
             taskset
         };

@@ -37,7 +37,14 @@ fn read_accuracy(file: &ResultsFile) -> Option<Vec<String>> {
     let trips: Vec<String> = accuracy
         .round_trips
         .iter()
-        .map(|t| format!("{} wait: p50 {}, p99 {}", show_us(t.delay_us), show_us(t.p50_us), show_us(t.p99_us)))
+        .map(|t| {
+            format!(
+                "{} wait: p50 {}, p99 {}",
+                show_us(t.delay_us),
+                show_us(t.p50_us),
+                show_us(t.p99_us)
+            )
+        })
         .collect();
     out.push(format!(
         "A reference server of the workbench's own answers each request a fixed time after it \
@@ -98,7 +105,10 @@ fn read_accuracy(file: &ResultsFile) -> Option<Vec<String>> {
         ));
     }
     if !accuracy.missing_tools.is_empty() {
-        out.push(format!("Not measured here: {}.", accuracy.missing_tools.join(", ")));
+        out.push(format!(
+            "Not measured here: {}.",
+            accuracy.missing_tools.join(", ")
+        ));
     }
     Some(out)
 }

@@ -97,7 +97,10 @@ pub async fn sweep(args: Options, experiment: &str) -> anyhow::Result<ResultsFil
         }
         if !missing.is_empty() {
             let names: Vec<String> = missing.iter().map(Flow::to_string).collect();
-            println!("(measuring the maxima the throughput file lacks: {})", names.join(", "));
+            println!(
+                "(measuring the maxima the throughput file lacks: {})",
+                names.join(", ")
+            );
         }
     }
     for (i, flow) in missing.iter().enumerate() {
@@ -121,7 +124,8 @@ pub async fn sweep(args: Options, experiment: &str) -> anyhow::Result<ResultsFil
     } else {
         Vec::new()
     };
-    let mut levels: Vec<(String, Option<f64>)> = fractions.iter().map(|f| (format!("{f}%"), Some(*f))).collect();
+    let mut levels: Vec<(String, Option<f64>)> =
+        fractions.iter().map(|f| (format!("{f}%"), Some(*f))).collect();
     levels.extend(common.iter().map(|r| (rate_label(*r), None)));
 
     let count = flows.len() * args.link_delay.len();

@@ -239,7 +239,11 @@ fn share(label: &str) -> Option<f64> {
 /// of its maximum at which its p99 exceeded twice its p99 at the lowest share.
 pub fn load_curves(file: &ResultsFile) -> Vec<LoadCurve> {
     let mut curves: Vec<LoadCurve> = Vec::new();
-    for run in file.runs.iter().filter(|r| r.target_rate.is_some() && r.link_delay_us() == 0) {
+    for run in file
+        .runs
+        .iter()
+        .filter(|r| r.target_rate.is_some() && r.link_delay_us() == 0)
+    {
         let point = LoadPoint {
             rate: run.target_rate.unwrap_or_default(),
             p50_us: run.result.latency.p50_us,
@@ -309,7 +313,10 @@ fn read_load_latency(file: &ResultsFile, curves: &[LoadCurve]) -> Vec<String> {
     let knees: Vec<String> = curves
         .iter()
         .map(|c| {
-            let max = file.runs.iter().find(|r| r.flow == c.flow && r.target_rate.is_none());
+            let max = file
+                .runs
+                .iter()
+                .find(|r| r.flow == c.flow && r.target_rate.is_none());
             match (c.knee, max) {
                 (Some(k), Some(m)) => format!(
                     "{} at {} req/s ({} of its maximum)",
@@ -456,9 +463,14 @@ fn schedule_reading(file: &ResultsFile) -> String {
                     .filter(|s| *s >= 0.01)
                     .map(|s| format!(", hypervisor steal {}", percent(s)))
                     .unwrap_or_default();
+                // Results from before the generator timed itself do not tell its own lateness.
+                let own = match r.result.generator {
+                    Some(_) => format!(", {} of them from the generator's own timers", s.late_generator),
+                    None => String::new(),
+                };
                 format!(
-                    "{} at {} ({} of {} late, {} of them from the generator's own timers, {} unsent{busy}{steal})",
-                    r.flow, r.label, s.late, s.intended, s.late_generator, s.unsent
+                    "{} at {} ({} of {} late{own}, {} unsent{busy}{steal})",
+                    r.flow, r.label, s.late, s.intended, s.unsent
                 )
             })
         })
@@ -474,10 +486,27 @@ fn schedule_reading(file: &ResultsFile) -> String {
         .iter()
         .filter(|r| r.label == "90%" && r.link_delay_us() == 0)
         .filter_map(|open| {
-            let closed = file.runs.iter().find(|r| r.flow == open.flow && r.target_rate.is_none())?;
-            let o = open.result.generator.as_ref()?.cpu_us_per_request(open.result.responses);
-            let c = closed.result.generator.as_ref()?.cpu_us_per_request(closed.result.responses);
-            Some(format!("{} {:.1} / {:.1} µs ({:.2}×)", open.flow, o, c, o / c.max(1e-9)))
+            let closed = file
+                .runs
+                .iter()
+                .find(|r| r.flow == open.flow && r.target_rate.is_none())?;
+            let o = open
+                .result
+                .generator
+                .as_ref()?
+                .cpu_us_per_request(open.result.responses);
+            let c = closed
+                .result
+                .generator
+                .as_ref()?
+                .cpu_us_per_request(closed.result.responses);
+            Some(format!(
+                "{} {:.1} / {:.1} µs ({:.2}×)",
+                open.flow,
+                o,
+                c,
+                o / c.max(1e-9)
+            ))
         })
         .collect();
     let cost = if cost.is_empty() {
@@ -489,7 +518,9 @@ fn schedule_reading(file: &ResultsFile) -> String {
         )
     };
     if flagged.is_empty() {
-        format!("{placement}The generator kept every flow's schedule at 95 % and below (at most 1 % of requests over 1 ms late, none unsent).{cost}")
+        format!(
+            "{placement}The generator kept every flow's schedule at 95 % and below (at most 1 % of requests over 1 ms late, none unsent).{cost}"
+        )
     } else {
         format!(
             "{placement}The generator did not keep the schedule for: {}.{cost}",

@@ -45,16 +45,22 @@ impl Chart for LoadLatencyChart {
             &self.caption,
         )?;
         let points = || self.curves.iter().flat_map(|c| c.points.iter());
-        let (rate_lo, rate_hi) = points().fold((f64::INFINITY, 0f64), |(lo, hi), p| (lo.min(p.rate), hi.max(p.rate)));
+        let (rate_lo, rate_hi) = points().fold((f64::INFINITY, 0f64), |(lo, hi), p| {
+            (lo.min(p.rate), hi.max(p.rate))
+        });
         let (ms_lo, ms_hi) = points().fold((f64::INFINITY, 0f64), |(lo, hi), p| {
-            (lo.min(p.p50_us.max(1) as f64 / 1000.0), hi.max(p.p99_us as f64 / 1000.0))
+            (
+                lo.min(p.p50_us.max(1) as f64 / 1000.0),
+                hi.max(p.p99_us as f64 / 1000.0),
+            )
         });
         if !rate_lo.is_finite() || !ms_lo.is_finite() {
             return Ok(());
         }
-        let mut chart = plot(&area, 52, 90)
-            .margin_right(32)
-            .build_cartesian_2d(decades(rate_lo, rate_hi).log_scale(), decades(ms_lo, ms_hi).log_scale())?;
+        let mut chart = plot(&area, 52, 90).margin_right(32).build_cartesian_2d(
+            decades(rate_lo, rate_hi).log_scale(),
+            decades(ms_lo, ms_hi).log_scale(),
+        )?;
         text(&mut chart.configure_mesh())
             .x_labels(30)
             .y_labels(40)
@@ -73,8 +79,16 @@ impl Chart for LoadLatencyChart {
             .draw()?;
         for curve in &self.curves {
             let color = flow_color(&curve.flow);
-            let p99: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.rate, p.p99_us.max(1) as f64 / 1000.0)).collect();
-            let p50: Vec<(f64, f64)> = curve.points.iter().map(|p| (p.rate, p.p50_us.max(1) as f64 / 1000.0)).collect();
+            let p99: Vec<(f64, f64)> = curve
+                .points
+                .iter()
+                .map(|p| (p.rate, p.p99_us.max(1) as f64 / 1000.0))
+                .collect();
+            let p50: Vec<(f64, f64)> = curve
+                .points
+                .iter()
+                .map(|p| (p.rate, p.p50_us.max(1) as f64 / 1000.0))
+                .collect();
             chart
                 .draw_series(LineSeries::new(p99.clone(), color.stroke_width(3)))?
                 .label(curve.flow.clone())
