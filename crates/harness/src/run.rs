@@ -197,10 +197,7 @@ pub async fn measure_plan(
     })
     .await?;
     let cpu = meter.finish();
-    let steal = match (steal_before, steal_ticks()) {
-        (Some((s0, t0)), Some((s1, t1))) if t1 > t0 => Some((s1 - s0) as f64 / (t1 - t0) as f64),
-        _ => None,
-    };
+    let steal = steal_between(steal_before, steal_ticks());
     let cpus = read_back_cpus(system, &result);
     let cpu_us_per_request = cpu_per_request(&cpu, result.responses);
     let errors: u64 = result.errors.values().sum();
@@ -243,8 +240,16 @@ pub async fn measure_plan(
     })
 }
 
+/// Share of the machine's CPU time the hypervisor took between two [`steal_ticks`] readings.
+pub fn steal_between(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
+    match (before, after) {
+        (Some((s0, t0)), Some((s1, t1))) if t1 > t0 => Some((s1 - s0) as f64 / (t1 - t0) as f64),
+        _ => None,
+    }
+}
+
 /// Steal and total CPU ticks of the whole machine so far (`/proc/stat`'s first line).
-fn steal_ticks() -> Option<(u64, u64)> {
+pub fn steal_ticks() -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let line = stat.lines().next()?.strip_prefix("cpu ")?;
     let fields: Vec<u64> = line.split_whitespace().filter_map(|f| f.parse().ok()).collect();

@@ -37,6 +37,9 @@ pub struct AccuracyPoint {
     pub generator_cpu_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<bool>,
+    /// Share of the machine's CPU time the hypervisor took for other guests meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steal: Option<f64>,
 }
 
 impl AccuracyPoint {

@@ -182,6 +182,8 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "## Token refresh cost",
         "## Revocation lag",
         "Every experiment of the suite has results in this report.",
+        "## What a latency figure is worth: the generator against a known answer time",
+        "| oha | 500µs | 20 000 |",
     ] {
         assert!(readme.contains(heading), "no {heading}");
     }

@@ -94,7 +94,9 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
                 generator_cpus: harness::placement::generator_cpus(),
             };
             let before = server.cpu();
+            let steal_before = harness::run::steal_ticks();
             let result = loadgen::run(plan).await?;
+            let steal = harness::run::steal_between(steal_before, harness::run::steal_ticks());
             let busy = (server.cpu() - before).as_secs_f64() / (secs + args.run.warmup.as_secs_f64());
             let generator = result.generator.as_ref();
             let point = AccuracyPoint {
@@ -111,13 +113,16 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
                     && lands(result.latency.p99_us, round_trip.p99_us),
                 generator_cpu_us: generator.map(|g| g.cpu_us_per_request(result.responses)),
                 kept: result.schedule.as_ref().map(|s| s.kept_rate),
+                steal,
             };
             print_point(done, total, &point);
             accuracy.points.push(point);
             if let Some(oha) = &oha {
                 let before = server.cpu();
+                let steal_before = harness::run::steal_ticks();
                 match run_oha(oha, &server.url(), *rate, &args.run, &placement.generator).await {
                     Ok((p50, p99, max)) => {
+                        let steal = harness::run::steal_between(steal_before, harness::run::steal_ticks());
                         let busy = (server.cpu() - before).as_secs_f64() / secs;
                         let point = AccuracyPoint {
                             tool: "oha".into(),
@@ -132,6 +137,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
                             within: lands(p50, round_trip.p50_us) && lands(p99, round_trip.p99_us),
                             generator_cpu_us: None,
                             kept: None,
+                            steal,
                         };
                         print_point(done, total, &point);
                         accuracy.points.push(point);
@@ -150,7 +156,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
 
 fn print_point(done: usize, total: usize, p: &AccuracyPoint) {
     println!(
-        "[{done}/{total}] {:<9} {:>6} at {:>6.0} req/s: p50 {:>8} (expected {:>8})  p99 {:>8} (expected {:>8})  server {:>3.0} % busy  {}",
+        "[{done}/{total}] {:<9} {:>6} at {:>6.0} req/s: p50 {:>8} (expected {:>8})  p99 {:>8} (expected {:>8})  server {:>3.0} % busy  steal {:>3.0} %  {}",
         p.tool,
         show_us(p.delay_us),
         p.rate,
@@ -159,6 +165,7 @@ fn print_point(done: usize, total: usize, p: &AccuracyPoint) {
         show_us(p.p99_us),
         show_us(p.expected_p99_us),
         p.server_busy * 100.0,
+        p.steal.unwrap_or(0.0) * 100.0,
         if p.server_queued() {
             "(the server queues)"
         } else if p.within {

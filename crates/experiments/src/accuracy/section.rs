@@ -58,11 +58,11 @@ fn read_accuracy(file: &ResultsFile) -> Option<Vec<String>> {
         file.method.warmup_ms as f64 / 1000.0,
     ));
     let mut table = String::from(
-        "| tool | wait | rate (req/s) | p50 (expected) | p99 (expected) | server busy | lands |\n|---|---:|---:|---:|---:|---:|---|",
+        "| tool | wait | rate (req/s) | p50 (expected) | p99 (expected) | server busy | steal | lands |\n|---|---:|---:|---:|---:|---:|---:|---|",
     );
     for p in &accuracy.points {
         table.push_str(&format!(
-            "\n| {} | {} | {} | {} ({}) | {} ({}) | {:.0} % | {} |",
+            "\n| {} | {} | {} | {} ({}) | {} ({}) | {:.0} % | {} | {} |",
             p.tool,
             show_us(p.delay_us),
             number(p.rate),
@@ -71,6 +71,7 @@ fn read_accuracy(file: &ResultsFile) -> Option<Vec<String>> {
             show_us(p.p99_us),
             show_us(p.expected_p99_us),
             p.server_busy * 100.0,
+            p.steal.map_or("–".to_string(), |s| format!("{:.0} %", s * 100.0)),
             if p.server_queued() {
                 "server queued".to_string()
             } else if p.within {
@@ -102,6 +103,18 @@ fn read_accuracy(file: &ResultsFile) -> Option<Vec<String>> {
             points.len(),
             if worst < 0 { "-" } else { "+" },
             show_us(worst.unsigned_abs())
+        ));
+    }
+    let stolen = accuracy
+        .points
+        .iter()
+        .filter(|p| p.steal.is_some_and(|s| s > 0.05))
+        .count();
+    if stolen > 0 {
+        out.push(format!(
+            "At {stolen} of these points the hypervisor took more than 5 % of the machine's CPU \
+             time for other guests (steal): both tools then report the stalls of this virtual \
+             machine, not the reference server's answer time."
         ));
     }
     if !accuracy.missing_tools.is_empty() {

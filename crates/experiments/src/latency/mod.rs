@@ -279,3 +279,19 @@ impl crate::experiment::Experiment for Links {
         Some(&section::LinkSections)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_rates_double_up_to_nine_tenths_of_the_slowest_maximum() {
+        assert_eq!(
+            common_rates(4450.0, 5),
+            vec![250.0, 500.0, 1000.0, 2000.0, 4000.0]
+        );
+        assert_eq!(common_rates(20_000.0, 1), vec![18_000.0]);
+        assert!(common_rates(20_000.0, 0).is_empty());
+        assert_eq!(rate_label(1000.0), "1000/s");
+    }
+}

@@ -528,3 +528,41 @@ fn schedule_reading(file: &ResultsFile) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first placed compare, committed beside the reference report.
+    fn placed() -> ResultsFile {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../reports/2026-12-02-placed/results/latency.json");
+        ResultsFile::read(&path).unwrap()
+    }
+
+    #[test]
+    fn each_flow_has_one_curve_by_offered_rate_with_its_knee_where_p99_first_doubled() {
+        let file = placed();
+        let curves = load_curves(&file);
+        assert_eq!(curves.len(), 9);
+        for curve in &curves {
+            assert_eq!(curve.points.len(), 12, "{}", curve.flow);
+            assert!(curve.points.windows(2).all(|w| w[0].rate <= w[1].rate));
+            // The knee, found again by hand: shares in order, the first p99 over twice the
+            // lowest share's.
+            let mut shares: Vec<(f64, f64, u64)> = file
+                .runs
+                .iter()
+                .filter(|r| r.flow == curve.flow && r.label.ends_with('%'))
+                .map(|r| {
+                    let share: f64 = r.label.trim_end_matches('%').parse().unwrap();
+                    (share, r.target_rate.unwrap(), r.result.latency.p99_us)
+                })
+                .collect();
+            shares.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let base = shares[0].2;
+            let expected = shares.iter().skip(1).find(|s| s.2 > 2 * base).map(|s| s.1);
+            assert_eq!(curve.knee, expected, "{}", curve.flow);
+        }
+    }
+}
