@@ -508,10 +508,11 @@ fn a_link_delay_slows_the_session_flow_and_not_the_jwt_flow() {
     let jwt = p50("jwt-hs256", 2000);
     assert!(session >= 8000, "session p50 {session} µs with 2 ms per link");
     assert!(jwt < 4000, "jwt p50 {jwt} µs with 2 ms per link");
-    // Without delay links the session flow is far from that floor.
+    // And it is the links that add it: the same flow on loopback is at least half the
+    // added 8 ms faster (a debug build on a busy machine may itself take a few ms).
     assert!(
-        p50("session", 0) < 8000,
-        "session p50 {} µs on loopback",
+        p50("session", 0) + 4000 <= session,
+        "session p50 {} µs on loopback, {session} µs with 2 ms per link",
         p50("session", 0)
     );
 }
