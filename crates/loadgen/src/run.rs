@@ -288,8 +288,10 @@ async fn open_user(index: usize, plan: Arc<Plan>, clock: Clock, rate: f64) -> Us
             }
             let mut rest = k + 1;
             while due_at(rest) < end {
-                outcome.intended += 1;
-                outcome.unsent += 1;
+                if clock.measured(due_at(rest)) {
+                    outcome.intended += 1;
+                    outcome.unsent += 1;
+                }
                 rest += 1;
             }
             break;
