@@ -101,13 +101,16 @@ pub(crate) fn settle_thread(cpu: Option<usize>) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_sleep_ends_after_its_deadline_and_not_a_millisecond_tick_later() {
-        let rt = tokio::runtime::Builder::new_current_thread()
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
-        rt.block_on(async {
+            .unwrap()
+    }
+
+    #[test]
+    fn a_sleep_ends_after_its_deadline_and_not_a_millisecond_tick_later() {
+        runtime().block_on(async {
             let timer = PreciseTimer::new().unwrap();
             let mut overshoots = Vec::new();
             for _ in 0..200 {
@@ -129,11 +132,7 @@ mod tests {
 
     #[test]
     fn a_deadline_in_the_past_returns_at_once() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        runtime().block_on(async {
             let timer = PreciseTimer::new().unwrap();
             let past = Instant::now() - Duration::from_millis(5);
             let woke = timer.sleep_until(past).await.unwrap();

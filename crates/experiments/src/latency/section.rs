@@ -332,9 +332,27 @@ fn read_load_latency(file: &ResultsFile, curves: &[LoadCurve]) -> Vec<String> {
     out.push(format!("Knees: {}.", knees.join("; ")));
 
     // The same share of each maximum.
+    out.push(format!(
+        "p50 / p99 at the same share of each flow's own maximum (a star: the generator did not \
+         keep the schedule):\n\n{}",
+        level_table(file, curves, &shares)
+    ));
+    if !commons.is_empty() {
+        out.push(format!(
+            "p50 / p99 at the same offered rate for every flow:\n\n{}",
+            level_table(file, curves, &commons)
+        ));
+        out.push(divergence(file, &commons));
+    }
+    out.push(schedule_reading(file));
+    out
+}
+
+/// A table of p50 / p99, one row per flow, one column per load level.
+fn level_table(file: &ResultsFile, curves: &[LoadCurve], levels: &[&String]) -> String {
     let mut table = String::from("| flow |");
     let mut rule = String::from("|---|");
-    for level in &shares {
+    for level in levels {
         table.push_str(&format!(" {level} |"));
         rule.push_str("---:|");
     }
@@ -342,38 +360,12 @@ fn read_load_latency(file: &ResultsFile, curves: &[LoadCurve]) -> Vec<String> {
     table.push_str(&rule);
     for curve in curves {
         table.push_str(&format!("\n| {} |", curve.flow));
-        for level in &shares {
-            let cell = run_at(file, &curve.flow, level).map_or("-".to_string(), |r| cell(r));
+        for level in levels {
+            let cell = run_at(file, &curve.flow, level).map_or("-".to_string(), cell);
             table.push_str(&format!(" {cell} |"));
         }
     }
-    out.push(format!(
-        "p50 / p99 at the same share of each flow's own maximum (a star: the generator did not \
-         keep the schedule):\n\n{table}"
-    ));
-    if !commons.is_empty() {
-        let mut table = String::from("| flow |");
-        let mut rule = String::from("|---|");
-        for level in &commons {
-            table.push_str(&format!(" {level} |"));
-            rule.push_str("---:|");
-        }
-        table.push('\n');
-        table.push_str(&rule);
-        for curve in curves {
-            table.push_str(&format!("\n| {} |", curve.flow));
-            for level in &commons {
-                let cell = run_at(file, &curve.flow, level).map_or("-".to_string(), |r| cell(r));
-                table.push_str(&format!(" {cell} |"));
-            }
-        }
-        out.push(format!(
-            "p50 / p99 at the same offered rate for every flow:\n\n{table}"
-        ));
-        out.push(divergence(file, &commons));
-    }
-    out.push(schedule_reading(file));
-    out
+    table
 }
 
 /// `147 µs / 304 µs`, starred when the schedule was not kept.
