@@ -412,6 +412,9 @@ async fn every_button_of_the_teaching_page_gives_the_expected_status_in_headless
 
     assert_eq!(browser.press("session", "logout").await, "204");
     assert_eq!(browser.press("session", "call").await, "401");
+    // A fresh JWT, so that the call after its logout cannot meet an expiry instead: on a
+    // slow machine the steps since the last login can outlast the page's 15 s lifetime.
+    assert_eq!(browser.press("jwt", "login").await, "200");
     assert_eq!(browser.press("jwt", "logout").await, "200");
     assert_eq!(
         browser.press("jwt", "call").await,
