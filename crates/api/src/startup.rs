@@ -24,8 +24,8 @@ use crate::verifier::{
 pub enum BuildError {
     #[error(transparent)]
     Secret(#[from] SecretError),
-    #[error("invalid Redis URL `{url}`: {source}")]
-    RedisUrl { url: String, source: redis::RedisError },
+    #[error(transparent)]
+    Redis(#[from] redis_conn::LinkError),
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(#[from] reqwest::Error),
     #[error(transparent)]
@@ -36,10 +36,7 @@ pub enum BuildError {
 pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
     let timeout = settings.dependency_timeout();
     let redis = || {
-        redis_conn::connect(&settings.redis.url, timeout).map_err(|source| BuildError::RedisUrl {
-            url: settings.redis.url.clone(),
-            source,
-        })
+        redis_conn::RedisLink::from_settings(&settings.redis, timeout)
     };
     let introspection = || -> Result<IntrospectionVerifier, BuildError> {
         Ok(IntrospectionVerifier::new(

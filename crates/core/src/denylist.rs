@@ -13,23 +13,22 @@
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 
-use crate::redis_conn::{CallError, timed};
+use crate::redis_conn::{CallError, RedisLink};
 use crate::time::{now_ms, now_secs};
 
 /// The revocation list. Cheap to clone: all clones share one Redis connection.
 #[derive(Clone)]
 pub struct Denylist {
-    conn: ConnectionManager,
+    redis: RedisLink,
     prefix: String,
     timeout: Duration,
 }
 
 impl Denylist {
-    pub fn new(conn: ConnectionManager, key_prefix: &str, timeout: Duration) -> Self {
+    pub fn new(redis: impl Into<RedisLink>, key_prefix: &str, timeout: Duration) -> Self {
         Denylist {
-            conn,
+            redis: redis.into(),
             prefix: format!("{key_prefix}:denylist:"),
             timeout,
         }
@@ -51,28 +50,25 @@ impl Denylist {
         if until < now {
             return Ok(());
         }
-        let mut conn = self.conn.clone();
-        timed(
-            self.timeout,
-            conn.set_ex::<_, _, ()>(self.token_key(jti), 1, until - now + 1),
-        )
-        .await
+        let key = self.token_key(jti);
+        self.redis
+            .durable(self.timeout, |mut conn| async move {
+                conn.set_ex::<_, _, ()>(key, 1, until - now + 1).await
+            })
+            .await
     }
 
     /// Revokes every token of `sub` issued before now; tokens issued afterwards (after a
     /// refresh) are accepted. The entry lives `keep_for`: the longest an older token can
     /// still be valid.
     pub async fn revoke_subject(&self, sub: &str, keep_for: Duration) -> Result<(), CallError> {
-        let mut conn = self.conn.clone();
-        timed(
-            self.timeout,
-            conn.pset_ex::<_, _, ()>(
-                self.subject_key(sub),
-                now_ms(),
-                keep_for.as_millis().max(1) as u64,
-            ),
-        )
-        .await
+        let key = self.subject_key(sub);
+        self.redis
+            .durable(self.timeout, |mut conn| async move {
+                conn.pset_ex::<_, _, ()>(key, now_ms(), keep_for.as_millis().max(1) as u64)
+                    .await
+            })
+            .await
     }
 
     /// Whether a token with these claims is revoked: its `jti` is listed, or its user's
@@ -80,22 +76,17 @@ impl Denylist {
     /// the same second as a cut-off but after it is refused too (once; the next refresh
     /// passes): the list errs on the safe side.
     pub async fn is_revoked(&self, jti: &str, sub: &str, iat: u64) -> Result<bool, CallError> {
-        let mut conn = self.conn.clone();
-        let (token, cut_off): (Option<u8>, Option<u64>) = timed(
-            self.timeout,
-            redis::cmd("MGET")
-                .arg(self.token_key(jti))
-                .arg(self.subject_key(sub))
-                .query_async(&mut conn),
-        )
-        .await?;
+        let mut mget = redis::cmd("MGET");
+        mget.arg(self.token_key(jti)).arg(self.subject_key(sub));
+        let (token, cut_off): (Option<u8>, Option<u64>) = self
+            .redis
+            .call(self.timeout, |mut conn| async move { mget.query_async(&mut conn).await })
+            .await?;
         Ok(token.is_some() || cut_off.is_some_and(|ms| iat * 1000 < ms))
     }
 
     /// `Ok` when Redis answers a PING in time.
     pub async fn ping(&self) -> Result<(), CallError> {
-        let mut conn = self.conn.clone();
-        timed(self.timeout, redis::cmd("PING").query_async::<String>(&mut conn)).await?;
-        Ok(())
+        self.redis.ping(self.timeout).await
     }
 }

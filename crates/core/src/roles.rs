@@ -15,25 +15,24 @@
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 
 use crate::denylist::Denylist;
-use crate::redis_conn::{CallError, timed};
+use crate::redis_conn::{CallError, RedisLink};
 use crate::session_store::{SessionStore, StoreError};
 use crate::users::UserDirectory;
 
 /// Role overrides in Redis. Cheap to clone.
 #[derive(Clone)]
 pub struct RoleOverrides {
-    conn: ConnectionManager,
+    redis: RedisLink,
     prefix: String,
     timeout: Duration,
 }
 
 impl RoleOverrides {
-    pub fn new(conn: ConnectionManager, key_prefix: &str, timeout: Duration) -> Self {
+    pub fn new(redis: impl Into<RedisLink>, key_prefix: &str, timeout: Duration) -> Self {
         RoleOverrides {
-            conn,
+            redis: redis.into(),
             prefix: format!("{key_prefix}:roles:"),
             timeout,
         }
@@ -41,8 +40,11 @@ impl RoleOverrides {
 
     /// The roles an administrator gave `sub`, if any; else the directory's apply.
     pub async fn get(&self, sub: &str) -> Result<Option<Vec<String>>, CallError> {
-        let mut conn = self.conn.clone();
-        let value: Option<String> = timed(self.timeout, conn.get(format!("{}{sub}", self.prefix))).await?;
+        let key = format!("{}{sub}", self.prefix);
+        let value: Option<String> = self
+            .redis
+            .call(self.timeout, |mut conn| async move { conn.get(key).await })
+            .await?;
         Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
     }
 
@@ -66,12 +68,10 @@ impl RoleOverrides {
 
     pub async fn set(&self, sub: &str, roles: &[String]) -> Result<(), CallError> {
         let json = serde_json::to_string(roles).unwrap_or_else(|_| "[]".into());
-        let mut conn = self.conn.clone();
-        timed(
-            self.timeout,
-            conn.set::<_, _, ()>(format!("{}{sub}", self.prefix), json),
-        )
-        .await
+        let key = format!("{}{sub}", self.prefix);
+        self.redis
+            .durable(self.timeout, |mut conn| async move { conn.set::<_, _, ()>(key, json).await })
+            .await
     }
 }
 
@@ -94,20 +94,21 @@ pub struct RoleChange {
 /// `token_lifetime` is the longest an access token issued before now stays valid (access
 /// lifetime plus leeway): the cut-off on the denylist lasts that long.
 pub async fn change_roles(
-    conn: ConnectionManager,
+    redis: impl Into<RedisLink>,
     key_prefix: &str,
     timeout: Duration,
     sub: &str,
     roles: &[String],
     token_lifetime: Duration,
 ) -> Result<RoleChange, RoleChangeError> {
-    RoleOverrides::new(conn.clone(), key_prefix, timeout)
+    let redis = redis.into();
+    RoleOverrides::new(redis.clone(), key_prefix, timeout)
         .set(sub, roles)
         .await?;
-    let sessions_updated = SessionStore::new(conn.clone(), key_prefix, timeout)
+    let sessions_updated = SessionStore::new(redis.clone(), key_prefix, timeout)
         .set_roles_of_user(sub, roles)
         .await?;
-    Denylist::new(conn, key_prefix, timeout)
+    Denylist::new(redis, key_prefix, timeout)
         .revoke_subject(sub, token_lifetime)
         .await?;
     Ok(RoleChange { sessions_updated })

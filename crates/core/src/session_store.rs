@@ -16,9 +16,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 use serde::Serialize;
 
+use crate::redis_conn::{CallError, RedisLink};
 use crate::time::now_ms;
 
 /// Bytes of randomness in a session id (256 bits; OWASP asks for at least 64).
@@ -51,6 +51,15 @@ pub enum StoreError {
 impl From<redis::RedisError> for StoreError {
     fn from(e: redis::RedisError) -> Self {
         StoreError::Unavailable(e.to_string())
+    }
+}
+
+impl From<CallError> for StoreError {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::Timeout(after) => StoreError::Timeout(after),
+            other => StoreError::Unavailable(other.to_string()),
+        }
     }
 }
 
@@ -113,7 +122,7 @@ return n
 /// compact (listpack), where a set of strings costs several hundred bytes.
 #[derive(Clone)]
 pub struct SessionStore {
-    conn: ConnectionManager,
+    redis: RedisLink,
     prefix: String,
     index_prefix: String,
     timeout: Duration,
@@ -123,9 +132,9 @@ pub struct SessionStore {
 }
 
 impl SessionStore {
-    pub fn new(conn: ConnectionManager, key_prefix: &str, timeout: Duration) -> Self {
+    pub fn new(redis: impl Into<RedisLink>, key_prefix: &str, timeout: Duration) -> Self {
         SessionStore {
-            conn,
+            redis: redis.into(),
             prefix: format!("{key_prefix}:session:"),
             index_prefix: format!("{key_prefix}:user-sessions:"),
             timeout,
@@ -170,7 +179,6 @@ impl SessionStore {
             ("abs_exp", record.absolute_expires_at_ms.to_string()),
             ("idle", idle_ms.to_string()),
         ];
-        let mut conn = self.conn.clone();
         let index = format!("{}{}", self.index_prefix, record.sub);
         let mut pipe = redis::pipe();
         pipe.atomic()
@@ -182,7 +190,9 @@ impl SessionStore {
             .ignore()
             .pexpire(&index, absolute_ms as i64)
             .ignore();
-        self.timed(pipe.query_async::<()>(&mut conn)).await?;
+        self.redis
+            .durable(self.timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await })
+            .await?;
         Ok((id, record))
     }
 
@@ -193,10 +203,12 @@ impl SessionStore {
             return Ok(None);
         }
         let now = now_ms();
-        let mut conn = self.conn.clone();
         let mut invocation = self.touch.key(self.key_of(session_id));
         invocation.arg(now);
-        let fields: Option<Vec<String>> = self.timed(invocation.invoke_async(&mut conn)).await?;
+        let fields: Option<Vec<String>> = self
+            .redis
+            .call(self.timeout, |mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .await?;
         let Some(fields) = fields else { return Ok(None) };
         let [sub, roles, created, absolute, expires] = <[String; 5]>::try_from(fields)
             .map_err(|f| StoreError::Corrupt(format!("expected 5 fields, got {}", f.len())))?;
@@ -219,10 +231,12 @@ impl SessionStore {
         if !looks_like_session_id(session_id) {
             return Ok(false);
         }
-        let mut conn = self.conn.clone();
         let mut invocation = self.delete.key(self.key_of(session_id));
         invocation.arg(&self.index_prefix).arg(digest_of(session_id));
-        let removed: u64 = self.timed(invocation.invoke_async(&mut conn)).await?;
+        let removed: u64 = self
+            .redis
+            .durable(self.timeout, |mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .await?;
         Ok(removed > 0)
     }
 
@@ -230,36 +244,27 @@ impl SessionStore {
     /// administrator reaches the session flow at once). Returns how many sessions it changed.
     pub async fn set_roles_of_user(&self, sub: &str, roles: &[String]) -> Result<u64, StoreError> {
         let roles_json = serde_json::to_string(roles).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut conn = self.conn.clone();
         let mut invocation = self.set_roles.key(format!("{}{sub}", self.index_prefix));
         invocation.arg(roles_json).arg(&self.prefix);
-        self.timed(invocation.invoke_async(&mut conn)).await
+        Ok(self
+            .redis
+            .durable(self.timeout, |mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .await?)
     }
 
     /// Remaining time to live of a session's key, if it exists (without touching it).
     pub async fn ttl(&self, session_id: &str) -> Result<Option<Duration>, StoreError> {
-        let mut conn = self.conn.clone();
         let key = self.key_of(session_id);
-        let ms: i64 = self.timed(conn.pttl(&key)).await?;
+        let ms: i64 = self
+            .redis
+            .call(self.timeout, |mut conn| async move { conn.pttl(&key).await })
+            .await?;
         Ok((ms >= 0).then(|| Duration::from_millis(ms as u64)))
     }
 
     /// `Ok` when Redis answers a PING in time.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        self.timed(redis::cmd("PING").query_async::<String>(&mut conn))
-            .await?;
-        Ok(())
-    }
-
-    async fn timed<T>(
-        &self,
-        fut: impl std::future::Future<Output = redis::RedisResult<T>>,
-    ) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.timeout, fut).await {
-            Ok(result) => result.map_err(StoreError::from),
-            Err(_) => Err(StoreError::Timeout(self.timeout)),
-        }
+        Ok(self.redis.ping(self.timeout).await?)
     }
 }
 

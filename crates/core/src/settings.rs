@@ -81,6 +81,69 @@ pub struct RedisSettings {
     /// Prefix of every key this system writes, so that several systems (or tests) can
     /// share one Redis.
     pub key_prefix: String,
+    /// Find the primary through Sentinel instead of at `url` (whose password and database
+    /// still apply, to the sentinels too).
+    #[serde(default)]
+    pub sentinel: Option<SentinelSettings>,
+    /// What the writes that matter wait for before they are acknowledged.
+    #[serde(default)]
+    pub durability: DurabilitySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SentinelSettings {
+    /// The name the sentinels know the primary by (`sentinel monitor <name> ...`).
+    pub master_name: String,
+    /// `host:port` of each sentinel; in an environment variable, separated by commas
+    /// (`APP_REDIS__SENTINEL__ADDRESSES=s1:26379,s2:26379,s3:26379`).
+    pub addresses: Vec<String>,
+}
+
+/// `WAIT` after the writes that matter: a new session, a logout, a revoked token or
+/// refresh-token family, a denylist entry, a role change.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct DurabilitySettings {
+    /// Replicas that must confirm such a write before it is acknowledged; 0 = none.
+    #[serde(default)]
+    pub wait_replicas: u32,
+    #[serde(default = "default_wait_timeout_ms")]
+    pub wait_timeout_ms: u64,
+}
+
+fn default_wait_timeout_ms() -> u64 {
+    500
+}
+
+impl Default for DurabilitySettings {
+    fn default() -> Self {
+        DurabilitySettings {
+            wait_replicas: 0,
+            wait_timeout_ms: default_wait_timeout_ms(),
+        }
+    }
+}
+
+impl DurabilitySettings {
+    pub fn durability(&self) -> crate::redis_conn::Durability {
+        crate::redis_conn::Durability {
+            wait_replicas: self.wait_replicas,
+            wait_timeout: Duration::from_millis(self.wait_timeout_ms),
+        }
+    }
+}
+
+/// A Redis URL with its password replaced by `***`, for messages and logs.
+pub fn redacted_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((user_info, host)) => {
+                let user = user_info.split_once(':').map_or("", |(user, _)| user);
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -282,7 +345,9 @@ impl Settings {
                 config::Environment::with_prefix("APP")
                     .prefix_separator("_")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("redis.sentinel.addresses"),
             )
             .build()?
             .try_deserialize()?;
@@ -357,6 +422,13 @@ mod tests {
 
     // Environment variables are process-wide; these tests only read ones no other test
     // sets, and set them for a child process, never for this one.
+
+    #[test]
+    fn a_redis_url_loses_its_password_in_messages() {
+        assert_eq!(redacted_url("redis://:hunter2@redis:6379/0"), "redis://:***@redis:6379/0");
+        assert_eq!(redacted_url("redis://app:hunter2@redis:6379"), "redis://app:***@redis:6379");
+        assert_eq!(redacted_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
 
     #[test]
     fn the_base_settings_load_with_the_documented_defaults() {

@@ -16,11 +16,10 @@ use std::time::Duration;
 use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use redis::aio::ConnectionManager;
 use secrecy::SecretString;
 
 use crate::error::LoginError;
-use crate::redis_conn::timed;
+use crate::redis_conn::RedisLink;
 use crate::settings::LoginLimitSettings;
 use crate::users::{AuthenticatedUser, UserDirectory};
 
@@ -50,7 +49,7 @@ return 0
 /// The login throttle. Cheap to clone.
 #[derive(Clone)]
 pub struct LoginThrottle {
-    conn: ConnectionManager,
+    redis: RedisLink,
     prefix: String,
     timeout: Duration,
     limits: LoginLimitSettings,
@@ -60,13 +59,13 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(
-        conn: ConnectionManager,
+        redis: impl Into<RedisLink>,
         key_prefix: &str,
         timeout: Duration,
         limits: LoginLimitSettings,
     ) -> Self {
         LoginThrottle {
-            conn,
+            redis: redis.into(),
             prefix: format!("{key_prefix}:login-failures:"),
             timeout,
             limits,
@@ -115,14 +114,15 @@ impl LoginThrottle {
     ) -> Result<AuthenticatedUser, LoginError> {
         let keys = self.keys(username, address);
         let unavailable = |e: crate::redis_conn::CallError| LoginError::Unavailable(e.to_string());
-        let mut conn = self.conn.clone();
         let mut check = self.check.prepare_invoke();
         check
             .key(&keys[0])
             .key(&keys[1])
             .arg(self.limits.max_failures_per_user)
             .arg(self.limits.max_failures_per_address);
-        let wait_ms: u64 = timed(self.timeout, check.invoke_async(&mut conn))
+        let wait_ms: u64 = self
+            .redis
+            .call(self.timeout, |mut conn| async move { check.invoke_async(&mut conn).await })
             .await
             .map_err(unavailable)?;
         if wait_ms > 0 {
@@ -132,11 +132,11 @@ impl LoginThrottle {
         }
         match users.authenticate(username, password).await {
             Ok(user) => {
-                timed(
-                    self.timeout,
-                    redis::cmd("DEL").arg(&keys[0]).query_async::<u64>(&mut conn),
-                )
-                .await
+                let mut del = redis::cmd("DEL");
+                del.arg(&keys[0]);
+                self.redis
+                    .call(self.timeout, |mut conn| async move { del.query_async::<u64>(&mut conn).await })
+                    .await
                 .map_err(unavailable)?;
                 Ok(user)
             }
@@ -146,7 +146,8 @@ impl LoginThrottle {
                     .key(&keys[0])
                     .key(&keys[1])
                     .arg(self.limits.window_secs.saturating_mul(1000).max(1));
-                timed(self.timeout, failed.invoke_async::<u64>(&mut conn))
+                self.redis
+                    .call(self.timeout, |mut conn| async move { failed.invoke_async::<u64>(&mut conn).await })
                     .await
                     .map_err(unavailable)?;
                 Err(LoginError::InvalidCredentials)

@@ -13,6 +13,8 @@
 //! - [`scale`]: throughput against the number of API replicas under CPU quotas, with the
 //!   capacity model and a USL fit;
 //! - [`faults`]: every flow under load while Redis, then the session auth server, is away;
+//! - [`failover`]: every flow under load while a Sentinel primary is killed or a single
+//!   Redis restarts, and which acknowledged writes held;
 //! - [`state`]: Redis bytes per session, and token size against the number of roles;
 //! - [`logins`]: the CPU cost of a login and of a token refresh, by tier;
 //! - [`revocation`]: how long a logout or a role removal takes to reach the API, per flow;
@@ -26,6 +28,7 @@
 pub mod accuracy;
 pub mod calibrate;
 pub mod experiment;
+pub mod failover;
 pub mod faults;
 pub mod latency;
 pub mod logins;

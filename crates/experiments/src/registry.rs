@@ -12,6 +12,7 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &crate::scale::Scale,
     &crate::latency::Links,
     &crate::faults::Faults,
+    &crate::failover::Failover,
     &crate::state::State,
     &crate::logins::Logins,
     &crate::revocation::Revocation,

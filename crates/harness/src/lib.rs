@@ -24,4 +24,4 @@ pub mod run;
 pub mod system;
 
 pub use run::{RunOptions, Users, begin, measure, measure_plan, redis, start_flow};
-pub use system::{Dependency, FlowSystem, ServerOptions};
+pub use system::{Dependency, FlowSystem, ServerOptions, Store};

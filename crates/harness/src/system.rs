@@ -54,6 +54,63 @@ impl std::str::FromStr for Dependency {
     }
 }
 
+/// Where a flow's servers find Redis.
+#[derive(Clone, Copy)]
+pub enum Store<'a> {
+    /// One Redis this process found or started.
+    Single(&'a LocalRedis),
+    /// One Redis at a URL (a node of a topology the caller runs).
+    Url(&'a str),
+    /// The primary of a Sentinel topology, found through its sentinels; the writes that
+    /// matter wait for `wait_replicas` replicas.
+    Sentinel {
+        topology: &'a redis_locator::SentinelTopology,
+        wait_replicas: u32,
+    },
+}
+
+impl Store<'_> {
+    /// The URL the servers are given (for Sentinel, only its credentials count).
+    fn url(&self) -> String {
+        match self {
+            Store::Single(redis) => redis.url().to_string(),
+            Store::Url(url) => url.to_string(),
+            Store::Sentinel { .. } => "redis://127.0.0.1:6379".into(),
+        }
+    }
+
+    fn pid(&self) -> Option<u32> {
+        match self {
+            Store::Single(redis) => redis.pid(),
+            Store::Url(_) | Store::Sentinel { .. } => None,
+        }
+    }
+
+    /// The settings that point a server at the store.
+    fn env(&self) -> Vec<(String, String)> {
+        match self {
+            Store::Single(_) | Store::Url(_) => Vec::new(),
+            Store::Sentinel {
+                topology,
+                wait_replicas,
+            } => vec![
+                (
+                    "APP_REDIS__SENTINEL__MASTER_NAME".into(),
+                    topology.master_name().to_string(),
+                ),
+                (
+                    "APP_REDIS__SENTINEL__ADDRESSES".into(),
+                    topology.sentinel_addresses().join(","),
+                ),
+                (
+                    "APP_REDIS__DURABILITY__WAIT_REPLICAS".into(),
+                    wait_replicas.to_string(),
+                ),
+            ],
+        }
+    }
+}
+
 /// The running servers of one flow.
 pub struct FlowSystem {
     pub flow: Flow,
@@ -81,9 +138,19 @@ impl FlowSystem {
         options: ServerOptions,
         topology: Topology,
     ) -> anyhow::Result<FlowSystem> {
+        FlowSystem::start_on(flow, Store::Single(redis), options, topology).await
+    }
+
+    /// [`FlowSystem::start_with`] on any [`Store`].
+    pub async fn start_on(
+        flow: Flow,
+        store: Store<'_>,
+        options: ServerOptions,
+        topology: Topology,
+    ) -> anyhow::Result<FlowSystem> {
         let mut attempt = 1;
         loop {
-            match FlowSystem::start_once(flow, redis, options, topology).await {
+            match FlowSystem::start_once(flow, store, options, topology).await {
                 Err(e) if attempt < 3 && e.downcast_ref::<PortTaken>().is_some() => {
                     tracing::warn!("{e}; starting {flow} again on other ports");
                     attempt += 1;
@@ -95,7 +162,7 @@ impl FlowSystem {
 
     async fn start_once(
         flow: Flow,
-        redis: &LocalRedis,
+        store: Store<'_>,
         options: ServerOptions,
         topology: Topology,
     ) -> anyhow::Result<FlowSystem> {
@@ -125,21 +192,26 @@ impl FlowSystem {
             delay.is_zero() || !options.cuttable_links,
             "a link delay and cuttable links do not combine"
         );
+        anyhow::ensure!(
+            !matches!(store, Store::Sentinel { .. }) || (delay.is_zero() && !options.cuttable_links),
+            "links in front of Redis need a single Redis, not a Sentinel topology"
+        );
+        let store_url = store.url();
         let mut links = Vec::new();
         let mut cuttable = Vec::new();
         if options.cuttable_links && flow.needs_redis() {
-            let proxy = linkproxy::LinkProxy::start(redis_addr(redis.url())?).await?;
+            let proxy = linkproxy::LinkProxy::start(redis_addr(&store_url)?).await?;
             cuttable.push((Dependency::Redis, proxy));
         }
         let redis_direct = match cuttable.first() {
             Some((_, proxy)) => format!("redis://{}", proxy.addr()),
-            None => redis.url().to_string(),
+            None => store_url.clone(),
         };
         let redis_url = |links: &mut Vec<linkproxy::DelayLink>| -> anyhow::Result<String> {
             if delay.is_zero() {
                 return Ok(redis_direct.clone());
             }
-            let link = linkproxy::DelayLink::start(redis_addr(redis.url())?, delay)?;
+            let link = linkproxy::DelayLink::start(redis_addr(&store_url)?, delay)?;
             let url = format!("redis://{}", link.addr());
             links.push(link);
             Ok(url)
@@ -184,6 +256,7 @@ impl FlowSystem {
             ),
             ("RUST_LOG".into(), "warn".into()),
         ];
+        env.extend(store.env());
         env.sort();
         let with = |extra: Vec<(&str, String)>| {
             let mut all = env.clone();
@@ -250,7 +323,7 @@ impl FlowSystem {
             },
             apis,
             auths,
-            redis_pid: flow.needs_redis().then(|| redis.pid()).flatten(),
+            redis_pid: flow.needs_redis().then(|| store.pid()).flatten(),
             _links: links,
             cuttable,
         })

@@ -16,9 +16,8 @@
 use std::time::Duration;
 
 use authbench_core::claims::RefreshClaims;
-use authbench_core::redis_conn::{CallError, timed};
+use authbench_core::redis_conn::{CallError, RedisLink};
 use authbench_core::time::now_secs;
-use redis::aio::ConnectionManager;
 
 /// What the family said about a presented refresh token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +50,7 @@ return 1
 /// The rotation state of every refresh-token family. Cheap to clone.
 #[derive(Clone)]
 pub struct Families {
-    conn: ConnectionManager,
+    redis: RedisLink,
     prefix: String,
     timeout: Duration,
     /// How long an entry must outlive its newest token's issue (the refresh lifetime).
@@ -60,9 +59,9 @@ pub struct Families {
 }
 
 impl Families {
-    pub fn new(conn: ConnectionManager, key_prefix: &str, timeout: Duration, lifetime: Duration) -> Self {
+    pub fn new(redis: impl Into<RedisLink>, key_prefix: &str, timeout: Duration, lifetime: Duration) -> Self {
         Families {
-            conn,
+            redis: redis.into(),
             prefix: format!("{key_prefix}:refresh-family:"),
             timeout,
             lifetime,
@@ -73,13 +72,16 @@ impl Families {
     /// Records a use of `token`: with `rotate`, a current token moves its family on, so it
     /// can never be used again.
     pub async fn use_token(&self, token: &RefreshClaims, rotate: bool) -> Result<Use, CallError> {
-        let mut conn = self.conn.clone();
         let mut invocation = self.script.key(format!("{}{}", self.prefix, token.fam));
         invocation
             .arg(token.generation)
             .arg(self.lifetime.as_secs().max(1))
             .arg(if rotate { "1" } else { "0" });
-        let answer: u8 = timed(self.timeout, invocation.invoke_async(&mut conn)).await?;
+        // A rotation is acknowledged with the new token: the old one must stay used up.
+        let answer: u8 = self
+            .redis
+            .durable(self.timeout, |mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .await?;
         Ok(match answer {
             1 => Use::Current,
             2 => Use::Replayed,
@@ -89,14 +91,12 @@ impl Families {
 
     /// Whether `token` is its family's current one, without using it (introspection).
     pub async fn is_current(&self, token: &RefreshClaims) -> Result<bool, CallError> {
-        let mut conn = self.conn.clone();
-        let state: Option<String> = timed(
-            self.timeout,
-            redis::cmd("GET")
-                .arg(format!("{}{}", self.prefix, token.fam))
-                .query_async(&mut conn),
-        )
-        .await?;
+        let mut get = redis::cmd("GET");
+        get.arg(format!("{}{}", self.prefix, token.fam));
+        let state: Option<String> = self
+            .redis
+            .call(self.timeout, |mut conn| async move { get.query_async(&mut conn).await })
+            .await?;
         Ok(match state {
             None => token.generation == 0,
             Some(s) => s.parse::<u64>().is_ok_and(|current| current == token.generation),
@@ -105,17 +105,14 @@ impl Families {
 
     /// Revokes the family of `token` until its newest member could have expired.
     pub async fn revoke(&self, token: &RefreshClaims) -> Result<(), CallError> {
-        let mut conn = self.conn.clone();
         let remaining = token.exp.saturating_sub(now_secs()).max(1) + self.lifetime.as_secs();
-        timed(
-            self.timeout,
-            redis::cmd("SET")
-                .arg(format!("{}{}", self.prefix, token.fam))
-                .arg("revoked")
-                .arg("EX")
-                .arg(remaining)
-                .query_async::<()>(&mut conn),
-        )
-        .await
+        let mut set = redis::cmd("SET");
+        set.arg(format!("{}{}", self.prefix, token.fam))
+            .arg("revoked")
+            .arg("EX")
+            .arg(remaining);
+        self.redis
+            .durable(self.timeout, |mut conn| async move { set.query_async::<()>(&mut conn).await })
+            .await
     }
 }

@@ -56,8 +56,8 @@ pub enum BuildError {
     MissingKey(SigningAlgorithm),
     #[error(transparent)]
     Users(#[from] DirectoryError),
-    #[error("invalid Redis URL `{url}`: {source}")]
-    RedisUrl { url: String, source: redis::RedisError },
+    #[error(transparent)]
+    Redis(#[from] redis_conn::LinkError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -132,10 +132,7 @@ impl Application {
         let timeout = settings.dependency_timeout();
         // Reached lazily: the server starts while Redis is down, and `/readyz` says so.
         let conn =
-            redis_conn::connect(&settings.redis.url, timeout).map_err(|source| BuildError::RedisUrl {
-                url: settings.redis.url.clone(),
-                source,
-            })?;
+            redis_conn::RedisLink::from_settings(&settings.redis, timeout)?;
         let prefix = &settings.redis.key_prefix;
         let state = web::Data::new(State {
             families: Families::new(conn.clone(), prefix, timeout, policy.refresh_ttl),

@@ -20,7 +20,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod sentinel;
 pub mod tied;
+
+pub use sentinel::{SentinelOptions, SentinelTopology};
 
 use testcontainers_modules::redis::Redis;
 use testcontainers_modules::testcontainers::ImageExt;

@@ -36,6 +36,9 @@ pub struct ResultsFile {
     /// What each flow saw while a dependency was away (`workbench faults`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSummary>,
+    /// Acknowledged writes across a failover or a restart (`workbench failover`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failover: Option<crate::failover::FailoverResults>,
     /// Server-side state and credential sizes (`workbench state`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<StateResults>,
@@ -157,6 +160,7 @@ impl ResultsFile {
             costs: Vec::new(),
             models: Vec::new(),
             faults: Vec::new(),
+            failover: None,
             state: None,
             revocation: None,
             calibration: None,

@@ -5,7 +5,7 @@
 //!   whole [`method`] and every measured run ([`FlowRun`]);
 //! - [`flow`]: the flows a run can measure, listed once ([`Flow::ALL`]);
 //! - one module per experiment that records more than runs: [`scale`] (its models),
-//!   [`faults`], [`state`], [`revocation`], [`calibrate`], [`accuracy`]; and [`limits`] and [`topology`],
+//!   [`faults`], [`failover`], [`state`], [`revocation`], [`calibrate`], [`accuracy`]; and [`limits`] and [`topology`],
 //!   what a run had, and [`placement`], which CPUs the generator and the servers ran on;
 //! - [`units`]: how quantities are written and read, the same in a progress line, a chart
 //!   and a report sentence.
@@ -15,6 +15,7 @@
 
 pub mod accuracy;
 pub mod calibrate;
+pub mod failover;
 pub mod faults;
 pub mod file;
 pub mod flow;

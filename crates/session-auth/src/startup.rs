@@ -35,8 +35,8 @@ pub enum BuildError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Users(#[from] DirectoryError),
-    #[error("invalid Redis URL `{url}`: {source}")]
-    RedisUrl { url: String, source: redis::RedisError },
+    #[error(transparent)]
+    Redis(#[from] redis_conn::LinkError),
     #[error(
         "session lifetimes must be positive and idle <= absolute (got idle {idle}s, absolute {absolute}s)"
     )]
@@ -61,12 +61,7 @@ impl Application {
         }
         let users = UserDirectory::load(&settings.users_file)?;
         let conn =
-            redis_conn::connect(&settings.redis.url, settings.dependency_timeout()).map_err(|source| {
-                BuildError::RedisUrl {
-                    url: settings.redis.url.clone(),
-                    source,
-                }
-            })?;
+            redis_conn::RedisLink::from_settings(&settings.redis, settings.dependency_timeout())?;
         let state = web::Data::new(State {
             throttle: LoginThrottle::new(
                 conn.clone(),

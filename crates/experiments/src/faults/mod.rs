@@ -6,7 +6,7 @@
 //! timeline shows what its users saw; [`FaultSummary`] reads time-to-fail, time-to-recover,
 //! hangs and unexpected statuses off it.
 
-mod section;
+pub(crate) mod section;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

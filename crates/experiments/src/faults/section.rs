@@ -74,8 +74,8 @@ struct FaultRow {
     slowest_due: String,
 }
 
-fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// What each flow's users saw, one row per flow (`faults-table.md.j2`).
+pub(crate) fn fault_table(summaries: &[&FaultSummary]) -> String {
     let ms = |v: Option<u64>| or_missing(v, |v| format!("{v} ms"));
     let rows: Vec<FaultRow> = summaries
         .iter()
@@ -92,10 +92,11 @@ fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
             slowest_due: show_us(s.max_latency_in_outage_us),
         })
         .collect();
-    out.push(
-        render_block("faults-table.md.j2", TABLE, serde_json::json!({ "rows": rows }))
-            .unwrap_or_else(|e| e.to_string()),
-    );
+    render_block("faults-table.md.j2", TABLE, serde_json::json!({ "rows": rows })).unwrap_or_else(|e| e.to_string())
+}
+
+fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {
+    let mut out = vec![fault_table(summaries)];
     let mut verdicts = Vec::new();
     for s in summaries {
         let uses = s.time_to_fail_ms.is_some();
@@ -162,7 +163,7 @@ fn fault_dependencies(file: &ResultsFile) -> Vec<String> {
     out
 }
 
-fn fault_series(file: &ResultsFile, dependency: &str) -> Vec<FaultSeries> {
+pub(crate) fn fault_series(file: &ResultsFile, dependency: &str) -> Vec<FaultSeries> {
     let label = format!("{dependency} away");
     file.runs
         .iter()

@@ -10,14 +10,27 @@ use redis_locator::LocalRedis;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-pub struct TestApp {
+/// A session auth server of one test and an HTTP client for it.
+pub struct Server {
     pub address: String,
     pub settings: Settings,
     pub client: reqwest::Client,
+    handle: ServerHandle,
+}
+
+/// A server whose Redis is a private one behind a link proxy.
+pub struct TestApp {
+    server: Server,
     pub redis_link: LinkProxy,
     pub redis: redis::aio::MultiplexedConnection,
-    handle: ServerHandle,
     _redis: LocalRedis,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.server
+    }
 }
 
 pub const ADMIN: (&str, &str) = ("alice", "alice-demo-password");
@@ -39,41 +52,49 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.session_auth.workers = Some(1);
     settings.dependency_timeout_ms = 500;
     configure(&mut settings);
-
-    let server = session_auth::Application::build(&settings).expect("the session auth server starts");
-    let address = server.url();
-    let handle = server.handle();
-    tokio::spawn(server.run_until_stopped());
-
+    let server = Server::start(settings);
     let redis = redis::Client::open(local.url())
         .expect("Redis URL")
         .get_multiplexed_async_connection()
         .await
         .expect("a direct Redis connection");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("HTTP client");
     TestApp {
-        address,
-        settings,
-        client,
+        server,
         redis_link,
         redis,
-        handle,
         _redis: local,
     }
 }
 
-impl Drop for TestApp {
+impl Server {
+    /// Starts a session auth server with these settings (call inside a tokio runtime).
+    pub fn start(settings: Settings) -> Server {
+        let server = session_auth::Application::build(&settings).expect("the session auth server starts");
+        let address = server.url();
+        let handle = server.handle();
+        tokio::spawn(server.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("HTTP client");
+        Server {
+            address,
+            settings,
+            client,
+            handle,
+        }
+    }
+}
+
+impl Drop for Server {
     fn drop(&mut self) {
         let handle = self.handle.clone();
         tokio::spawn(async move { handle.stop(false).await });
     }
 }
 
-impl TestApp {
+impl Server {
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
         self.client
             .post(format!("{}/login", self.address))
@@ -134,6 +155,9 @@ impl TestApp {
             .expect("request")
     }
 
+}
+
+impl TestApp {
     /// Number of session keys this app's prefix holds in Redis.
     pub async fn sessions_in_redis(&self) -> usize {
         let pattern = format!("{}:session:*", self.settings.redis.key_prefix);

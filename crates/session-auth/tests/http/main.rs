@@ -1,5 +1,6 @@
 //! The session auth server over real HTTP, with a real Redis.
 
+mod failover;
 mod helpers;
 mod introspect;
 mod login;

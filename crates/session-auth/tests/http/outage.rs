@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use linkproxy::Mode;
 
-use crate::helpers::{USER, eventually, spawn_app};
+use crate::helpers::{USER, eventually, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn readyz_follows_redis_and_healthz_does_not() {
@@ -75,4 +75,31 @@ async fn a_redis_that_accepts_but_never_answers_gives_503_within_the_timeout_not
     assert_eq!(response.status(), 503);
     // The configured timeout is 500 ms; the bound is generous and only rules out a hang.
     assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+}
+
+#[tokio::test]
+async fn once_redis_is_known_down_requests_get_their_503_without_waiting_out_the_timeout() {
+    let app = spawn_app_with(|s| s.dependency_timeout_ms = 3000).await;
+    let id = app.session_of(USER).await;
+
+    app.redis_link.set_mode(Mode::Blackhole);
+    let first = app.introspect(&id).await;
+    assert_eq!(first.status(), 503, "the first request waits out the timeout");
+    for _ in 0..5 {
+        let started = Instant::now();
+        let response = app.introspect(&id).await;
+        let waited = started.elapsed();
+        assert_eq!(response.status(), 503);
+        // The timeout is 3 s; a request that asked Redis would wait all of it.
+        assert!(waited < Duration::from_millis(1500), "waited {waited:?}");
+    }
+
+    app.redis_link.set_mode(Mode::Pass);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            app.introspect(&id).await.status() == 200
+        })
+        .await,
+        "the background check finds Redis again"
+    );
 }

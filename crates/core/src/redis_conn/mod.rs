@@ -1,8 +1,20 @@
-//! The one Redis connection each server shares among all its workers.
+//! How every server reaches Redis.
+//!
+//! - [`connect`]: one multiplexed, self-reconnecting connection to a fixed address (the
+//!   tests and the experiments' own bookkeeping use it directly).
+//! - [`RedisLink`]: what the servers' stores share. It finds the primary (a fixed URL, or
+//!   through Sentinel), follows a failover without a restart, answers at once while Redis
+//!   is known to be down (fail fast), and makes the writes that matter durable with `WAIT`
+//!   when the settings ask for it.
 
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+mod link;
+pub mod sentinel;
+
+pub use link::{Durability, LinkError, RedisLink};
 
 /// A multiplexed, self-reconnecting connection to Redis. Cloning it shares the one TCP
 /// connection; no request ever opens its own.
@@ -17,7 +29,11 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 /// adds up to a round trip to every other request.
 pub fn connect(url: &str, timeout: Duration) -> redis::RedisResult<ConnectionManager> {
     use redis::IntoConnectionInfo;
-    let info = url.into_connection_info()?;
+    connect_info(url.into_connection_info()?, timeout)
+}
+
+/// [`connect`] for an address already parsed (the primary Sentinel names).
+pub(crate) fn connect_info(info: redis::ConnectionInfo, timeout: Duration) -> redis::RedisResult<ConnectionManager> {
     let tcp = info.tcp_settings().clone().set_nodelay(true);
     let client = redis::Client::open(info.set_tcp_settings(tcp))?;
     let config = ConnectionManagerConfig::new()
@@ -29,13 +45,25 @@ pub fn connect(url: &str, timeout: Duration) -> redis::RedisResult<ConnectionMan
     client.get_connection_manager_lazy(config)
 }
 
-/// Why a Redis call failed: it errored, or it did not answer in time.
+/// Why a Redis call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     #[error("Redis did not answer: {0}")]
     Unavailable(String),
     #[error("Redis did not answer within {0:?}")]
     Timeout(Duration),
+    /// Answered at once, without asking: the last call failed and Redis has not answered
+    /// the background check since.
+    #[error("Redis is known to be down ({0}); retrying in the background")]
+    KnownDown(String),
+    /// The write was applied on the primary, but fewer replicas than asked confirmed it
+    /// within the wait: a failover now could undo it, so it is not acknowledged.
+    #[error("the write reached {acked} of {wanted} replicas within {timeout:?}: not durable")]
+    NotDurable {
+        acked: u32,
+        wanted: u32,
+        timeout: Duration,
+    },
 }
 
 /// Runs one Redis call with a deadline, so that a store that hangs costs a request at most

@@ -1,0 +1,237 @@
+//! The client that counts what a failover undoes: during the trial it makes the writes that
+//! matter, one kind per loop, and keeps every one the servers acknowledged; afterwards it
+//! checks each against the servers, as a user would meet it.
+//!
+//! - `session login`: acknowledged with a session id; lost if the session flow's API then
+//!   answers 401 to it.
+//! - `session logout`: acknowledged with 204; undone if the API then accepts the session.
+//! - `access-token revocation`: `/oauth/revoke` of an access token acknowledged with 200;
+//!   undone if `jwt-denylist`'s API then accepts the token.
+//! - `refresh-family revocation`: `/oauth/revoke` of a refresh token acknowledged with 200;
+//!   undone if the token then buys a new access token at `/oauth/token`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use authbench_core::claims::FIRST_PARTY_CLIENT_ID;
+use harness::login::{LoginAnswer, USERS, login};
+use results::failover::WriteCount;
+
+/// Where the writes go and where they are checked.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// The session auth server and the URL of a session-flow API call.
+    pub session: Option<(String, String)>,
+    /// The JWT auth server and the URL of a `jwt-denylist` API call.
+    pub jwt: Option<(String, String)>,
+}
+
+/// One kind of write and what was acknowledged.
+pub struct Ledger {
+    kind: &'static str,
+    attempted: u64,
+    refused: u64,
+    /// The credential each acknowledged write is about.
+    acknowledged: Vec<String>,
+}
+
+impl Ledger {
+    fn new(kind: &'static str) -> Ledger {
+        Ledger {
+            kind,
+            attempted: 0,
+            refused: 0,
+            acknowledged: Vec::new(),
+        }
+    }
+}
+
+/// The shortest time between two writes of one loop: while the store is known down each
+/// write fails at once, and the loop should not spin.
+const PACE: Duration = Duration::from_millis(25);
+
+/// Makes writes, one loop per kind the endpoints allow, until `stop` is set; returns what
+/// each kind got.
+pub async fn write_until(endpoints: &Endpoints, stop: Arc<AtomicBool>) -> Vec<Ledger> {
+    let client = client();
+    let mut loops = tokio::task::JoinSet::new();
+    if let Some((auth, _)) = &endpoints.session {
+        for kind in ["session login", "session logout"] {
+            let (client, auth, stop) = (client.clone(), auth.clone(), stop.clone());
+            loops.spawn(async move { session_loop(kind, &client, &auth, &stop).await });
+        }
+    }
+    if let Some((auth, _)) = &endpoints.jwt {
+        for kind in ["access-token revocation", "refresh-family revocation"] {
+            let (client, auth, stop) = (client.clone(), auth.clone(), stop.clone());
+            loops.spawn(async move { jwt_loop(kind, &client, &auth, &stop).await });
+        }
+    }
+    let mut ledgers = Vec::new();
+    while let Some(done) = loops.join_next().await {
+        if let Ok(ledger) = done {
+            ledgers.push(ledger);
+        }
+    }
+    ledgers
+}
+
+/// Checks every acknowledged write; `settle` is how long a check may retry an answer that
+/// is not yet a verdict (a 503 while a flow recovers).
+pub async fn check_all(endpoints: &Endpoints, ledgers: Vec<Ledger>, settle: Duration) -> Vec<WriteCount> {
+    let client = client();
+    let mut out = Vec::new();
+    for ledger in ledgers {
+        let (mut lost, mut unchecked) = (0, 0);
+        for credential in &ledger.acknowledged {
+            match check(&client, endpoints, ledger.kind, credential, settle).await {
+                Some(true) => {}
+                Some(false) => lost += 1,
+                None => unchecked += 1,
+            }
+        }
+        out.push(WriteCount {
+            kind: ledger.kind.to_string(),
+            attempted: ledger.attempted,
+            acknowledged: ledger.acknowledged.len() as u64,
+            refused: ledger.refused,
+            lost,
+            unchecked,
+        });
+    }
+    out.sort_by_key(|w| KINDS.iter().position(|k| *k == w.kind));
+    out
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("an HTTP client")
+}
+
+/// The kinds, in the order the report lists them.
+pub const KINDS: [&str; 4] = [
+    "session login",
+    "session logout",
+    "access-token revocation",
+    "refresh-family revocation",
+];
+
+async fn session_loop(kind: &'static str, client: &reqwest::Client, auth: &str, stop: &AtomicBool) -> Ledger {
+    let mut ledger = Ledger::new(kind);
+    let mut turn = 0usize;
+    while !stop.load(Ordering::Acquire) {
+        let paced = tokio::time::sleep(PACE);
+        let user = USERS[turn % USERS.len()];
+        turn += 1;
+        ledger.attempted += 1;
+        match kind {
+            "session login" => match login(client, auth, user).await {
+                Ok(LoginAnswer {
+                    session_id: Some(id), ..
+                }) => ledger.acknowledged.push(id),
+                _ => ledger.refused += 1,
+            },
+            _ => {
+                // The session to log out is made first; only the logout is counted.
+                let Ok(LoginAnswer {
+                    session_id: Some(id), ..
+                }) = login(client, auth, user).await
+                else {
+                    ledger.attempted -= 1;
+                    paced.await;
+                    continue;
+                };
+                let answer = client.post(format!("{auth}/logout")).bearer_auth(&id).send().await;
+                match answer {
+                    Ok(r) if r.status().is_success() => ledger.acknowledged.push(id),
+                    _ => ledger.refused += 1,
+                }
+            }
+        }
+        paced.await;
+    }
+    ledger
+}
+
+async fn jwt_loop(kind: &'static str, client: &reqwest::Client, auth: &str, stop: &AtomicBool) -> Ledger {
+    let mut ledger = Ledger::new(kind);
+    let mut turn = 0usize;
+    while !stop.load(Ordering::Acquire) {
+        let paced = tokio::time::sleep(PACE);
+        let user = USERS[turn % USERS.len()];
+        turn += 1;
+        // The tokens to revoke are issued first (a JWT login writes nothing to Redis).
+        let Ok(LoginAnswer {
+            access_token: Some(access),
+            refresh_token: Some(refresh),
+            ..
+        }) = login(client, auth, user).await
+        else {
+            paced.await;
+            continue;
+        };
+        let token = if kind == "access-token revocation" { access } else { refresh };
+        ledger.attempted += 1;
+        let answer = client
+            .post(format!("{auth}/oauth/revoke"))
+            .form(&[("token", token.as_str()), ("client_id", FIRST_PARTY_CLIENT_ID)])
+            .send()
+            .await;
+        match answer {
+            Ok(r) if r.status().is_success() => ledger.acknowledged.push(token),
+            _ => ledger.refused += 1,
+        }
+        paced.await;
+    }
+    ledger
+}
+
+/// Whether an acknowledged write still holds: `Some(true)` it does, `Some(false)` it was
+/// undone, `None` no verdict within `settle`.
+async fn check(
+    client: &reqwest::Client,
+    endpoints: &Endpoints,
+    kind: &str,
+    credential: &str,
+    settle: Duration,
+) -> Option<bool> {
+    let deadline = tokio::time::Instant::now() + settle;
+    loop {
+        let status = match kind {
+            "session login" | "session logout" => {
+                let (_, api) = endpoints.session.as_ref()?;
+                client.get(api).bearer_auth(credential).send().await.map(|r| r.status().as_u16())
+            }
+            "access-token revocation" => {
+                let (_, api) = endpoints.jwt.as_ref()?;
+                client.get(api).bearer_auth(credential).send().await.map(|r| r.status().as_u16())
+            }
+            _ => {
+                let (auth, _) = endpoints.jwt.as_ref()?;
+                client
+                    .post(format!("{auth}/oauth/token"))
+                    .form(&[
+                        ("grant_type", "refresh_token"),
+                        ("client_id", FIRST_PARTY_CLIENT_ID),
+                        ("refresh_token", credential),
+                    ])
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            }
+        };
+        match (kind, status) {
+            ("session login", Ok(200)) => return Some(true),
+            ("session login", Ok(401)) => return Some(false),
+            ("session logout" | "access-token revocation", Ok(401)) => return Some(true),
+            ("session logout" | "access-token revocation", Ok(200)) => return Some(false),
+            ("refresh-family revocation", Ok(400 | 401)) => return Some(true),
+            ("refresh-family revocation", Ok(200)) => return Some(false),
+            _ if tokio::time::Instant::now() >= deadline => return None,
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
