@@ -5,6 +5,7 @@
 pub mod accuracy;
 pub mod calibrate;
 pub mod compare;
+pub mod failover;
 pub mod faults;
 pub mod latency;
 pub mod logins;
@@ -57,6 +58,10 @@ pub enum Command {
     Scale(scale::ScaleArgs),
     /// Every flow under load at once while Redis, then the session auth server, is away.
     Faults(faults::FaultsArgs),
+    /// Every flow under load while the Sentinel primary is killed (with and without WAIT)
+    /// and while a single Redis restarts (with and without its append-only file); counts
+    /// the acknowledged logins and revocations that did not hold.
+    Failover(failover::FailoverArgs),
     /// Redis bytes per session, and token size against the number of roles.
     State(state::StateArgs),
     /// CPU time of a login per flow, and of a token refresh, by tier.
@@ -143,6 +148,7 @@ impl Command {
             Command::Accuracy(args) => e::accuracy::run(args.into()).await.map(drop),
             Command::Scale(args) => e::scale::run(args.into()).await.map(drop),
             Command::Faults(args) => e::faults::run(args.into()).await.map(drop),
+            Command::Failover(args) => e::failover::run(args.into()).await.map(drop),
             Command::State(args) => e::state::run(args.into()).await.map(drop),
             Command::Logins(args) => e::logins::run(args.into()).await.map(drop),
             Command::Revocation(args) => e::revocation::run(args.into()).await.map(drop),

@@ -20,6 +20,17 @@ pub struct UpArgs {
     /// session, session-redis, jwt, session-cached, jwt-denylist) instead of free ones.
     #[arg(long)]
     port_base: Option<u16>,
+    /// The session store: one Redis (`single`), or a primary, two replicas and three
+    /// sentinels (`sentinel`, down-after 1 s, the writes that matter waiting for one
+    /// replica), which the servers follow through a failover: kill the primary and watch.
+    #[arg(long, value_enum, default_value = "single")]
+    store: StoreKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    Single,
+    Sentinel,
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -28,6 +39,18 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let redis = redis_locator::locate_with(persistence)
         .await
         .context("failed to find or start Redis")?;
+    let sentinel = match args.store {
+        StoreKind::Single => None,
+        StoreKind::Sentinel => {
+            let path = redis_locator::find_on_path("redis-server")
+                .context("--store sentinel starts redis-server processes: install redis-server")?;
+            let options = redis_locator::SentinelOptions {
+                persistence,
+                ..Default::default()
+            };
+            Some(redis_locator::SentinelTopology::start(&path, options).await?)
+        }
+    };
     let mut ports = Vec::new();
     for i in 0..7u16 {
         ports.push(match args.port_base {
@@ -45,6 +68,13 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     settings.session_auth.port = ports[0];
     settings.jwt_auth.port = ports[1];
     settings.api.session_auth_url = url(ports[0]);
+    if let Some(topology) = &sentinel {
+        settings.redis.sentinel = Some(authbench_core::settings::SentinelSettings {
+            master_name: topology.master_name().to_string(),
+            addresses: topology.sentinel_addresses(),
+        });
+        settings.redis.durability.wait_replicas = 1;
+    }
     let system = LoopbackSystem::start(&settings, [ports[2], ports[3], ports[4], ports[5], ports[6]])?;
 
     let source = match redis.source() {
@@ -66,14 +96,49 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         "{}",
         banner(&system.urls, &page_url, redis.url(), source, args.alg)
     );
+    if let Some(topology) = &sentinel {
+        print!("{}", sentinel_banner(topology).await);
+    }
 
     shutdown_signal().await;
     eprintln!("\nstopping...");
     page_handle.stop(true).await;
     let _ = page_task.await;
     system.stop().await;
+    drop(sentinel);
     drop(redis);
     Ok(())
+}
+
+/// What `--store sentinel` adds to the banner: where the topology runs and how to fail it
+/// over.
+async fn sentinel_banner(topology: &redis_locator::SentinelTopology) -> String {
+    let primary = topology.primary().await.unwrap_or_default();
+    let sentinels = topology.sentinel_addresses();
+    format!(
+        r#"
+The servers' session store is a Sentinel topology ({described}); every login,
+logout and revocation waits for one replica (WAIT 1) before it is acknowledged. The
+teaching page keeps the single Redis named above.
+
+  master name   {name}
+  sentinels     {sentinel_list}
+  data nodes    {nodes}   (primary now: {primary})
+
+# which node is the primary
+redis-cli -p {first_sentinel_port} sentinel get-master-addr-by-name {name}
+# kill it as a crash would; about {down_after} ms later the sentinels promote a replica and
+# the servers follow it (503 meanwhile, at once, not after a timeout)
+kill -9 $(redis-cli -p {primary_port} info server | sed -n 's/^process_id:\([0-9]*\).*//p')
+"#,
+        described = topology.options().describe(),
+        name = topology.master_name(),
+        sentinel_list = sentinels.join(", "),
+        nodes = topology.data_addresses().join(", "),
+        first_sentinel_port = sentinels.first().and_then(|s| s.rsplit(':').next()).unwrap_or(""),
+        primary_port = primary.rsplit(':').next().unwrap_or(""),
+        down_after = topology.options().down_after.as_millis(),
+    )
 }
 
 fn banner(urls: &Urls, page_url: &str, redis_url: &str, redis_source: &str, alg: SigningAlgorithm) -> String {
