@@ -10,7 +10,10 @@
 #    refuse it, plain jwt still accepts it), stops Redis (session calls and jwt-denylist must
 #    get 503 fast, plain JWT calls 200), starts it again (session calls must recover),
 #    measures the flows with the loadgen service, then removes everything it made, also
-#    when a check fails.
+#    when a check fails;
+# 3. the Sentinel stack (docker-compose.sentinel.yml on top): the primary container killed,
+#    the flows back on the promoted replica, the session and the revocation from before the
+#    kill still holding.
 #
 # Needs the base images debian:bookworm-slim and redis:7.0: pulled where a registry
 # answers, else built by docker/offline-images.sh. Every wait is bounded; both parts take
@@ -190,3 +193,56 @@ runs=$(grep -c '"label": "max"' "$results/remote.json")
 [ "$runs" -eq 6 ] || fail "remote.json holds $runs runs, want 6 (baseline, session, session-redis, jwt-hs256, session-cached, jwt-denylist)"
 grep -q '"api_replicas": 2' "$results/remote.json" || fail "the loadgen service did not see both api-jwt replicas"
 ok "the loadgen service measured 6 flows (api-jwt as 2 replicas) into the mounted folder"
+
+# 3. The Sentinel topology (docker-compose.sentinel.yml on top): the primary container is
+#    killed under a few requests; the servers must follow the promoted replica without a
+#    restart, the session acknowledged before the kill must still be live (its login waited
+#    for a replica), and the token revoked before it must stay revoked.
+compose --profile loadgen down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+export COMPOSE_PROJECT_NAME="authbench-sentinel-$$"
+export COMPOSE_FILE="docker-compose.yml:docker-compose.sentinel.yml"
+compose up -d >/dev/null 2>&1 || { compose up -d; fail "compose up with docker-compose.sentinel.yml"; }
+deadline=$((SECONDS + 150))
+while :; do
+  ids=$(compose ps -q)
+  unhealthy=$(for id in $ids; do docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-check{{end}}' "$id"; done | grep -v ' healthy$' || true)
+  count=$(echo "$ids" | wc -w)
+  [ -z "$unhealthy" ] && [ "$count" -eq 13 ] && break
+  [ $SECONDS -ge $deadline ] && fail "not all 13 containers of the Sentinel stack healthy within 150 s ($count up): $unhealthy"
+  sleep 1
+done
+ok "the Sentinel stack is healthy: a primary, two replicas, three sentinels and the servers"
+
+session_auth="http://127.0.0.1:$(port session-auth 8081)"
+jwt_auth="http://127.0.0.1:$(port jwt-auth 8082)"
+api_session="http://127.0.0.1:$(port api-session 8080)"
+api_session_redis="http://127.0.0.1:$(port api-session-redis 8080)"
+api_jwt_denylist="http://127.0.0.1:$(port api-jwt-denylist 8080)"
+session_id=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$session_auth/login" | json_field session_id)
+[ -n "$session_id" ] || fail "session login through the sentinels returned no session_id"
+token=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$jwt_auth/login" | json_field access_token)
+revoked=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$jwt_auth/login" | json_field access_token)
+s=$(status -d "token=$revoked" -d "client_id=authbench-login" "$jwt_auth/oauth/revoke")
+[ "$s" = 200 ] || fail "POST /oauth/revoke through the sentinels answered $s"
+[ "$(status -H "Authorization: Bearer $revoked" "$api_jwt_denylist/api/departments")" = 401 ] ||
+  fail "api-jwt-denylist accepted a revoked token before the kill"
+ok "a login and a revocation acknowledged through the sentinels (each waited for a replica)"
+
+compose kill redis >/dev/null 2>&1
+ok "the primary container is killed (SIGKILL)"
+deadline=$((SECONDS + 30))
+for api in "$api_session" "$api_session_redis"; do
+  until [ "$(status -H "Authorization: Bearer $session_id" "$api/api/departments")" = 200 ]; do
+    [ $SECONDS -ge $deadline ] && fail "$api did not accept the session from before the kill within 30 s"
+    sleep 0.2
+  done
+done
+until [ "$(status -H "Authorization: Bearer $token" "$api_jwt_denylist/api/departments")" = 200 ]; do
+  [ $SECONDS -ge $deadline ] && fail "api-jwt-denylist did not answer again within 30 s of the kill"
+  sleep 0.2
+done
+s=$(status -H "Authorization: Bearer $revoked" "$api_jwt_denylist/api/departments")
+[ "$s" = 401 ] || fail "after the failover api-jwt-denylist answered $s to the token revoked before it (want 401)"
+[ "$(status -H 'Content-Type: application/json' -d "$login" "$session_auth/login")" = 200 ] ||
+  fail "session-auth did not log in on the new primary"
+ok "after the failover: the session from before the kill answers 200, the revoked token is still refused, logins work"

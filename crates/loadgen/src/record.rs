@@ -28,6 +28,8 @@ pub(crate) struct Recorder {
     pub corrected: Histogram<u64>,
     /// Latency from the actual send time.
     pub service: Histogram<u64>,
+    /// The same, of the answers with a 5xx status only: how fast a refusal came.
+    pub refused: Histogram<u64>,
     pub statuses: BTreeMap<u16, u64>,
     pub errors: BTreeMap<&'static str, u64>,
     pub body_bytes: u64,
@@ -49,6 +51,7 @@ impl Recorder {
         Recorder {
             corrected: new_histogram(),
             service: new_histogram(),
+            refused: new_histogram(),
             statuses: BTreeMap::new(),
             errors: BTreeMap::new(),
             body_bytes: 0,
@@ -95,6 +98,9 @@ impl Recorder {
         let us = latency.as_micros().max(1) as u64;
         self.corrected.saturating_record(us);
         self.service.saturating_record(service.as_micros().max(1) as u64);
+        if status >= 500 {
+            self.refused.saturating_record(service.as_micros().max(1) as u64);
+        }
         *self.statuses.entry(status).or_default() += 1;
         self.body_bytes += body_bytes;
         let bucket = self.bucket(offset);
@@ -115,6 +121,7 @@ impl Recorder {
             .add(&other.corrected)
             .expect("same histogram bounds");
         self.service.add(&other.service).expect("same histogram bounds");
+        self.refused.add(&other.refused).expect("same histogram bounds");
         for (status, n) in other.statuses {
             *self.statuses.entry(status).or_default() += n;
         }

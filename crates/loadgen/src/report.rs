@@ -129,6 +129,10 @@ pub struct RunResult {
     pub latency: Latency,
     /// From the actual send time (what a closed-loop tool reports).
     pub service_time: Latency,
+    /// From the actual send time, of the answers with a 5xx status alone (a 503 while a
+    /// dependency is down should come at once); absent when there were none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_service_time: Option<Latency>,
     /// `(percentile, latency_us)` pairs at 0, 50, 75, 87.5 ... 99.999 and 100 %, for
     /// HdrHistogram-style percentile charts.
     pub percentiles: Vec<(f64, u64)>,

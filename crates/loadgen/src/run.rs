@@ -421,6 +421,7 @@ fn assemble(
         throughput_rps: responses as f64 / duration.as_secs_f64().max(1e-9),
         latency: Latency::of(&recorder.corrected),
         service_time: Latency::of(&recorder.service),
+        refused_service_time: (!recorder.refused.is_empty()).then(|| Latency::of(&recorder.refused)),
         percentiles: percentile_curve(&recorder.corrected),
         histogram: encode_histogram(&recorder.corrected),
         schedule,

@@ -48,6 +48,12 @@ pub struct WriteCount {
     /// Acknowledged, but not checkable afterwards (the check itself failed).
     #[serde(default)]
     pub unchecked: u64,
+    /// Median and 99th percentile of the acknowledged writes' answer time, in µs: what
+    /// waiting for a replica costs the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_us: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_us: Option<u64>,
 }
 
 impl FailoverTrial {

@@ -33,4 +33,8 @@ pub struct FaultSummary {
     /// answer took that long, an upper bound; plus requests with no answer within the
     /// generator's 10 s. Zero means no request hung.
     pub hung: u64,
+    /// The 99th percentile of the 5xx answers' time from sending, over the run (they come
+    /// only while the dependency is away): how fast a refusal came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_p99_us: Option<u64>,
 }

@@ -211,6 +211,8 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
             "2",
             "--no-scale",
             "--no-faults",
+            "--skip",
+            "failover",
             "--no-revocation",
             "--link-delays",
             "0,1ms",
@@ -573,6 +575,83 @@ fn while_redis_is_away_session_flows_answer_503_and_recover_and_jwt_sees_nothing
         assert_eq!(s["answers_503"], 0, "{s}");
         assert_eq!(s["no_answer"], 0, "{s}");
     }
+}
+
+#[test]
+fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_and_a_restart_without_loses_them() {
+    let out = tempdir();
+    let args = [
+        "failover",
+        "--rate",
+        "20",
+        "--before",
+        "1s",
+        "--after",
+        "5s",
+        "--warmup",
+        "200ms",
+        "--connections",
+        "8",
+        "--trials",
+        "kill-wait,restart-aof,restart",
+    ];
+    let file = workbench(&args, &out);
+    let trials = file["failover"]["trials"].as_array().unwrap();
+    let trial = |label: &str| {
+        trials
+            .iter()
+            .find(|t| t["label"] == label)
+            .unwrap_or_else(|| panic!("no trial {label}"))
+    };
+    let count = |t: &Value, kind: &str, field: &str| {
+        t["writes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} writes in {t}"))[field]
+            .as_u64()
+            .unwrap()
+    };
+    const KINDS: [&str; 4] = [
+        "session login",
+        "session logout",
+        "access-token revocation",
+        "refresh-family revocation",
+    ];
+    for label in ["primary killed, WAIT 1", "restart, AOF everysec"] {
+        let t = trial(label);
+        assert!(t["back_after_ms"].is_u64(), "the store came back: {t}");
+        for kind in KINDS {
+            assert!(count(t, kind, "acknowledged") > 0, "{label}: no {kind} was acknowledged");
+            assert_eq!(count(t, kind, "lost"), 0, "{label}: {kind} lost: {t}");
+            assert_eq!(count(t, kind, "unchecked"), 0, "{label}: {kind} unchecked: {t}");
+        }
+    }
+    // Without persistence a restart forgets the sessions and revocations made before it:
+    // the count sees them go.
+    let forgetful = trial("restart, no persistence");
+    assert!(count(forgetful, "session login", "lost") > 0, "{forgetful}");
+    assert!(count(forgetful, "access-token revocation", "lost") > 0, "{forgetful}");
+
+    let summaries = file["faults"].as_array().unwrap();
+    for s in summaries {
+        assert_eq!(s["other_5xx"], 0, "{s}");
+        assert_eq!(s["hung"], 0, "{s}");
+        if s["flow"] == "jwt-hs256" {
+            // The self-contained token needs no store.
+            assert!(s["time_to_fail_ms"].is_null(), "{s}");
+            assert_eq!(s["answers_503"], 0, "{s}");
+        }
+    }
+    // The session flows answered again once Sentinel promoted a replica, without a restart.
+    let killed: Vec<&Value> = summaries
+        .iter()
+        .filter(|s| s["dependency"] == "primary killed, WAIT 1" && s["flow"] == "session")
+        .collect();
+    assert_eq!(killed.len(), 1);
+    assert!(killed[0]["answers_503"].as_u64().unwrap() > 0, "{}", killed[0]);
+    assert!(killed[0]["time_to_recover_ms"].is_u64(), "{}", killed[0]);
 }
 
 #[test]

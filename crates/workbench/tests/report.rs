@@ -72,13 +72,21 @@ fn report(name: &str) -> PathBuf {
     report
 }
 
-const CHARTS: [(&str, &str); 15] = [
+const CHARTS: [(&str, &str); 17] = [
     ("state-sessions", "Redis memory against live sessions"),
     ("state-token-size", "Authorization header size against roles"),
     ("fault-redis", "Every flow under load while redis is away"),
     (
         "fault-session-auth",
         "Every flow under load while session-auth is away",
+    ),
+    (
+        "failover-primary-killed-wait-1",
+        "Every flow under load: primary killed, WAIT 1",
+    ),
+    (
+        "failover-restart-aof-everysec",
+        "Every flow under load: restart, AOF everysec",
     ),
     ("throughput", "Maximum throughput per flow"),
     ("cpu-per-request", "CPU time per answered request"),
@@ -184,6 +192,8 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "Every experiment of the suite has results in this report.",
         "## What a latency figure is worth: the generator against a known answer time",
         "| oha | 500µs | 20 000 |",
+        "## Failover and restart: the acknowledged writes",
+        "| primary killed, WAIT 1 |",
     ] {
         assert!(readme.contains(heading), "no {heading}");
     }

@@ -42,7 +42,7 @@ pub const DEFAULT_FLOWS: [Flow; 4] = [
 
 pub const DEFAULT_RATE: f64 = 40.0;
 pub const DEFAULT_BEFORE: Duration = Duration::from_secs(2);
-pub const DEFAULT_AFTER: Duration = Duration::from_secs(8);
+pub const DEFAULT_AFTER: Duration = Duration::from_secs(6);
 /// Sentinel's `down-after-milliseconds` in these trials (its own default is 30 s).
 pub const DEFAULT_DOWN_AFTER: Duration = Duration::from_millis(1000);
 /// The servers' dependency timeout in these trials (the configuration's default).

@@ -34,15 +34,31 @@ pub struct Ledger {
     refused: u64,
     /// The credential each acknowledged write is about.
     acknowledged: Vec<String>,
+    /// How long each acknowledged write took to answer, in µs.
+    took_us: Vec<u64>,
 }
 
 impl Ledger {
+    fn acknowledge(&mut self, credential: String, sent: std::time::Instant) {
+        self.acknowledged.push(credential);
+        self.took_us.push(sent.elapsed().as_micros() as u64);
+    }
+
+    /// The `q` quantile (0-1) of the acknowledged writes' answer times, nearest rank.
+    fn quantile(&self, q: f64) -> Option<u64> {
+        let mut sorted = self.took_us.clone();
+        sorted.sort_unstable();
+        let rank = ((q * sorted.len() as f64).ceil() as usize).max(1);
+        sorted.get(rank - 1).copied()
+    }
+
     fn new(kind: &'static str) -> Ledger {
         Ledger {
             kind,
             attempted: 0,
             refused: 0,
             acknowledged: Vec::new(),
+            took_us: Vec::new(),
         }
     }
 }
@@ -98,6 +114,8 @@ pub async fn check_all(endpoints: &Endpoints, ledgers: Vec<Ledger>, settle: Dura
             refused: ledger.refused,
             lost,
             unchecked,
+            p50_us: ledger.quantile(0.5),
+            p99_us: ledger.quantile(0.99),
         });
     }
     out.sort_by_key(|w| KINDS.iter().position(|k| *k == w.kind));
@@ -128,12 +146,15 @@ async fn session_loop(kind: &'static str, client: &reqwest::Client, auth: &str, 
         turn += 1;
         ledger.attempted += 1;
         match kind {
-            "session login" => match login(client, auth, user).await {
-                Ok(LoginAnswer {
-                    session_id: Some(id), ..
-                }) => ledger.acknowledged.push(id),
-                _ => ledger.refused += 1,
-            },
+            "session login" => {
+                let sent = std::time::Instant::now();
+                match login(client, auth, user).await {
+                    Ok(LoginAnswer {
+                        session_id: Some(id), ..
+                    }) => ledger.acknowledge(id, sent),
+                    _ => ledger.refused += 1,
+                }
+            }
             _ => {
                 // The session to log out is made first; only the logout is counted.
                 let Ok(LoginAnswer {
@@ -144,9 +165,10 @@ async fn session_loop(kind: &'static str, client: &reqwest::Client, auth: &str, 
                     paced.await;
                     continue;
                 };
+                let sent = std::time::Instant::now();
                 let answer = client.post(format!("{auth}/logout")).bearer_auth(&id).send().await;
                 match answer {
-                    Ok(r) if r.status().is_success() => ledger.acknowledged.push(id),
+                    Ok(r) if r.status().is_success() => ledger.acknowledge(id, sent),
                     _ => ledger.refused += 1,
                 }
             }
@@ -175,13 +197,14 @@ async fn jwt_loop(kind: &'static str, client: &reqwest::Client, auth: &str, stop
         };
         let token = if kind == "access-token revocation" { access } else { refresh };
         ledger.attempted += 1;
+        let sent = std::time::Instant::now();
         let answer = client
             .post(format!("{auth}/oauth/revoke"))
             .form(&[("token", token.as_str()), ("client_id", FIRST_PARTY_CLIENT_ID)])
             .send()
             .await;
         match answer {
-            Ok(r) if r.status().is_success() => ledger.acknowledged.push(token),
+            Ok(r) if r.status().is_success() => ledger.acknowledge(token, sent),
             _ => ledger.refused += 1,
         }
         paced.await;

@@ -240,6 +240,7 @@ pub fn summarise(
         answers_4xx: count(&|s| (400..500).contains(&s)),
         no_answer: result.errors.values().sum(),
         hung,
+        refused_p99_us: result.refused_service_time.as_ref().map(|l| l.p99_us),
     }
 }
 

@@ -43,7 +43,7 @@ pub struct CompareArgs {
     #[arg(long, default_value = "3s", value_parser = parse_duration)]
     pub scale_duration: Duration,
     /// Steps to leave out, comma-separated, by name: throughput, latency, scale, links,
-    /// faults, state, logins, revocation, tokens, calibrate.
+    /// faults, failover, state, logins, revocation, tokens, calibrate, accuracy.
     #[arg(long, value_delimiter = ',')]
     pub skip: Vec<String>,
     /// Skip the scale-out experiment (`--skip scale`).

@@ -21,7 +21,7 @@ pub struct FailoverArgs {
     #[arg(long, default_value = "2s", value_parser = parse_duration)]
     pub before: Duration,
     /// Load after the kill: enough for down-after, the election and the recovery.
-    #[arg(long, default_value = "8s", value_parser = parse_duration)]
+    #[arg(long, default_value = "6s", value_parser = parse_duration)]
     pub after: Duration,
     /// Sentinel's down-after-milliseconds (its own default is 30 s).
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
