@@ -465,10 +465,17 @@ mod tests {
             .env("APP_API__MODE", "jwt")
             .env("APP_SESSION__IDLE_TIMEOUT_SECS", "7")
             .env("APP_JWT__ALGORITHM", "ES256")
+            .env("APP_REDIS__SENTINEL__MASTER_NAME", "store")
+            .env("APP_REDIS__SENTINEL__ADDRESSES", "s1:26379,s2:26379,s3:26379")
+            .env("APP_REDIS__DURABILITY__WAIT_REPLICAS", "1")
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("probe: jwt 7 ES256"), "{stdout}");
+        assert!(
+            stdout.contains("sentinel store [\"s1:26379\", \"s2:26379\", \"s3:26379\"] wait 1"),
+            "{stdout}"
+        );
     }
 
     #[test]
@@ -479,6 +486,12 @@ mod tests {
             "probe: {} {} {}",
             s.api.mode, s.session.idle_timeout_secs, s.jwt.algorithm
         );
+        if let Some(sentinel) = &s.redis.sentinel {
+            println!(
+                "sentinel {} {:?} wait {}",
+                sentinel.master_name, sentinel.addresses, s.redis.durability.wait_replicas
+            );
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ fn every_committed_reference_results_file_loads_with_this_schema() {
         [
             "calibrate",
             "criterion",
+            "failover",
             "faults",
             "latency",
             "links",
@@ -50,6 +51,7 @@ fn the_reference_results_hold_what_each_experiment_records_beside_its_runs() {
     );
     assert!(!read("scale").models.is_empty());
     assert!(!read("faults").faults.is_empty());
+    assert!(read("failover").failover.is_some_and(|f| !f.trials.is_empty()));
     assert!(read("state").state.is_some_and(|s| !s.sessions.is_empty()));
     assert!(read("revocation").revocation.is_some_and(|r| !r.arms.is_empty()));
     assert!(read("calibrate").calibration.is_some());

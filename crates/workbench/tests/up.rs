@@ -23,6 +23,9 @@ fn read_banner(stdout: impl std::io::Read) -> (Vec<(String, String)>, String) {
             let url = rest.split_whitespace().next().unwrap_or_default();
             exports.push(("TEACHING_PAGE".to_string(), url.to_string()));
         }
+        if let Some((_, rest)) = line.split_once("(primary now: ") {
+            exports.push(("PRIMARY".to_string(), rest.trim_end_matches(')').to_string()));
+        }
         if let Some(rest) = line.strip_prefix("authbench is up. Redis: ") {
             redis_url = rest.split_whitespace().next().unwrap_or_default().to_string();
         }
@@ -118,5 +121,79 @@ async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
             redis.get_multiplexed_async_connection().await.is_err(),
             "the Redis it started is gone"
         );
+    }
+}
+
+#[tokio::test]
+async fn up_with_a_sentinel_store_keeps_its_sessions_through_a_killed_primary() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_workbench"))
+        .args(["up", "--store", "sentinel"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("workbench starts");
+    let stdout = child.stdout.take().unwrap();
+    let (exports, _) = tokio::task::spawn_blocking(move || read_banner(stdout))
+        .await
+        .unwrap();
+    let url = |name: &str| {
+        exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .expect(name)
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let session: Value = client
+        .post(format!("{}/login", url("SESSION_AUTH")))
+        .json(&json!({"username": "alice", "password": "alice-demo-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = session["session_id"].as_str().expect("a session through the sentinels").to_string();
+    let call = || {
+        client
+            .get(format!("{}/api/me", url("API_SESSION_REDIS")))
+            .bearer_auth(&id)
+            .send()
+    };
+    assert_eq!(call().await.unwrap().status(), 200);
+
+    // Kill the primary as a crash would.
+    let primary = redis::Client::open(format!("redis://{}", url("PRIMARY"))).unwrap();
+    let mut conn = primary.get_multiplexed_async_connection().await.unwrap();
+    let info: String = redis::cmd("INFO").arg("server").query_async(&mut conn).await.unwrap();
+    let pid = info
+        .lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .expect("the primary's pid")
+        .trim()
+        .to_string();
+    assert!(Command::new("kill").args(["-KILL", &pid]).status().unwrap().success());
+
+    // The login waited for a replica, so the promoted one has the session.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = call().await.unwrap().status();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "only 503 while the sentinels fail over");
+        assert!(Instant::now() < deadline, "the session did not answer again within 30 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "workbench up did not stop on Ctrl-C");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -37,9 +37,9 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the whole suite (throughput 3 min, load-latency curves 9 min, scale-out 3 min,
-    /// link delay 1 min, faults, state, logins, revocation 2 min, token costs, calibration,
-    /// the accuracy check 1.5 min) and write the report with its charts: about 24 minutes
-    /// on 2 cores (`--quick`: about 3).
+    /// link delay 1 min, faults, failover 1.3 min, state, logins, revocation 2 min, token
+    /// costs, calibration, the accuracy check 1.5 min) and write the report with its charts:
+    /// about 25 minutes on 2 cores (`--quick`: about 3).
     Compare(compare::CompareArgs),
     /// Start Redis, both auth servers and one API server per mode on loopback; print the
     /// URLs and curl commands; stop everything on Ctrl-C.

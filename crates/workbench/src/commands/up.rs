@@ -92,13 +92,13 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let (page_url, page) = teaching::web::start(std::sync::Arc::new(demo))?;
     let page_handle = page.handle();
     let page_task = tokio::spawn(page);
+    if let Some(topology) = &sentinel {
+        print!("{}", sentinel_banner(topology).await);
+    }
     print!(
         "{}",
         banner(&system.urls, &page_url, redis.url(), source, args.alg)
     );
-    if let Some(topology) = &sentinel {
-        print!("{}", sentinel_banner(topology).await);
-    }
 
     shutdown_signal().await;
     eprintln!("\nstopping...");
