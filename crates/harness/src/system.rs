@@ -114,6 +114,8 @@ impl Store<'_> {
 /// The running servers of one flow.
 pub struct FlowSystem {
     pub flow: Flow,
+    /// The prefix of every Redis key this flow's servers write.
+    pub key_prefix: String,
     pub topology: Topology,
     apis: Vec<ServerProcess>,
     auths: Vec<ServerProcess>,
@@ -216,13 +218,11 @@ impl FlowSystem {
             links.push(link);
             Ok(url)
         };
+        let key_prefix = format!("authbench-bench-{}", authbench_core::secret::random_id());
         let mut env: Vec<(String, String)> = vec![
             ("APP_PROFILE".into(), "dev".into()),
             ("APP_CONFIG_DIR".into(), config_dir.display().to_string()),
-            (
-                "APP_REDIS__KEY_PREFIX".into(),
-                format!("authbench-bench-{}", authbench_core::secret::random_id()),
-            ),
+            ("APP_REDIS__KEY_PREFIX".into(), key_prefix.clone()),
             (
                 "APP_JWT__SECRET".into(),
                 random_secret().expose_secret().to_string(),
@@ -316,6 +316,7 @@ impl FlowSystem {
         }
         Ok(FlowSystem {
             flow,
+            key_prefix,
             topology: Topology {
                 api_replicas: api_count,
                 auth_servers: auth_count,

@@ -613,11 +613,12 @@ fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_an
             .as_u64()
             .unwrap()
     };
-    const KINDS: [&str; 4] = [
+    const KINDS: [&str; 5] = [
         "session login",
         "session logout",
         "access-token revocation",
         "refresh-family revocation",
+        "role change",
     ];
     for label in ["primary killed, WAIT 1", "restart, AOF everysec"] {
         let t = trial(label);
@@ -633,6 +634,7 @@ fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_an
     let forgetful = trial("restart, no persistence");
     assert!(count(forgetful, "session login", "lost") > 0, "{forgetful}");
     assert!(count(forgetful, "access-token revocation", "lost") > 0, "{forgetful}");
+    assert!(count(forgetful, "role change", "lost") > 0, "{forgetful}");
 
     let summaries = file["faults"].as_array().unwrap();
     for s in summaries {

@@ -3,7 +3,8 @@
 //!
 //! Each trial runs every flow under a constant open-loop load at once, with a client of its
 //! own ([`writes`]) making the writes that matter (session logins and logouts, revocations
-//! of access tokens and refresh-token families) and keeping those acknowledged. Then:
+//! of access tokens and refresh-token families, role changes) and keeping those
+//! acknowledged. Then:
 //!
 //! - **primary killed**: a Sentinel topology (a primary, two replicas, three sentinels, all
 //!   private `redis-server` processes) loses its primary to `SIGKILL`; the servers follow
@@ -252,7 +253,36 @@ async fn run_trial(
         let users = system.log_in(args.run.connections).await?;
         systems.push((system, users));
     }
+    let denylist = systems.iter().find(|(s, _)| s.flow == Flow::JwtDenylist);
+    let roles = match denylist {
+        Some((system, _)) => Some(writes::RoleTarget {
+            redis: authbench_core::redis_conn::RedisLink::from_settings(
+                &authbench_core::settings::RedisSettings {
+                    url: single_url.clone(),
+                    key_prefix: system.key_prefix.clone(),
+                    sentinel: matches!(trial, Trial::PrimaryKill { .. }).then(|| {
+                        authbench_core::settings::SentinelSettings {
+                            master_name: topology.master_name().to_string(),
+                            addresses: topology.sentinel_addresses(),
+                        }
+                    }),
+                    durability: authbench_core::settings::DurabilitySettings {
+                        wait_replicas,
+                        ..Default::default()
+                    },
+                },
+                timeout,
+            )?,
+            key_prefix: system.key_prefix.clone(),
+            timeout,
+            // The harness gives access tokens an hour (no token expires during a run),
+            // plus the configuration's leeway.
+            token_lifetime: Duration::from_secs(3600 + 30),
+        }),
+        None => None,
+    };
     let endpoints = writes::Endpoints {
+        roles,
         session: systems
             .iter()
             .find(|(s, _)| s.flow == Flow::Session)

@@ -9,6 +9,10 @@
 //!   undone if `jwt-denylist`'s API then accepts the token.
 //! - `refresh-family revocation`: `/oauth/revoke` of a refresh token acknowledged with 200;
 //!   undone if the token then buys a new access token at `/oauth/token`.
+//! - `role change`: an administrator's change of carol's roles (no server takes it over
+//!   HTTP: it is written as the servers' own code writes it, through a `RedisLink` with the
+//!   same durability), acknowledged when it returned; undone if a token issued to carol
+//!   before it is then accepted by `jwt-denylist`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,13 +23,28 @@ use harness::login::{LoginAnswer, USERS, login};
 use results::failover::WriteCount;
 
 /// Where the writes go and where they are checked.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Endpoints {
     /// The session auth server and the URL of a session-flow API call.
     pub session: Option<(String, String)>,
     /// The JWT auth server and the URL of a `jwt-denylist` API call.
     pub jwt: Option<(String, String)>,
+    /// Where role changes are written: the store of the `jwt-denylist` flow.
+    pub roles: Option<RoleTarget>,
 }
+
+/// The store a role change is written to, as the servers of a flow see it.
+#[derive(Clone)]
+pub struct RoleTarget {
+    pub redis: authbench_core::redis_conn::RedisLink,
+    pub key_prefix: String,
+    pub timeout: Duration,
+    /// How long a token issued before the change stays valid (access lifetime + leeway).
+    pub token_lifetime: Duration,
+}
+
+/// The user whose roles change; the load logs in as the others.
+const ROLE_USER: (&str, &str) = ("carol", "carol-demo-password");
 
 /// One kind of write and what was acknowledged.
 pub struct Ledger {
@@ -84,6 +103,10 @@ pub async fn write_until(endpoints: &Endpoints, stop: Arc<AtomicBool>) -> Vec<Le
             loops.spawn(async move { jwt_loop(kind, &client, &auth, &stop).await });
         }
     }
+    if let (Some((auth, _)), Some(target)) = (&endpoints.jwt, &endpoints.roles) {
+        let (client, auth, target, stop) = (client.clone(), auth.clone(), target.clone(), stop.clone());
+        loops.spawn(async move { role_loop(&client, &auth, &target, &stop).await });
+    }
     let mut ledgers = Vec::new();
     while let Some(done) = loops.join_next().await {
         if let Ok(ledger) = done {
@@ -130,12 +153,53 @@ fn client() -> reqwest::Client {
 }
 
 /// The kinds, in the order the report lists them.
-pub const KINDS: [&str; 4] = [
+pub const KINDS: [&str; 5] = [
     "session login",
     "session logout",
     "access-token revocation",
     "refresh-family revocation",
+    "role change",
 ];
+
+async fn role_loop(client: &reqwest::Client, auth: &str, target: &RoleTarget, stop: &AtomicBool) -> Ledger {
+    let mut ledger = Ledger::new("role change");
+    let mut turn = 0usize;
+    while !stop.load(Ordering::Acquire) {
+        let paced = tokio::time::sleep(PACE);
+        turn += 1;
+        // The token the change must cut off is issued first.
+        let Ok(LoginAnswer {
+            access_token: Some(token),
+            ..
+        }) = login(client, auth, ROLE_USER).await
+        else {
+            paced.await;
+            continue;
+        };
+        let roles: Vec<String> = if turn % 2 == 0 {
+            vec!["user".into()]
+        } else {
+            vec!["user".into(), "reader".into()]
+        };
+        ledger.attempted += 1;
+        let sent = std::time::Instant::now();
+        match authbench_core::roles::change_roles(
+            target.redis.clone(),
+            &target.key_prefix,
+            target.timeout,
+            ROLE_USER.0,
+            &roles,
+            target.token_lifetime,
+        )
+        .await
+        {
+            Ok(_) => ledger.acknowledge(token, sent),
+            Err(_) => ledger.refused += 1,
+        }
+        paced.await;
+    }
+    ledger
+}
 
 async fn session_loop(kind: &'static str, client: &reqwest::Client, auth: &str, stop: &AtomicBool) -> Ledger {
     let mut ledger = Ledger::new(kind);
@@ -228,7 +292,7 @@ async fn check(
                 let (_, api) = endpoints.session.as_ref()?;
                 client.get(api).bearer_auth(credential).send().await.map(|r| r.status().as_u16())
             }
-            "access-token revocation" => {
+            "access-token revocation" | "role change" => {
                 let (_, api) = endpoints.jwt.as_ref()?;
                 client.get(api).bearer_auth(credential).send().await.map(|r| r.status().as_u16())
             }
@@ -249,8 +313,8 @@ async fn check(
         match (kind, status) {
             ("session login", Ok(200)) => return Some(true),
             ("session login", Ok(401)) => return Some(false),
-            ("session logout" | "access-token revocation", Ok(401)) => return Some(true),
-            ("session logout" | "access-token revocation", Ok(200)) => return Some(false),
+            ("session logout" | "access-token revocation" | "role change", Ok(401)) => return Some(true),
+            ("session logout" | "access-token revocation" | "role change", Ok(200)) => return Some(false),
             ("refresh-family revocation", Ok(400 | 401)) => return Some(true),
             ("refresh-family revocation", Ok(200)) => return Some(false),
             _ if tokio::time::Instant::now() >= deadline => return None,

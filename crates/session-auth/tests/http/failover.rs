@@ -105,3 +105,28 @@ async fn a_login_that_no_replica_confirms_answers_503_instead_of_a_session_a_fai
     assert_eq!(login.status(), 503, "one replica of two cannot confirm");
     assert_eq!(login.headers()["retry-after"], "1");
 }
+
+#[tokio::test]
+async fn a_primary_with_min_replicas_to_write_refuses_a_login_with_503_once_it_lost_its_replicas() {
+    let mut topology = topology(2).await;
+    let app = server_on(&topology, 0);
+    assert!(eventually(Duration::from_secs(10), || async { app.get("/readyz").await.status() == 200 }).await);
+    assert_eq!(app.login(USER.0, USER.1).await.status(), 200, "both replicas are there");
+
+    let primary = topology.primary().await.expect("a primary");
+    let replica = topology
+        .data_addresses()
+        .into_iter()
+        .find(|a| *a != primary)
+        .expect("a replica");
+    assert!(topology.kill(&replica));
+    // The primary notices the replica gone when its link times out (a few seconds), then
+    // refuses every write (NOREPLICAS): a login is refused, never acknowledged.
+    assert!(
+        eventually(Duration::from_secs(30), || async {
+            app.login(USER.0, USER.1).await.status() == 503
+        })
+        .await,
+        "the login was refused once the primary had one replica of two"
+    );
+}
