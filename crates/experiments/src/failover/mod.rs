@@ -301,12 +301,14 @@ async fn run_trial(
         runs.spawn(async move { (index, loadgen::run(plan).await) });
     }
     let stop = Arc::new(AtomicBool::new(false));
+    let stop_roles = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (endpoints, stop) = (endpoints.clone(), stop.clone());
-        tokio::spawn(async move { writes::write_until(&endpoints, stop).await })
+        let (endpoints, stop, stop_roles) = (endpoints.clone(), stop.clone(), stop_roles.clone());
+        tokio::spawn(async move { writes::write_until(&endpoints, stop, stop_roles).await })
     };
     let window = started + Duration::from_millis(50) + args.run.warmup;
     tokio::time::sleep_until((window + args.before).into()).await;
+    stop_roles.store(true, Ordering::Release);
     let event = Instant::now();
     let event_ms = event.saturating_duration_since(window).as_millis() as u64;
     let back = match trial {

@@ -12,7 +12,9 @@
 //! - `role change`: an administrator's change of carol's roles (no server takes it over
 //!   HTTP: it is written as the servers' own code writes it, through a `RedisLink` with the
 //!   same durability), acknowledged when it returned; undone if a token issued to carol
-//!   before it is then accepted by `jwt-denylist`.
+//!   before it is then accepted by `jwt-denylist`. The denylist keeps one cut-off per user,
+//!   moved on by each change, so a later change would cover a lost earlier one: role changes
+//!   stop at the event, and the last ones before it are the ones at risk.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -86,9 +88,9 @@ impl Ledger {
 /// write fails at once, and the loop should not spin.
 const PACE: Duration = Duration::from_millis(25);
 
-/// Makes writes, one loop per kind the endpoints allow, until `stop` is set; returns what
-/// each kind got.
-pub async fn write_until(endpoints: &Endpoints, stop: Arc<AtomicBool>) -> Vec<Ledger> {
+/// Makes writes, one loop per kind the endpoints allow, until `stop` is set (role changes
+/// until `stop_roles`); returns what each kind got.
+pub async fn write_until(endpoints: &Endpoints, stop: Arc<AtomicBool>, stop_roles: Arc<AtomicBool>) -> Vec<Ledger> {
     let client = client();
     let mut loops = tokio::task::JoinSet::new();
     if let Some((auth, _)) = &endpoints.session {
@@ -104,7 +106,7 @@ pub async fn write_until(endpoints: &Endpoints, stop: Arc<AtomicBool>) -> Vec<Le
         }
     }
     if let (Some((auth, _)), Some(target)) = (&endpoints.jwt, &endpoints.roles) {
-        let (client, auth, target, stop) = (client.clone(), auth.clone(), target.clone(), stop.clone());
+        let (client, auth, target, stop) = (client.clone(), auth.clone(), target.clone(), stop_roles.clone());
         loops.spawn(async move { role_loop(&client, &auth, &target, &stop).await });
     }
     let mut ledgers = Vec::new();
