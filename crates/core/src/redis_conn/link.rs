@@ -255,6 +255,9 @@ impl RedisLink {
 
     fn fail_fast(&self) -> Result<(), CallError> {
         if self.is_known_down() {
+            // A link marked down where no runtime could check (built outside one) starts
+            // its check on the first call.
+            self.start_check();
             let reason = self.inner.reason.read().unwrap_or_else(|e| e.into_inner()).clone();
             return Err(CallError::KnownDown(reason));
         }
@@ -287,6 +290,11 @@ impl RedisLink {
     fn mark_down(&self, reason: String) {
         *self.inner.reason.write().unwrap_or_else(|e| e.into_inner()) = reason;
         self.inner.down.store(true, Ordering::Release);
+        self.start_check();
+    }
+
+    /// Starts the background check unless one runs.
+    fn start_check(&self) {
         if !self.inner.checking.swap(true, Ordering::AcqRel) {
             let link = self.clone();
             // Outside a runtime (a link built for a synchronous tool) nobody can check;
