@@ -19,6 +19,7 @@
 pub mod caption;
 pub mod charts;
 pub mod criterion;
+pub mod diff;
 pub mod figures;
 pub mod frame;
 pub mod part;

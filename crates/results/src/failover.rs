@@ -48,6 +48,9 @@ pub struct WriteCount {
     /// Acknowledged, but not checkable afterwards (the check itself failed).
     #[serde(default)]
     pub unchecked: u64,
+    /// The last answer each unchecked write's check got (`503`, or the client's error).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchecked_answers: Vec<String>,
     /// Median and 99th percentile of the acknowledged writes' answer time, in µs: what
     /// waiting for a replica costs the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]

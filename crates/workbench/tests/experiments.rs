@@ -585,7 +585,7 @@ fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_an
         "--rate",
         "20",
         "--before",
-        "1s",
+        "2s",
         "--after",
         "5s",
         "--warmup",

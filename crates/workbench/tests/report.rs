@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results")
@@ -351,4 +351,35 @@ fn the_reference_report_is_redrawn_byte_for_byte_from_its_committed_results() {
         charts += 1;
     }
     assert_eq!(charts, std::fs::read_dir(out.join("charts")).unwrap().count());
+}
+
+#[test]
+fn diff_reads_a_change_beyond_both_runs_spread_and_calls_the_same_run_unchanged() {
+    let same = workbench(&["diff", fixtures().to_str().unwrap(), fixtures().to_str().unwrap()]);
+    assert!(same.status.success(), "{}", String::from_utf8_lossy(&same.stderr));
+    let text = String::from_utf8(same.stdout).unwrap();
+    assert!(text.contains("| throughput | baseline max | req/s |"), "{text}");
+    assert!(!text.contains("beyond the spread |"), "{text}");
+
+    // The same results with the baseline's throughput doubled in every round.
+    let after = tempdir("diff");
+    for entry in std::fs::read_dir(fixtures()).unwrap().flatten() {
+        std::fs::copy(entry.path(), after.join(entry.file_name())).unwrap();
+    }
+    let path = after.join("throughput.json");
+    let mut throughput: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for run in throughput["runs"].as_array_mut().unwrap() {
+        if run["flow"] == "baseline" {
+            let rps = run["result"]["throughput_rps"].as_f64().unwrap();
+            run["result"]["throughput_rps"] = json!(rps * 2.0);
+        }
+    }
+    std::fs::write(&path, serde_json::to_string(&throughput).unwrap()).unwrap();
+    let changed = workbench(&["diff", fixtures().to_str().unwrap(), after.to_str().unwrap()]);
+    let text = String::from_utf8(changed.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("| throughput | baseline max | req/s |"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("+100.0 %") && row.ends_with("better, beyond the spread |"), "{row}");
 }

@@ -332,7 +332,7 @@ async fn run_trial(
     let ledgers = writer.await?;
     // A write is checked once its flow answers again; one still refused after the settle
     // time is counted as unchecked, never as held.
-    let writes = writes::check_all(&endpoints, ledgers, timeout * 10).await;
+    let writes = writes::check_all(&endpoints, ledgers, timeout * 30).await;
     results.sort_by_key(|(index, _)| *index);
     let runs = results
         .into_iter()

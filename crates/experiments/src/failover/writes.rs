@@ -124,12 +124,12 @@ pub async fn check_all(endpoints: &Endpoints, ledgers: Vec<Ledger>, settle: Dura
     let client = client();
     let mut out = Vec::new();
     for ledger in ledgers {
-        let (mut lost, mut unchecked) = (0, 0);
+        let (mut lost, mut unchecked) = (0, Vec::new());
         for credential in &ledger.acknowledged {
             match check(&client, endpoints, ledger.kind, credential, settle).await {
-                Some(true) => {}
-                Some(false) => lost += 1,
-                None => unchecked += 1,
+                Ok(true) => {}
+                Ok(false) => lost += 1,
+                Err(answer) => unchecked.push(answer),
             }
         }
         out.push(WriteCount {
@@ -138,7 +138,8 @@ pub async fn check_all(endpoints: &Endpoints, ledgers: Vec<Ledger>, settle: Dura
             acknowledged: ledger.acknowledged.len() as u64,
             refused: ledger.refused,
             lost,
-            unchecked,
+            unchecked: unchecked.len() as u64,
+            unchecked_answers: unchecked,
             p50_us: ledger.quantile(0.5),
             p99_us: ledger.quantile(0.99),
         });
@@ -278,28 +279,29 @@ async fn jwt_loop(kind: &'static str, client: &reqwest::Client, auth: &str, stop
     ledger
 }
 
-/// Whether an acknowledged write still holds: `Some(true)` it does, `Some(false)` it was
-/// undone, `None` no verdict within `settle`.
+/// Whether an acknowledged write still holds: `Ok(true)` it does, `Ok(false)` it was
+/// undone, `Err(last answer)` no verdict within `settle`.
 async fn check(
     client: &reqwest::Client,
     endpoints: &Endpoints,
     kind: &str,
     credential: &str,
     settle: Duration,
-) -> Option<bool> {
+) -> Result<bool, String> {
+    let missing = || "no server to check it against".to_string();
     let deadline = tokio::time::Instant::now() + settle;
     loop {
         let status = match kind {
             "session login" | "session logout" => {
-                let (_, api) = endpoints.session.as_ref()?;
+                let (_, api) = endpoints.session.as_ref().ok_or_else(missing)?;
                 client.get(api).bearer_auth(credential).send().await.map(|r| r.status().as_u16())
             }
             "access-token revocation" | "role change" => {
-                let (_, api) = endpoints.jwt.as_ref()?;
+                let (_, api) = endpoints.jwt.as_ref().ok_or_else(missing)?;
                 client.get(api).bearer_auth(credential).send().await.map(|r| r.status().as_u16())
             }
             _ => {
-                let (auth, _) = endpoints.jwt.as_ref()?;
+                let (auth, _) = endpoints.jwt.as_ref().ok_or_else(missing)?;
                 client
                     .post(format!("{auth}/oauth/token"))
                     .form(&[
@@ -313,13 +315,18 @@ async fn check(
             }
         };
         match (kind, status) {
-            ("session login", Ok(200)) => return Some(true),
-            ("session login", Ok(401)) => return Some(false),
-            ("session logout" | "access-token revocation" | "role change", Ok(401)) => return Some(true),
-            ("session logout" | "access-token revocation" | "role change", Ok(200)) => return Some(false),
-            ("refresh-family revocation", Ok(400 | 401)) => return Some(true),
-            ("refresh-family revocation", Ok(200)) => return Some(false),
-            _ if tokio::time::Instant::now() >= deadline => return None,
+            ("session login", Ok(200)) => return Ok(true),
+            ("session login", Ok(401)) => return Ok(false),
+            ("session logout" | "access-token revocation" | "role change", Ok(401)) => return Ok(true),
+            ("session logout" | "access-token revocation" | "role change", Ok(200)) => return Ok(false),
+            ("refresh-family revocation", Ok(400 | 401)) => return Ok(true),
+            ("refresh-family revocation", Ok(200)) => return Ok(false),
+            (_, answer) if tokio::time::Instant::now() >= deadline => {
+                return Err(match answer {
+                    Ok(status) => status.to_string(),
+                    Err(e) => e.to_string(),
+                });
+            }
             _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }

@@ -76,6 +76,9 @@ pub enum Command {
     Remote(remote::RemoteArgs),
     /// Charts and a README from a folder of results files.
     Report(ReportArgs),
+    /// Two results folders side by side: every figure both hold, with each run's spread,
+    /// and whether the change is beyond it (Markdown on stdout).
+    Diff(DiffArgs),
     /// Exit 0 when a URL answers 2xx (the containers' health checks).
     Probe(commands::probe::ProbeArgs),
     /// The design note's two processes, step by step, with the real HTTP exchanges
@@ -111,6 +114,14 @@ impl From<ReportArgs> for report::ReportOptions {
             criterion: a.criterion,
         }
     }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DiffArgs {
+    /// The results folder before (e.g. reports/reference/results).
+    pub a: PathBuf,
+    /// The results folder after.
+    pub b: PathBuf,
 }
 
 #[derive(Args)]
@@ -155,6 +166,10 @@ impl Command {
             Command::Tokens(args) => e::tokens::run(args.into()).await.map(drop),
             Command::Remote(args) => e::remote::run(args.into()).await.map(drop),
             Command::Report(args) => e::write_report(&args.into()).map(drop),
+            Command::Diff(args) => {
+                print!("{}", report::diff::diff(&args.a, &args.b)?);
+                Ok(())
+            }
             Command::Probe(args) => commands::probe::run(args).await,
             Command::Demo(args) => teaching::run(args.into()).await,
             Command::Serve(args) => commands::serve::run(args).await,
