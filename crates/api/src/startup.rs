@@ -29,6 +29,8 @@ pub enum BuildError {
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(#[from] reqwest::Error),
     #[error(transparent)]
+    Introspection(#[from] crate::verifier::IntrospectionSetupError),
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 

@@ -12,12 +12,24 @@ use serde::Deserialize;
 
 use super::inactive_session;
 
+/// Why an introspection verifier cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum IntrospectionSetupError {
+    #[error("api.session_auth_url `{url}` is not a URL: {reason}")]
+    Url { url: String, reason: String },
+    #[error("the introspection credential cannot be sent in a header")]
+    Credential,
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
 pub struct IntrospectionVerifier {
     client: reqwest::Client,
-    introspect_url: String,
-    ready_url: String,
-    client_id: String,
-    client_secret: SecretString,
+    /// Parsed once: a URL string would be parsed again on every call.
+    introspect_url: reqwest::Url,
+    ready_url: reqwest::Url,
+    /// `Basic <base64(client_id:secret)>`, encoded once and marked sensitive.
+    authorization: reqwest::header::HeaderValue,
 }
 
 #[derive(Deserialize)]
@@ -37,14 +49,25 @@ impl IntrospectionVerifier {
         client_id: String,
         client_secret: SecretString,
         timeout: Duration,
-    ) -> Result<Self, reqwest::Error> {
+    ) -> Result<Self, IntrospectionSetupError> {
+        use base64::Engine;
         let base = session_auth_url.trim_end_matches('/');
+        let url = |path: &str| {
+            reqwest::Url::parse(&format!("{base}{path}")).map_err(|e| IntrospectionSetupError::Url {
+                url: session_auth_url.to_string(),
+                reason: e.to_string(),
+            })
+        };
+        let credential = base64::engine::general_purpose::STANDARD
+            .encode(format!("{client_id}:{}", client_secret.expose_secret()));
+        let mut authorization = reqwest::header::HeaderValue::from_str(&format!("Basic {credential}"))
+            .map_err(|_| IntrospectionSetupError::Credential)?;
+        authorization.set_sensitive(true);
         Ok(IntrospectionVerifier {
             client: http_client(timeout)?,
-            introspect_url: format!("{base}/introspect"),
-            ready_url: format!("{base}/readyz"),
-            client_id,
-            client_secret,
+            introspect_url: url("/introspect")?,
+            ready_url: url("/readyz")?,
+            authorization,
         })
     }
 
@@ -53,11 +76,16 @@ impl IntrospectionVerifier {
         if !looks_like_session_id(session_id) {
             return Err(inactive_session());
         }
+        // A session id is base64url (checked above): it needs no form encoding.
         let response = self
             .client
-            .post(&self.introspect_url)
-            .basic_auth(&self.client_id, Some(self.client_secret.expose_secret()))
-            .form(&[("token", session_id)])
+            .post(self.introspect_url.clone())
+            .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/x-www-form-urlencoded"),
+            )
+            .body(format!("token={session_id}"))
             .send()
             .await
             .map_err(|e| unreachable("the session auth server", e))?;
@@ -92,7 +120,7 @@ impl IntrospectionVerifier {
     pub async fn ready(&self) -> Result<(), AuthError> {
         let response = self
             .client
-            .get(&self.ready_url)
+            .get(self.ready_url.clone())
             .send()
             .await
             .map_err(|e| unreachable("the session auth server", e))?;

@@ -8,7 +8,7 @@ mod redis_session;
 
 pub use cached::CachedIntrospectionVerifier;
 pub use denylist::DenylistVerifier;
-pub use introspection::IntrospectionVerifier;
+pub use introspection::{IntrospectionSetupError, IntrospectionVerifier};
 pub use jwt::{JwksCache, JwtVerifier, KeySource, SharedKey};
 pub use redis_session::RedisSessionVerifier;
 
