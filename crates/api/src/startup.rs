@@ -37,9 +37,7 @@ pub enum BuildError {
 /// The verifier the settings ask for.
 pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
     let timeout = settings.dependency_timeout();
-    let redis = || {
-        redis_conn::RedisLink::from_settings(&settings.redis, timeout)
-    };
+    let redis = || redis_conn::RedisLink::from_settings(&settings.redis, timeout);
     let introspection = || -> Result<IntrospectionVerifier, BuildError> {
         Ok(IntrospectionVerifier::new(
             &settings.api.session_auth_url,

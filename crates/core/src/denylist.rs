@@ -80,7 +80,9 @@ impl Denylist {
         mget.arg(self.token_key(jti)).arg(self.subject_key(sub));
         let (token, cut_off): (Option<u8>, Option<u64>) = self
             .redis
-            .call(self.timeout, |mut conn| async move { mget.query_async(&mut conn).await })
+            .call(self.timeout, |mut conn| async move {
+                mget.query_async(&mut conn).await
+            })
             .await?;
         Ok(token.is_some() || cut_off.is_some_and(|ms| iat * 1000 < ms))
     }

@@ -70,7 +70,9 @@ impl RoleOverrides {
         let json = serde_json::to_string(roles).unwrap_or_else(|_| "[]".into());
         let key = format!("{}{sub}", self.prefix);
         self.redis
-            .durable(self.timeout, |mut conn| async move { conn.set::<_, _, ()>(key, json).await })
+            .durable(self.timeout, |mut conn| async move {
+                conn.set::<_, _, ()>(key, json).await
+            })
             .await
     }
 }

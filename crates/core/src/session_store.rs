@@ -191,7 +191,9 @@ impl SessionStore {
             .pexpire(&index, absolute_ms as i64)
             .ignore();
         self.redis
-            .durable(self.timeout, |mut conn| async move { pipe.query_async::<()>(&mut conn).await })
+            .durable(self.timeout, |mut conn| async move {
+                pipe.query_async::<()>(&mut conn).await
+            })
             .await?;
         Ok((id, record))
     }
@@ -207,7 +209,9 @@ impl SessionStore {
         invocation.arg(now);
         let fields: Option<Vec<String>> = self
             .redis
-            .call(self.timeout, |mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .call(self.timeout, |mut conn| async move {
+                invocation.invoke_async(&mut conn).await
+            })
             .await?;
         let Some(fields) = fields else { return Ok(None) };
         let [sub, roles, created, absolute, expires] = <[String; 5]>::try_from(fields)
@@ -235,7 +239,9 @@ impl SessionStore {
         invocation.arg(&self.index_prefix).arg(digest_of(session_id));
         let removed: u64 = self
             .redis
-            .durable(self.timeout, |mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .durable(self.timeout, |mut conn| async move {
+                invocation.invoke_async(&mut conn).await
+            })
             .await?;
         Ok(removed > 0)
     }
@@ -248,7 +254,9 @@ impl SessionStore {
         invocation.arg(roles_json).arg(&self.prefix);
         Ok(self
             .redis
-            .durable(self.timeout, |mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .durable(self.timeout, |mut conn| async move {
+                invocation.invoke_async(&mut conn).await
+            })
             .await?)
     }
 

@@ -425,8 +425,14 @@ mod tests {
 
     #[test]
     fn a_redis_url_loses_its_password_in_messages() {
-        assert_eq!(redacted_url("redis://:hunter2@redis:6379/0"), "redis://:***@redis:6379/0");
-        assert_eq!(redacted_url("redis://app:hunter2@redis:6379"), "redis://app:***@redis:6379");
+        assert_eq!(
+            redacted_url("redis://:hunter2@redis:6379/0"),
+            "redis://:***@redis:6379/0"
+        );
+        assert_eq!(
+            redacted_url("redis://app:hunter2@redis:6379"),
+            "redis://app:***@redis:6379"
+        );
         assert_eq!(redacted_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
     }
 

@@ -122,7 +122,9 @@ impl LoginThrottle {
             .arg(self.limits.max_failures_per_address);
         let wait_ms: u64 = self
             .redis
-            .call(self.timeout, |mut conn| async move { check.invoke_async(&mut conn).await })
+            .call(self.timeout, |mut conn| async move {
+                check.invoke_async(&mut conn).await
+            })
             .await
             .map_err(unavailable)?;
         if wait_ms > 0 {
@@ -135,9 +137,11 @@ impl LoginThrottle {
                 let mut del = redis::cmd("DEL");
                 del.arg(&keys[0]);
                 self.redis
-                    .call(self.timeout, |mut conn| async move { del.query_async::<u64>(&mut conn).await })
+                    .call(self.timeout, |mut conn| async move {
+                        del.query_async::<u64>(&mut conn).await
+                    })
                     .await
-                .map_err(unavailable)?;
+                    .map_err(unavailable)?;
                 Ok(user)
             }
             Err(LoginError::InvalidCredentials) => {
@@ -147,7 +151,9 @@ impl LoginThrottle {
                     .key(&keys[1])
                     .arg(self.limits.window_secs.saturating_mul(1000).max(1));
                 self.redis
-                    .call(self.timeout, |mut conn| async move { failed.invoke_async::<u64>(&mut conn).await })
+                    .call(self.timeout, |mut conn| async move {
+                        failed.invoke_async::<u64>(&mut conn).await
+                    })
                     .await
                     .map_err(unavailable)?;
                 Err(LoginError::InvalidCredentials)

@@ -94,7 +94,15 @@ impl Compare {
         self.latency_duration = Duration::from_secs(2);
         self.fractions = vec![10.0, 50.0, 90.0, 110.0];
         self.common_rates = 3;
-        for step in ["scale", "faults", "failover", "logins", "revocation", "calibrate", "accuracy"] {
+        for step in [
+            "scale",
+            "faults",
+            "failover",
+            "logins",
+            "revocation",
+            "calibrate",
+            "accuracy",
+        ] {
             if !self.skip.iter().any(|s| s == step) {
                 self.skip.push(step.into());
             }

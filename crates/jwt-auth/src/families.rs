@@ -80,7 +80,9 @@ impl Families {
         // A rotation is acknowledged with the new token: the old one must stay used up.
         let answer: u8 = self
             .redis
-            .durable(self.timeout, |mut conn| async move { invocation.invoke_async(&mut conn).await })
+            .durable(self.timeout, |mut conn| async move {
+                invocation.invoke_async(&mut conn).await
+            })
             .await?;
         Ok(match answer {
             1 => Use::Current,
@@ -95,7 +97,9 @@ impl Families {
         get.arg(format!("{}{}", self.prefix, token.fam));
         let state: Option<String> = self
             .redis
-            .call(self.timeout, |mut conn| async move { get.query_async(&mut conn).await })
+            .call(self.timeout, |mut conn| async move {
+                get.query_async(&mut conn).await
+            })
             .await?;
         Ok(match state {
             None => token.generation == 0,
@@ -112,7 +116,9 @@ impl Families {
             .arg("EX")
             .arg(remaining);
         self.redis
-            .durable(self.timeout, |mut conn| async move { set.query_async::<()>(&mut conn).await })
+            .durable(self.timeout, |mut conn| async move {
+                set.query_async::<()>(&mut conn).await
+            })
             .await
     }
 }

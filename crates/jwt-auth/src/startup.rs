@@ -131,8 +131,7 @@ impl Application {
         };
         let timeout = settings.dependency_timeout();
         // Reached lazily: the server starts while Redis is down, and `/readyz` says so.
-        let conn =
-            redis_conn::RedisLink::from_settings(&settings.redis, timeout)?;
+        let conn = redis_conn::RedisLink::from_settings(&settings.redis, timeout)?;
         let prefix = &settings.redis.key_prefix;
         let state = web::Data::new(State {
             families: Families::new(conn.clone(), prefix, timeout, policy.refresh_ttl),

@@ -164,9 +164,12 @@ impl SentinelTopology {
             topology.data.push(node);
         }
         for node in &topology.data {
-            wait_for(&node.addr(), Duration::from_secs(10), |info: String| {
-                info.contains("role:master") || info.contains("master_link_status:up")
-            }, "replication")
+            wait_for(
+                &node.addr(),
+                Duration::from_secs(10),
+                |info: String| info.contains("role:master") || info.contains("master_link_status:up"),
+                "replication",
+            )
             .await
             .map_err(failed)?;
         }
@@ -198,9 +201,15 @@ impl SentinelTopology {
         let others = options.sentinels.saturating_sub(1);
         for sentinel in &topology.sentinels {
             let master = options.master_name.clone();
-            wait_for_sentinel(&sentinel.addr(), &master, replicas, others, Duration::from_secs(15))
-                .await
-                .map_err(failed)?;
+            wait_for_sentinel(
+                &sentinel.addr(),
+                &master,
+                replicas,
+                others,
+                Duration::from_secs(15),
+            )
+            .await
+            .map_err(failed)?;
         }
         tracing::info!(topology = %options.describe(), "started a Sentinel topology");
         Ok(topology)
@@ -257,7 +266,11 @@ impl SentinelTopology {
 
     /// Kills the data node at `addr` with `SIGKILL`; `false` if none runs there.
     pub fn kill(&mut self, addr: &str) -> bool {
-        match self.data.iter_mut().find(|n| n.addr() == addr && n.child.is_some()) {
+        match self
+            .data
+            .iter_mut()
+            .find(|n| n.addr() == addr && n.child.is_some())
+        {
             Some(node) => {
                 node.kill();
                 true
@@ -270,7 +283,11 @@ impl SentinelTopology {
     /// sentinels then make it a replica of the current primary.
     pub fn restart(&mut self, addr: &str) -> std::io::Result<()> {
         let path = self.path.clone();
-        match self.data.iter_mut().find(|n| n.addr() == addr && n.child.is_none()) {
+        match self
+            .data
+            .iter_mut()
+            .find(|n| n.addr() == addr && n.child.is_none())
+        {
             Some(node) => node.start(&path),
             None => Err(std::io::Error::other(format!("no stopped node at {addr}"))),
         }
@@ -328,7 +345,10 @@ async fn wait_for(
     let client = redis::Client::open(format!("redis://{addr}")).map_err(|e| e.to_string())?;
     loop {
         if let Ok(mut conn) = client.get_multiplexed_async_connection().await
-            && let Ok(info) = redis::cmd("INFO").arg(section).query_async::<String>(&mut conn).await
+            && let Ok(info) = redis::cmd("INFO")
+                .arg(section)
+                .query_async::<String>(&mut conn)
+                .await
             && ready(info)
         {
             return Ok(());

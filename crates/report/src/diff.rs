@@ -97,9 +97,24 @@ fn figures(file: &ResultsFile) -> BTreeMap<(String, String), (Unit, Vec<f64>)> {
             Some(scenario) => format!("{} {} ({scenario})", run.series(), run.label),
             None => format!("{} {}", run.series(), run.label),
         };
-        add(subject.clone(), "req/s", Unit::PerSecond, run.result.throughput_rps);
-        add(subject.clone(), "p50", Unit::Micros, run.result.latency.p50_us as f64);
-        add(subject.clone(), "p99", Unit::Micros, run.result.latency.p99_us as f64);
+        add(
+            subject.clone(),
+            "req/s",
+            Unit::PerSecond,
+            run.result.throughput_rps,
+        );
+        add(
+            subject.clone(),
+            "p50",
+            Unit::Micros,
+            run.result.latency.p50_us as f64,
+        );
+        add(
+            subject.clone(),
+            "p99",
+            Unit::Micros,
+            run.result.latency.p99_us as f64,
+        );
         if let Some(total) = run.cpu_us_per_request.get("total") {
             add(subject, "CPU per request", Unit::Micros, *total);
         }
@@ -125,7 +140,11 @@ fn folder(dir: &Path) -> anyhow::Result<BTreeMap<String, ResultsFile>> {
             out.insert(file.method.experiment.clone(), file);
         }
     }
-    anyhow::ensure!(!out.is_empty(), "{} holds no results files (*.json)", dir.display());
+    anyhow::ensure!(
+        !out.is_empty(),
+        "{} holds no results files (*.json)",
+        dir.display()
+    );
     Ok(out)
 }
 
@@ -141,8 +160,12 @@ pub fn diff(a: &Path, b: &Path) -> anyhow::Result<String> {
         };
         let (fa, fb) = (figures(file_a), figures(file_b));
         for ((subject, figure), (unit, values_a)) in &fa {
-            let Some((_, values_b)) = fb.get(&(subject.clone(), figure.clone())) else { continue };
-            let (Some(sa), Some(sb)) = (Spread::of(values_a), Spread::of(values_b)) else { continue };
+            let Some((_, values_b)) = fb.get(&(subject.clone(), figure.clone())) else {
+                continue;
+            };
+            let (Some(sa), Some(sb)) = (Spread::of(values_a), Spread::of(values_b)) else {
+                continue;
+            };
             let change = (sb.median - sa.median) / sa.median * 100.0;
             let better = (change > 0.0) == unit.higher_is_better();
             rows.push(Row {
@@ -182,7 +205,12 @@ fn show(unit: Unit, s: &Spread, n: usize) -> String {
     if n <= 1 || s.low == s.high {
         unit.show(s.median)
     } else {
-        format!("{} ({}-{})", unit.show(s.median), unit.show(s.low), unit.show(s.high))
+        format!(
+            "{} ({}-{})",
+            unit.show(s.median),
+            unit.show(s.low),
+            unit.show(s.high)
+        )
     }
 }
 

@@ -60,8 +60,7 @@ impl Application {
             return Err(BuildError::Lifetimes { idle, absolute });
         }
         let users = UserDirectory::load(&settings.users_file)?;
-        let conn =
-            redis_conn::RedisLink::from_settings(&settings.redis, settings.dependency_timeout())?;
+        let conn = redis_conn::RedisLink::from_settings(&settings.redis, settings.dependency_timeout())?;
         let state = web::Data::new(State {
             throttle: LoginThrottle::new(
                 conn.clone(),

@@ -578,7 +578,8 @@ fn while_redis_is_away_session_flows_answer_503_and_recover_and_jwt_sees_nothing
 }
 
 #[test]
-fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_and_a_restart_without_loses_them() {
+fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_and_a_restart_without_loses_them()
+ {
     let out = tempdir();
     let args = [
         "failover",
@@ -624,7 +625,10 @@ fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_an
         let t = trial(label);
         assert!(t["back_after_ms"].is_u64(), "the store came back: {t}");
         for kind in KINDS {
-            assert!(count(t, kind, "acknowledged") > 0, "{label}: no {kind} was acknowledged");
+            assert!(
+                count(t, kind, "acknowledged") > 0,
+                "{label}: no {kind} was acknowledged"
+            );
             assert_eq!(count(t, kind, "lost"), 0, "{label}: {kind} lost: {t}");
             assert_eq!(count(t, kind, "unchecked"), 0, "{label}: {kind} unchecked: {t}");
         }
@@ -633,7 +637,10 @@ fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_an
     // the count sees them go.
     let forgetful = trial("restart, no persistence");
     assert!(count(forgetful, "session login", "lost") > 0, "{forgetful}");
-    assert!(count(forgetful, "access-token revocation", "lost") > 0, "{forgetful}");
+    assert!(
+        count(forgetful, "access-token revocation", "lost") > 0,
+        "{forgetful}"
+    );
     assert!(count(forgetful, "role change", "lost") > 0, "{forgetful}");
 
     let summaries = file["faults"].as_array().unwrap();

@@ -381,5 +381,8 @@ fn diff_reads_a_change_beyond_both_runs_spread_and_calls_the_same_run_unchanged(
         .lines()
         .find(|l| l.starts_with("| throughput | baseline max | req/s |"))
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(row.contains("+100.0 %") && row.ends_with("better, beyond the spread |"), "{row}");
+    assert!(
+        row.contains("+100.0 %") && row.ends_with("better, beyond the spread |"),
+        "{row}"
+    );
 }

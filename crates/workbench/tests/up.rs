@@ -157,7 +157,10 @@ async fn up_with_a_sentinel_store_keeps_its_sessions_through_a_killed_primary() 
         .json()
         .await
         .unwrap();
-    let id = session["session_id"].as_str().expect("a session through the sentinels").to_string();
+    let id = session["session_id"]
+        .as_str()
+        .expect("a session through the sentinels")
+        .to_string();
     let call = || {
         client
             .get(format!("{}/api/me", url("API_SESSION_REDIS")))
@@ -169,14 +172,24 @@ async fn up_with_a_sentinel_store_keeps_its_sessions_through_a_killed_primary() 
     // Kill the primary as a crash would.
     let primary = redis::Client::open(format!("redis://{}", url("PRIMARY"))).unwrap();
     let mut conn = primary.get_multiplexed_async_connection().await.unwrap();
-    let info: String = redis::cmd("INFO").arg("server").query_async(&mut conn).await.unwrap();
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     let pid = info
         .lines()
         .find_map(|l| l.strip_prefix("process_id:"))
         .expect("the primary's pid")
         .trim()
         .to_string();
-    assert!(Command::new("kill").args(["-KILL", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
 
     // The login waited for a replica, so the promoted one has the session.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -186,11 +199,20 @@ async fn up_with_a_sentinel_store_keeps_its_sessions_through_a_killed_primary() 
             break;
         }
         assert_eq!(status, 503, "only 503 while the sentinels fail over");
-        assert!(Instant::now() < deadline, "the session did not answer again within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "the session did not answer again within 30 s"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     while child.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "workbench up did not stop on Ctrl-C");

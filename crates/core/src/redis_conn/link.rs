@@ -118,22 +118,41 @@ impl RedisLink {
         match &settings.sentinel {
             None => {
                 let shared = connect(&settings.url, timeout).map_err(url_error)?;
-                let durable = (0..if durability.wait_replicas > 0 { DURABLE_CONNECTIONS } else { 0 })
+                let durable = (0..if durability.wait_replicas > 0 {
+                    DURABLE_CONNECTIONS
+                } else {
+                    0
+                })
                     .map(|_| connect(&settings.url, timeout).map(tokio::sync::Mutex::new))
                     .collect::<Result<_, _>>()
                     .map_err(url_error)?;
-                Ok(Self::with(Target::Fixed, shared, durable, String::new(), durability, timeout))
+                Ok(Self::with(
+                    Target::Fixed,
+                    shared,
+                    durable,
+                    String::new(),
+                    durability,
+                    timeout,
+                ))
             }
             Some(sentinel) => {
                 if sentinel.addresses.is_empty() {
                     return Err(LinkError::NoSentinels);
                 }
-                let target =
-                    SentinelTarget::new(&sentinel.master_name, &sentinel.addresses, &settings.url).map_err(url_error)?;
+                let target = SentinelTarget::new(&sentinel.master_name, &sentinel.addresses, &settings.url)
+                    .map_err(url_error)?;
                 // Until the sentinels are asked (on the first call), the link is down: the
                 // server starts while the store is away and `/readyz` says so.
-                let placeholder = connect_info(target.info_for("127.0.0.1", 1), timeout).map_err(url_error)?;
-                let link = Self::with(Target::Sentinel(target), placeholder, Vec::new(), String::new(), durability, timeout);
+                let placeholder =
+                    connect_info(target.info_for("127.0.0.1", 1), timeout).map_err(url_error)?;
+                let link = Self::with(
+                    Target::Sentinel(target),
+                    placeholder,
+                    Vec::new(),
+                    String::new(),
+                    durability,
+                    timeout,
+                );
                 link.mark_down("the primary has not been asked of the sentinels yet".into());
                 Ok(link)
             }
@@ -143,7 +162,14 @@ impl RedisLink {
     /// A link over a connection the caller made (tests and tools): no failover to follow,
     /// no waiting for replicas, failing fast all the same.
     pub fn fixed(conn: ConnectionManager, timeout: Duration) -> RedisLink {
-        Self::with(Target::Fixed, conn, Vec::new(), String::new(), Durability::default(), timeout)
+        Self::with(
+            Target::Fixed,
+            conn,
+            Vec::new(),
+            String::new(),
+            Durability::default(),
+            timeout,
+        )
     }
 
     fn with(
@@ -258,7 +284,12 @@ impl RedisLink {
             // A link marked down where no runtime could check (built outside one) starts
             // its check on the first call.
             self.start_check();
-            let reason = self.inner.reason.read().unwrap_or_else(|e| e.into_inner()).clone();
+            let reason = self
+                .inner
+                .reason
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
             return Err(CallError::KnownDown(reason));
         }
         Ok(())
@@ -342,7 +373,11 @@ impl RedisLink {
                 let open = || connect_info(info.clone(), timeout).map_err(|e| e.to_string());
                 let conns = Conns {
                     shared: open()?,
-                    durable: (0..if self.inner.durability.wait_replicas > 0 { DURABLE_CONNECTIONS } else { 0 })
+                    durable: (0..if self.inner.durability.wait_replicas > 0 {
+                        DURABLE_CONNECTIONS
+                    } else {
+                        0
+                    })
                         .map(|_| open().map(tokio::sync::Mutex::new))
                         .collect::<Result<_, _>>()?,
                     primary: primary.clone(),

@@ -33,7 +33,10 @@ pub fn connect(url: &str, timeout: Duration) -> redis::RedisResult<ConnectionMan
 }
 
 /// [`connect`] for an address already parsed (the primary Sentinel names).
-pub(crate) fn connect_info(info: redis::ConnectionInfo, timeout: Duration) -> redis::RedisResult<ConnectionManager> {
+pub(crate) fn connect_info(
+    info: redis::ConnectionInfo,
+    timeout: Duration,
+) -> redis::RedisResult<ConnectionManager> {
     let tcp = info.tcp_settings().clone().set_nodelay(true);
     let client = redis::Client::open(info.set_tcp_settings(tcp))?;
     let config = ConnectionManagerConfig::new()

@@ -129,7 +129,8 @@ mod tests {
 
     #[test]
     fn a_role_answer_is_read_as_master_only_when_it_says_so() {
-        let answer = |role: &str| redis::Value::Array(vec![redis::Value::BulkString(role.as_bytes().to_vec())]);
+        let answer =
+            |role: &str| redis::Value::Array(vec![redis::Value::BulkString(role.as_bytes().to_vec())]);
         assert!(role_is_master(&answer("master")));
         assert!(!role_is_master(&answer("slave")));
         assert!(!role_is_master(&redis::Value::Nil));
@@ -137,7 +138,10 @@ mod tests {
 
     #[test]
     fn sentinel_addresses_are_split_into_host_and_port() {
-        assert_eq!(split_addr("127.0.0.1:26379").unwrap(), ("127.0.0.1".into(), 26379));
+        assert_eq!(
+            split_addr("127.0.0.1:26379").unwrap(),
+            ("127.0.0.1".into(), 26379)
+        );
         assert_eq!(split_addr("[::1]:26379").unwrap(), ("::1".into(), 26379));
         assert!(split_addr("sentinel").is_err());
     }

@@ -146,7 +146,10 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let mut file = ResultsFile::new(args.run.method(
         "failover",
         &["open"],
-        &format!("private redis-server processes started per trial: {}", sentinel.describe()),
+        &format!(
+            "private redis-server processes started per trial: {}",
+            sentinel.describe()
+        ),
     ));
     file.method.placement = Some(placement);
     if cfg!(debug_assertions) {
@@ -249,7 +252,8 @@ async fn run_trial(
     };
     let mut systems: Vec<(FlowSystem, Users)> = Vec::new();
     for flow in flows {
-        let system = FlowSystem::start_on(*flow, store, args.run.server_options(), Topology::single()).await?;
+        let system =
+            FlowSystem::start_on(*flow, store, args.run.server_options(), Topology::single()).await?;
         let users = system.log_in(args.run.connections).await?;
         systems.push((system, users));
     }
@@ -286,18 +290,33 @@ async fn run_trial(
         session: systems
             .iter()
             .find(|(s, _)| s.flow == Flow::Session)
-            .and_then(|(s, _)| Some((s.auth_url()?.to_string(), format!("{}{}", s.api_url(), s.flow.path())))),
+            .and_then(|(s, _)| {
+                Some((
+                    s.auth_url()?.to_string(),
+                    format!("{}{}", s.api_url(), s.flow.path()),
+                ))
+            }),
         jwt: systems
             .iter()
             .find(|(s, _)| s.flow == Flow::JwtDenylist)
-            .and_then(|(s, _)| Some((s.auth_url()?.to_string(), format!("{}{}", s.api_url(), s.flow.path())))),
+            .and_then(|(s, _)| {
+                Some((
+                    s.auth_url()?.to_string(),
+                    format!("{}{}", s.api_url(), s.flow.path()),
+                ))
+            }),
     };
 
     let total = args.before + args.after;
     let started = Instant::now();
     let mut runs = tokio::task::JoinSet::new();
     for (index, (system, users)) in systems.iter().enumerate() {
-        let plan = system.plan(Mode::Open { rate: args.rate }, args.run.warmup, Stop::After(total), users)?;
+        let plan = system.plan(
+            Mode::Open { rate: args.rate },
+            args.run.warmup,
+            Stop::After(total),
+            users,
+        )?;
         runs.spawn(async move { (index, loadgen::run(plan).await) });
     }
     let stop = Arc::new(AtomicBool::new(false));
@@ -314,7 +333,10 @@ async fn run_trial(
     let back = match trial {
         Trial::PrimaryKill { .. } => {
             let old = topology.kill_primary().await.context("no primary to kill")?;
-            topology.wait_for_new_primary(&old, args.after).await.map(|_| event.elapsed())
+            topology
+                .wait_for_new_primary(&old, args.after)
+                .await
+                .map(|_| event.elapsed())
         }
         Trial::Restart { .. } => {
             let addr = topology.data_addresses()[0].clone();

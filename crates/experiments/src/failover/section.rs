@@ -32,14 +32,20 @@ impl Part for Sections {
                 .push("failover and restart (`workbench failover`: a Sentinel primary killed, a single Redis restarted)");
             return out;
         };
-        let Some(failover) = &file.failover else { return out };
+        let Some(failover) = &file.failover else {
+            return out;
+        };
         out.sections.push(Section {
             heading: "Failover and restart: the acknowledged writes".into(),
             chart: None,
             reading: vec![writes_table(&failover.trials), read_writes(&failover.trials)],
         });
         for trial in &failover.trials {
-            let summaries: Vec<&FaultSummary> = file.faults.iter().filter(|f| f.dependency == trial.label).collect();
+            let summaries: Vec<&FaultSummary> = file
+                .faults
+                .iter()
+                .filter(|f| f.dependency == trial.label)
+                .collect();
             let rate = file.runs.first().and_then(|r| r.target_rate).unwrap_or(0.0);
             let back = trial.event_ms + trial.back_after_ms.unwrap_or(0);
             out.sections.push(Section::new(
@@ -65,7 +71,13 @@ impl Part for Sections {
 fn slug(label: &str) -> String {
     label
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .split('-')
         .filter(|p| !p.is_empty())
@@ -123,9 +135,17 @@ fn read_writes(trials: &[FailoverTrial]) -> String {
         .map(|t| {
             let lost = t.lost();
             if lost == 0 {
-                format!("{}: none of {} acknowledged writes lost", t.label, t.acknowledged())
+                format!(
+                    "{}: none of {} acknowledged writes lost",
+                    t.label,
+                    t.acknowledged()
+                )
             } else {
-                format!("{}: {lost} of {} acknowledged writes lost", t.label, t.acknowledged())
+                format!(
+                    "{}: {lost} of {} acknowledged writes lost",
+                    t.label,
+                    t.acknowledged()
+                )
             }
         })
         .collect();
@@ -162,11 +182,18 @@ fn read_writes(trials: &[FailoverTrial]) -> String {
     let waited = trials
         .iter()
         .find(|t| t.scenario == "primary killed" && t.durability.starts_with("WAIT"));
-    if let (Some(a), Some(w)) = (asynchronous.and_then(revocation_p50), waited.and_then(revocation_p50)) {
+    if let (Some(a), Some(w)) = (
+        asynchronous.and_then(revocation_p50),
+        waited.and_then(revocation_p50),
+    ) {
         out.push_str(&format!(
             " Waiting for a replica cost a revocation {} at the median ({} acknowledged by the primary \
              alone, {} with {}); a login's password hash hides it.",
-            if w >= a { show_us(w - a) } else { format!("nothing measurable ({} less)", show_us(a - w)) },
+            if w >= a {
+                show_us(w - a)
+            } else {
+                format!("nothing measurable ({} less)", show_us(a - w))
+            },
             show_us(a),
             show_us(w),
             waited.map(|t| t.durability.as_str()).unwrap_or("WAIT")
@@ -190,7 +217,10 @@ fn read_writes(trials: &[FailoverTrial]) -> String {
 
 fn read_trial(file: &ResultsFile, trial: &FailoverTrial, summaries: &[&FaultSummary]) -> Vec<String> {
     let mut out = vec![
-        format!("The store: {}. The writes that matter: {}.", trial.store, trial.durability),
+        format!(
+            "The store: {}. The writes that matter: {}.",
+            trial.store, trial.durability
+        ),
         fault_table(summaries),
     ];
     let down_after_ms = file
@@ -206,7 +236,11 @@ fn read_trial(file: &ResultsFile, trial: &FailoverTrial, summaries: &[&FaultSumm
             verdicts.push(format!(
                 "{} {}",
                 s.flow,
-                if clean { "did not notice: no error at all" } else { "had errors, though none in the event's slot" }
+                if clean {
+                    "did not notice: no error at all"
+                } else {
+                    "had errors, though none in the event's slot"
+                }
             ));
             continue;
         };
@@ -226,12 +260,18 @@ fn read_trial(file: &ResultsFile, trial: &FailoverTrial, summaries: &[&FaultSumm
                 show_us(FAST_503_US),
                 show_us(s.max_service_in_outage_us)
             ),
-            None => format!("the slowest answer of the outage came {} from sending", show_us(s.max_service_in_outage_us)),
+            None => format!(
+                "the slowest answer of the outage came {} from sending",
+                show_us(s.max_service_in_outage_us)
+            ),
         };
         verdicts.push(format!(
             "{} unavailable for {} (target: at most {}); {refused}; {} other 5xx, {} hung",
             s.flow,
-            unavailable.map_or_else(|| "the rest of the run".to_string(), |ms| format!("about {ms} ms")),
+            unavailable.map_or_else(
+                || "the rest of the run".to_string(),
+                |ms| format!("about {ms} ms")
+            ),
             bound.map_or_else(|| "down-after + 2 s".to_string(), |b| format!("{b} ms")),
             s.other_5xx,
             s.hung

@@ -90,7 +90,11 @@ const PACE: Duration = Duration::from_millis(25);
 
 /// Makes writes, one loop per kind the endpoints allow, until `stop` is set (role changes
 /// until `stop_roles`); returns what each kind got.
-pub async fn write_until(endpoints: &Endpoints, stop: Arc<AtomicBool>, stop_roles: Arc<AtomicBool>) -> Vec<Ledger> {
+pub async fn write_until(
+    endpoints: &Endpoints,
+    stop: Arc<AtomicBool>,
+    stop_roles: Arc<AtomicBool>,
+) -> Vec<Ledger> {
     let client = client();
     let mut loops = tokio::task::JoinSet::new();
     if let Some((auth, _)) = &endpoints.session {
@@ -233,7 +237,11 @@ async fn session_loop(kind: &'static str, client: &reqwest::Client, auth: &str, 
                     continue;
                 };
                 let sent = std::time::Instant::now();
-                let answer = client.post(format!("{auth}/logout")).bearer_auth(&id).send().await;
+                let answer = client
+                    .post(format!("{auth}/logout"))
+                    .bearer_auth(&id)
+                    .send()
+                    .await;
                 match answer {
                     Ok(r) if r.status().is_success() => ledger.acknowledge(id, sent),
                     _ => ledger.refused += 1,
@@ -262,7 +270,11 @@ async fn jwt_loop(kind: &'static str, client: &reqwest::Client, auth: &str, stop
             paced.await;
             continue;
         };
-        let token = if kind == "access-token revocation" { access } else { refresh };
+        let token = if kind == "access-token revocation" {
+            access
+        } else {
+            refresh
+        };
         ledger.attempted += 1;
         let sent = std::time::Instant::now();
         let answer = client
@@ -294,11 +306,21 @@ async fn check(
         let status = match kind {
             "session login" | "session logout" => {
                 let (_, api) = endpoints.session.as_ref().ok_or_else(missing)?;
-                client.get(api).bearer_auth(credential).send().await.map(|r| r.status().as_u16())
+                client
+                    .get(api)
+                    .bearer_auth(credential)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
             }
             "access-token revocation" | "role change" => {
                 let (_, api) = endpoints.jwt.as_ref().ok_or_else(missing)?;
-                client.get(api).bearer_auth(credential).send().await.map(|r| r.status().as_u16())
+                client
+                    .get(api)
+                    .bearer_auth(credential)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
             }
             _ => {
                 let (auth, _) = endpoints.jwt.as_ref().ok_or_else(missing)?;

@@ -92,7 +92,8 @@ pub(crate) fn fault_table(summaries: &[&FaultSummary]) -> String {
             slowest_due: show_us(s.max_latency_in_outage_us),
         })
         .collect();
-    render_block("faults-table.md.j2", TABLE, serde_json::json!({ "rows": rows })).unwrap_or_else(|e| e.to_string())
+    render_block("faults-table.md.j2", TABLE, serde_json::json!({ "rows": rows }))
+        .unwrap_or_else(|e| e.to_string())
 }
 
 fn read_faults(summaries: &[&FaultSummary], dependency: &str) -> Vec<String> {

@@ -43,7 +43,10 @@ async fn sessions_acknowledged_after_wait_survive_a_primary_kill_and_the_server_
     let mut topology = topology(0).await;
     let app = server_on(&topology, 1);
     assert!(
-        eventually(Duration::from_secs(10), || async { app.get("/readyz").await.status() == 200 }).await,
+        eventually(Duration::from_secs(10), || async {
+            app.get("/readyz").await.status() == 200
+        })
+        .await,
         "the server found the primary through the sentinels"
     );
     let mut sessions = Vec::new();
@@ -56,15 +59,24 @@ async fn sessions_acknowledged_after_wait_survive_a_primary_kill_and_the_server_
     // acknowledged must be there afterwards.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let new = loop {
-        assert!(std::time::Instant::now() < deadline, "no replica was promoted within 30 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no replica was promoted within 30 s"
+        );
         let response = app.login(USER.0, USER.1).await;
         let status = response.status().as_u16();
-        assert!(status == 200 || status == 503, "a login during the failover answered {status}");
+        assert!(
+            status == 200 || status == 503,
+            "a login during the failover answered {status}"
+        );
         if status == 200 {
             let body: serde_json::Value = response.json().await.unwrap();
             sessions.push(body["session_id"].as_str().unwrap().to_string());
         }
-        if let Some(new) = topology.wait_for_new_primary(&old, Duration::from_millis(100)).await {
+        if let Some(new) = topology
+            .wait_for_new_primary(&old, Duration::from_millis(100))
+            .await
+        {
             break new;
         }
     };
@@ -91,8 +103,17 @@ async fn sessions_acknowledged_after_wait_survive_a_primary_kill_and_the_server_
 async fn a_login_that_no_replica_confirms_answers_503_instead_of_a_session_a_failover_could_lose() {
     let mut topology = topology(0).await;
     let app = server_on(&topology, 2);
-    assert!(eventually(Duration::from_secs(10), || async { app.get("/readyz").await.status() == 200 }).await);
-    assert_eq!(app.login(USER.0, USER.1).await.status(), 200, "both replicas confirm");
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            app.get("/readyz").await.status() == 200
+        })
+        .await
+    );
+    assert_eq!(
+        app.login(USER.0, USER.1).await.status(),
+        200,
+        "both replicas confirm"
+    );
 
     let primary = topology.primary().await.expect("a primary");
     let replica = topology
@@ -110,8 +131,17 @@ async fn a_login_that_no_replica_confirms_answers_503_instead_of_a_session_a_fai
 async fn a_primary_with_min_replicas_to_write_refuses_a_login_with_503_once_it_lost_its_replicas() {
     let mut topology = topology(2).await;
     let app = server_on(&topology, 0);
-    assert!(eventually(Duration::from_secs(10), || async { app.get("/readyz").await.status() == 200 }).await);
-    assert_eq!(app.login(USER.0, USER.1).await.status(), 200, "both replicas are there");
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            app.get("/readyz").await.status() == 200
+        })
+        .await
+    );
+    assert_eq!(
+        app.login(USER.0, USER.1).await.status(),
+        200,
+        "both replicas are there"
+    );
 
     let primary = topology.primary().await.expect("a primary");
     let replica = topology

@@ -154,7 +154,6 @@ impl Server {
             .await
             .expect("request")
     }
-
 }
 
 impl TestApp {

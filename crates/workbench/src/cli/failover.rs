@@ -30,7 +30,11 @@ pub struct FailoverArgs {
     /// alone), kill-wait (the same with WAIT 1), restart (a single Redis without
     /// persistence), restart-aof (with an append-only file, fsync everysec),
     /// restart-aof-always.
-    #[arg(long, value_delimiter = ',', default_value = "kill,kill-wait,restart,restart-aof")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "kill,kill-wait,restart,restart-aof"
+    )]
     pub trials: Vec<Trial>,
 }
 
