@@ -102,20 +102,20 @@ pub fn apply(ask: Ask) -> Placement {
     } else {
         placement.machine.clone()
     };
-    if let Err(e) = set_process(std::process::id(), &mine) {
-        if placement.separated() {
-            eprintln!(
-                "note: the generator and the servers cannot be kept on separate CPUs here ({e}); \
-                 they share every CPU"
-            );
-            placement = Placement {
-                how: format!("none: the kernel refused ({e})"),
-                generator: Vec::new(),
-                servers: Vec::new(),
-                machine: placement.machine,
-            };
-            let _ = set_process(std::process::id(), &placement.machine);
-        }
+    if let Err(e) = set_process(std::process::id(), &mine)
+        && placement.separated()
+    {
+        eprintln!(
+            "note: the generator and the servers cannot be kept on separate CPUs here ({e}); \
+             they share every CPU"
+        );
+        placement = Placement {
+            how: format!("none: the kernel refused ({e})"),
+            generator: Vec::new(),
+            servers: Vec::new(),
+            machine: placement.machine,
+        };
+        let _ = set_process(std::process::id(), &placement.machine);
     }
     if let Ok(mut cell) = current_cell().lock() {
         *cell = Some(placement.clone());

@@ -60,7 +60,7 @@ enum Target {
     /// One address, for good (a single Redis, or a connection the caller made).
     Fixed,
     /// Asked of the sentinels whenever the primary stops answering as one.
-    Sentinel(SentinelTarget),
+    Sentinel(Box<SentinelTarget>),
 }
 
 /// The connections to the current primary.
@@ -146,7 +146,7 @@ impl RedisLink {
                 let placeholder =
                     connect_info(target.info_for("127.0.0.1", 1), timeout).map_err(url_error)?;
                 let link = Self::with(
-                    Target::Sentinel(target),
+                    Target::Sentinel(Box::new(target)),
                     placeholder,
                     Vec::new(),
                     String::new(),

@@ -183,7 +183,7 @@ async fn role_loop(client: &reqwest::Client, auth: &str, target: &RoleTarget, st
             paced.await;
             continue;
         };
-        let roles: Vec<String> = if turn % 2 == 0 {
+        let roles: Vec<String> = if turn.is_multiple_of(2) {
             vec!["user".into()]
         } else {
             vec!["user".into(), "reader".into()]
