@@ -264,6 +264,14 @@ impl SentinelTopology {
         self.kill(&primary).then_some(primary)
     }
 
+    /// Kills one replica (a data node other than the primary the sentinels name) with
+    /// `SIGKILL` and returns its address.
+    pub async fn kill_replica(&mut self) -> Option<String> {
+        let primary = self.primary().await?;
+        let replica = self.data.iter().map(Node::addr).find(|a| *a != primary)?;
+        self.kill(&replica).then_some(replica)
+    }
+
     /// Kills the data node at `addr` with `SIGKILL`; `false` if none runs there.
     pub fn kill(&mut self, addr: &str) -> bool {
         match self

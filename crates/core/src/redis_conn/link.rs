@@ -16,6 +16,20 @@ use crate::settings::RedisSettings;
 /// logins wait at once.
 const DURABLE_CONNECTIONS: usize = 4;
 
+/// The connections of their own that durable writes need: none when they wait for no
+/// replica, else [`DURABLE_CONNECTIONS`], each opened by `open`.
+fn durable_connections<E>(
+    durability: Durability,
+    open: impl Fn() -> Result<ConnectionManager, E>,
+) -> Result<Vec<tokio::sync::Mutex<ConnectionManager>>, E> {
+    let count = if durability.wait_replicas > 0 {
+        DURABLE_CONNECTIONS
+    } else {
+        0
+    };
+    (0..count).map(|_| open().map(tokio::sync::Mutex::new)).collect()
+}
+
 /// How often the background check asks again while Redis is known to be down.
 const RECHECK: Duration = Duration::from_millis(100);
 
@@ -118,14 +132,8 @@ impl RedisLink {
         match &settings.sentinel {
             None => {
                 let shared = connect(&settings.url, timeout).map_err(url_error)?;
-                let durable = (0..if durability.wait_replicas > 0 {
-                    DURABLE_CONNECTIONS
-                } else {
-                    0
-                })
-                    .map(|_| connect(&settings.url, timeout).map(tokio::sync::Mutex::new))
-                    .collect::<Result<_, _>>()
-                    .map_err(url_error)?;
+                let durable =
+                    durable_connections(durability, || connect(&settings.url, timeout)).map_err(url_error)?;
                 Ok(Self::with(
                     Target::Fixed,
                     shared,
@@ -373,13 +381,7 @@ impl RedisLink {
                 let open = || connect_info(info.clone(), timeout).map_err(|e| e.to_string());
                 let conns = Conns {
                     shared: open()?,
-                    durable: (0..if self.inner.durability.wait_replicas > 0 {
-                        DURABLE_CONNECTIONS
-                    } else {
-                        0
-                    })
-                        .map(|_| open().map(tokio::sync::Mutex::new))
-                        .collect::<Result<_, _>>()?,
+                    durable: durable_connections(self.inner.durability, open)?,
                     primary: primary.clone(),
                 };
                 tracing::info!(%primary, "following the primary Sentinel names");

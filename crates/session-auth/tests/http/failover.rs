@@ -38,15 +38,20 @@ fn server_on(topology: &SentinelTopology, wait_replicas: u32) -> Server {
     Server::start(settings)
 }
 
+/// Whether the server answers ready within 10 s: it found the primary through the sentinels.
+async fn ready(app: &Server) -> bool {
+    eventually(Duration::from_secs(10), || async {
+        app.get("/readyz").await.status() == 200
+    })
+    .await
+}
+
 #[tokio::test]
 async fn sessions_acknowledged_after_wait_survive_a_primary_kill_and_the_server_follows_the_new_primary() {
     let mut topology = topology(0).await;
     let app = server_on(&topology, 1);
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            app.get("/readyz").await.status() == 200
-        })
-        .await,
+        ready(&app).await,
         "the server found the primary through the sentinels"
     );
     let mut sessions = Vec::new();
@@ -104,10 +109,8 @@ async fn a_login_that_no_replica_confirms_answers_503_instead_of_a_session_a_fai
     let mut topology = topology(0).await;
     let app = server_on(&topology, 2);
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            app.get("/readyz").await.status() == 200
-        })
-        .await
+        ready(&app).await,
+        "the server found the primary through the sentinels"
     );
     assert_eq!(
         app.login(USER.0, USER.1).await.status(),
@@ -115,13 +118,7 @@ async fn a_login_that_no_replica_confirms_answers_503_instead_of_a_session_a_fai
         "both replicas confirm"
     );
 
-    let primary = topology.primary().await.expect("a primary");
-    let replica = topology
-        .data_addresses()
-        .into_iter()
-        .find(|a| *a != primary)
-        .expect("a replica");
-    assert!(topology.kill(&replica));
+    topology.kill_replica().await.expect("a replica is killed");
     let login = app.login(USER.0, USER.1).await;
     assert_eq!(login.status(), 503, "one replica of two cannot confirm");
     assert_eq!(login.headers()["retry-after"], "1");
@@ -132,10 +129,8 @@ async fn a_primary_with_min_replicas_to_write_refuses_a_login_with_503_once_it_l
     let mut topology = topology(2).await;
     let app = server_on(&topology, 0);
     assert!(
-        eventually(Duration::from_secs(10), || async {
-            app.get("/readyz").await.status() == 200
-        })
-        .await
+        ready(&app).await,
+        "the server found the primary through the sentinels"
     );
     assert_eq!(
         app.login(USER.0, USER.1).await.status(),
@@ -143,13 +138,7 @@ async fn a_primary_with_min_replicas_to_write_refuses_a_login_with_503_once_it_l
         "both replicas are there"
     );
 
-    let primary = topology.primary().await.expect("a primary");
-    let replica = topology
-        .data_addresses()
-        .into_iter()
-        .find(|a| *a != primary)
-        .expect("a replica");
-    assert!(topology.kill(&replica));
+    topology.kill_replica().await.expect("a replica is killed");
     // The primary notices the replica gone when its link times out (a few seconds), then
     // refuses every write (NOREPLICAS): a login is refused, never acknowledged.
     assert!(
