@@ -36,26 +36,65 @@ fn read_banner(stdout: impl std::io::Read) -> (Vec<(String, String)>, String) {
     (exports, redis_url)
 }
 
-#[tokio::test]
-async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_workbench"))
-        .arg("up")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("workbench starts");
-    let stdout = child.stdout.take().unwrap();
-    let (exports, redis_url) = tokio::task::spawn_blocking(move || read_banner(stdout))
-        .await
-        .unwrap();
-    let url = |name: &str| {
-        exports
+/// A running `workbench up` and what its banner said.
+struct Up {
+    child: std::process::Child,
+    exports: Vec<(String, String)>,
+    redis_url: String,
+}
+
+impl Up {
+    /// Starts `workbench <args>` and reads its banner.
+    async fn start(args: &[&str]) -> Up {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_workbench"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("workbench starts");
+        let stdout = child.stdout.take().unwrap();
+        let (exports, redis_url) = tokio::task::spawn_blocking(move || read_banner(stdout))
+            .await
+            .unwrap();
+        Up {
+            child,
+            exports,
+            redis_url,
+        }
+    }
+
+    /// The value the banner exported as `name`.
+    fn url(&self, name: &str) -> String {
+        self.exports
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
             .expect(name)
-    };
+    }
+
+    /// Sends Ctrl-C (SIGINT) and waits up to 20 s for the exit.
+    async fn interrupt(&mut self) -> std::process::ExitStatus {
+        let interrupted = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(interrupted.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "workbench up did not stop on Ctrl-C");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
+    let mut up = Up::start(&["up"]).await;
+    let url = |name: &str| up.url(name);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -91,32 +130,17 @@ async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
         assert_eq!(status, 200, "{api}");
     }
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "workbench up did not stop on Ctrl-C");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let api_jwt = url("API_JWT");
+    let status = up.interrupt().await;
 
     assert!(status.success(), "{status}");
     assert!(
-        client
-            .get(format!("{}/healthz", url("API_JWT")))
-            .send()
-            .await
-            .is_err(),
+        client.get(format!("{api_jwt}/healthz")).send().await.is_err(),
         "the servers are gone"
     );
     // A Redis from REDIS_URL belongs to the user and stays; one that `up` started must go.
     if std::env::var("REDIS_URL").is_err() {
-        let redis = redis::Client::open(redis_url.as_str()).unwrap();
+        let redis = redis::Client::open(up.redis_url.as_str()).unwrap();
         assert!(
             redis.get_multiplexed_async_connection().await.is_err(),
             "the Redis it started is gone"
@@ -126,24 +150,8 @@ async fn up_prints_working_addresses_and_ctrl_c_stops_everything_it_started() {
 
 #[tokio::test]
 async fn up_with_a_sentinel_store_keeps_its_sessions_through_a_killed_primary() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_workbench"))
-        .args(["up", "--store", "sentinel"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("workbench starts");
-    let stdout = child.stdout.take().unwrap();
-    let (exports, _) = tokio::task::spawn_blocking(move || read_banner(stdout))
-        .await
-        .unwrap();
-    let url = |name: &str| {
-        exports
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .expect(name)
-    };
+    let mut up = Up::start(&["up", "--store", "sentinel"]).await;
+    let url = |name: &str| up.url(name);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -206,16 +214,5 @@ async fn up_with_a_sentinel_store_keeps_its_sessions_through_a_killed_primary() 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "workbench up did not stop on Ctrl-C");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    up.interrupt().await;
 }
