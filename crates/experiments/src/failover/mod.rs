@@ -46,7 +46,7 @@ pub const DEFAULT_BEFORE: Duration = Duration::from_secs(2);
 pub const DEFAULT_AFTER: Duration = Duration::from_secs(6);
 /// Sentinel's `down-after-milliseconds` in these trials (its own default is 30 s).
 pub const DEFAULT_DOWN_AFTER: Duration = Duration::from_millis(1000);
-/// The servers' dependency timeout in these trials (the configuration's default).
+/// The append-only file's fsync policy of the trials that keep one (Redis's default).
 const FSYNC: &str = "everysec";
 
 /// One trial.
