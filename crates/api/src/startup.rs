@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use actix_web::{App, web};
 use authbench_core::denylist::Denylist;
+use authbench_core::jws::VerifyKey;
 use authbench_core::secret::SecretError;
 use authbench_core::server::RunningServer;
 use authbench_core::session_store::SessionStore;
 use authbench_core::settings::ApiMode;
 use authbench_core::{Settings, error, redis_conn};
-use jsonwebtoken::DecodingKey;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::departments::Departments;
@@ -71,7 +71,7 @@ fn jwt_verifier(settings: &Settings) -> Result<JwtVerifier, BuildError> {
     let keys = if jwt.algorithm.is_symmetric() {
         let shared = |secret: &SecretString, accepted_until| SharedKey {
             kid: authbench_core::secret::hmac_kid(secret),
-            key: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+            key: VerifyKey::hs256(secret.expose_secret().as_bytes()),
             accepted_until,
         };
         let mut keys = vec![shared(&settings.jwt_secret()?, None)];

@@ -2,6 +2,8 @@
 //! then the login cookie. Only the syntax is checked here; what the credential means is
 //! the verifier's business.
 
+use std::borrow::Cow;
+
 use actix_web::HttpRequest;
 use actix_web::http::header;
 
@@ -18,9 +20,9 @@ fn too_large(what: &str) -> AuthError {
     AuthError::HeaderTooLarge(format!("the {what} is longer than {MAX_CREDENTIAL_LEN} bytes"))
 }
 
-/// The credential of a request: the bearer token from `Authorization`, else the value of
-/// the cookie named `cookie_name`.
-pub fn extract(req: &HttpRequest, cookie_name: &str) -> Result<String, AuthError> {
+/// The credential of a request: the bearer token from `Authorization` (borrowed from the
+/// header, no copy), else the value of the cookie named `cookie_name`.
+pub fn extract<'r>(req: &'r HttpRequest, cookie_name: &str) -> Result<Cow<'r, str>, AuthError> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         if value.len() > MAX_CREDENTIAL_LEN + SCHEME_LEN {
             return Err(too_large("Authorization header's credential"));
@@ -31,20 +33,20 @@ pub fn extract(req: &HttpRequest, cookie_name: &str) -> Result<String, AuthError
         return parse_bearer(value);
     }
     match req.cookie(cookie_name) {
-        Some(cookie) => check_syntax(cookie.value()).map(str::to_string),
+        Some(cookie) => check_syntax(cookie.value()).map(|v| Cow::Owned(v.to_string())),
         None => Err(AuthError::MissingCredential),
     }
 }
 
 /// Parses `Bearer <token>` (RFC 6750 section 2.1). Another scheme counts as no credential
 /// we understand, which gets the bare challenge telling the client which scheme to use.
-pub fn parse_bearer(value: &str) -> Result<String, AuthError> {
+pub fn parse_bearer(value: &str) -> Result<Cow<'_, str>, AuthError> {
     let value = value.trim();
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::MissingCredential);
     }
-    check_syntax(rest.trim()).map(str::to_string)
+    check_syntax(rest.trim()).map(Cow::Borrowed)
 }
 
 /// RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.

@@ -33,16 +33,16 @@ impl Identity {
 }
 
 /// Handlers take `Identity` as an argument; the authentication middleware put it in the
-/// request's extensions. A route outside that middleware gets 401.
+/// request's extensions, and the handler takes it out (moved, not copied: a handler takes
+/// it once). A route outside that middleware gets 401.
 impl FromRequest for Identity {
     type Error = AuthError;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         ready(
-            req.extensions()
-                .get::<Identity>()
-                .cloned()
+            req.extensions_mut()
+                .remove::<Identity>()
                 .ok_or(AuthError::MissingCredential),
         )
     }

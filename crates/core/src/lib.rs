@@ -14,6 +14,7 @@ pub mod denylist;
 pub mod error;
 pub mod flows;
 pub mod identity;
+pub mod jws;
 pub mod openapi;
 pub mod redis_conn;
 pub mod roles;

@@ -2,7 +2,9 @@
 //! token's `alg` header never chooses how a key is used.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use authbench_core::jws::SignKey;
 use authbench_core::settings::SigningAlgorithm;
 use aws_lc_rs::encoding::AsDer;
 use base64::Engine;
@@ -24,6 +26,8 @@ pub enum KeyError {
     Generate(SigningAlgorithm),
     #[error("cannot derive the public key: {0}")]
     Public(jsonwebtoken::errors::Error),
+    #[error("cannot prepare the key for signing: {0}")]
+    Prepare(#[from] authbench_core::jws::KeyError),
 }
 
 /// A key that signs tokens, with its id and (for asymmetric keys) its public JWK.
@@ -32,6 +36,8 @@ pub struct SigningKey {
     pub algorithm: SigningAlgorithm,
     pub kid: String,
     pub encoding: EncodingKey,
+    /// Signs, parsed once: what the server's logins and refreshes use.
+    pub signer: Arc<SignKey>,
     /// Verifies what this key signed (the auth server checks its own refresh tokens).
     pub decoding: DecodingKey,
     /// The public half as published in the JWKS; `None` for HMAC, which has no public half.
@@ -46,6 +52,7 @@ impl SigningKey {
             algorithm: SigningAlgorithm::HS256,
             kid: authbench_core::secret::hmac_kid(secret),
             encoding: EncodingKey::from_secret(bytes),
+            signer: Arc::new(SignKey::hs256(bytes)),
             decoding: DecodingKey::from_secret(bytes),
             public_jwk: None,
         }
@@ -70,10 +77,12 @@ impl SigningKey {
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         let decoding = DecodingKey::from_jwk(&jwk).map_err(KeyError::Public)?;
+        let signer = Arc::new(SignKey::from_pem(algorithm, pem)?);
         Ok(SigningKey {
             algorithm,
             kid,
             encoding,
+            signer,
             decoding,
             public_jwk: Some(jwk),
         })

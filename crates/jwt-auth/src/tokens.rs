@@ -10,7 +10,7 @@ use authbench_core::claims::{
 use authbench_core::time::now_secs;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Header, Validation};
+use jsonwebtoken::Validation;
 use rand::RngCore;
 
 use crate::keys::{KeyRing, SigningKey};
@@ -196,10 +196,8 @@ impl TokenIssuer {
 
     fn sign<C: serde::Serialize>(&self, typ: &str, claims: &C) -> Result<String, AuthError> {
         let key = &self.ring.active;
-        let mut header = Header::new(key.algorithm.jwt_algorithm());
-        header.typ = Some(typ.to_string());
-        header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &key.encoding)
+        key.signer
+            .sign(typ, &key.kid, claims)
             .map_err(|e| AuthError::unavailable(format!("signing failed: {e}")))
     }
 }

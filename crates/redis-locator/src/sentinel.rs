@@ -173,6 +173,18 @@ impl SentinelTopology {
             .await
             .map_err(failed)?;
         }
+        // A sentinel learns the replicas from the primary's INFO, read on connect and then
+        // only every 10 s: start the sentinels once the primary lists every replica online,
+        // so the first reading already holds them all.
+        let online = format!("connected_slaves:{}", options.replicas);
+        wait_for(
+            &topology.data[0].addr(),
+            Duration::from_secs(10),
+            |info: String| info.contains(&online) && info.matches("state=online").count() == options.replicas,
+            "replication",
+        )
+        .await
+        .map_err(failed)?;
         for _ in 0..options.sentinels {
             let port = free_port().map_err(|e| failed(e.to_string()))?;
             let conf = topology.dir.join(format!("sentinel-{port}.conf"));
@@ -206,7 +218,7 @@ impl SentinelTopology {
                 &master,
                 replicas,
                 others,
-                Duration::from_secs(15),
+                Duration::from_secs(30),
             )
             .await
             .map_err(failed)?;
@@ -379,6 +391,7 @@ async fn wait_for_sentinel(
 ) -> Result<(), String> {
     let deadline = Instant::now() + within;
     let client = redis::Client::open(format!("redis://{addr}")).map_err(|e| e.to_string())?;
+    let mut seen = (0, 0);
     loop {
         if let Ok(conn) = client.get_multiplexed_async_connection().await {
             let known = |what: &'static str| {
@@ -398,10 +411,13 @@ async fn wait_for_sentinel(
             if seen_replicas >= replicas && seen_sentinels >= other_sentinels {
                 return Ok(());
             }
+            seen = (seen_replicas, seen_sentinels);
         }
         if Instant::now() > deadline {
             return Err(format!(
-                "sentinel {addr} did not see {replicas} replicas and {other_sentinels} other sentinels within {within:?}"
+                "sentinel {addr} did not see {replicas} replicas and {other_sentinels} other sentinels within {within:?} \
+                 (it saw {} and {})",
+                seen.0, seen.1
             ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -12,7 +12,8 @@ use std::fmt;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use authbench_core::claims::{AccessClaims, jwt_validation};
+use authbench_core::claims::{ACCESS_TOKEN_TYP, AccessClaims, jwt_validation};
+use authbench_core::jws::{AccessChecks, VerifyKey, verify_access};
 use authbench_core::settings::SigningAlgorithm;
 use aws_lc_rs::signature::{self, KeyPair, ParsedPublicKey, UnparsedPublicKey};
 use aws_lc_rs::{hmac, rand::SystemRandom};
@@ -23,10 +24,15 @@ use secrecy::SecretString;
 /// What a kernel does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
-    /// jsonwebtoken: sign an access token, as the JWT auth server does at login.
+    /// Sign an access token, as the JWT auth server does at login (the project's own
+    /// compact JWS, key parsed once).
     Issue,
-    /// jsonwebtoken: decode and check an access token, as the API server does per request.
+    /// Check an access token, as the API server does per request (the project's own check).
     Verify,
+    /// The same signature through jsonwebtoken, for reference: what the project did before.
+    LibraryIssue,
+    /// The same check through jsonwebtoken, for reference.
+    LibraryVerify,
     /// The primitive alone, key parsed once.
     RawSign,
     /// The primitive alone, key parsed once.
@@ -41,6 +47,8 @@ impl Op {
         match self {
             Op::Issue => "issue",
             Op::Verify => "verify",
+            Op::LibraryIssue => "library_issue",
+            Op::LibraryVerify => "library_verify",
             Op::RawSign => "raw_sign",
             Op::RawVerify => "raw_verify",
             Op::RawVerifyParseKey => "raw_verify_parse_key",
@@ -51,6 +59,8 @@ impl Op {
         [
             Op::Issue,
             Op::Verify,
+            Op::LibraryIssue,
+            Op::LibraryVerify,
             Op::RawSign,
             Op::RawVerify,
             Op::RawVerifyParseKey,
@@ -106,6 +116,22 @@ pub fn kernels(alg: SigningAlgorithm) -> Vec<Kernel> {
     let (input, _) = token.rsplit_once('.').expect("a JWT has three parts");
     let input = input.as_bytes().to_vec();
 
+    let key = issuer.key();
+    let verify_key = match &key.public_jwk {
+        Some(jwk) => VerifyKey::from_jwk(alg, jwk).expect("the issuer's own JWK"),
+        None => VerifyKey::hs256("b".repeat(48).as_bytes()),
+    };
+    let checks = AccessChecks {
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+        leeway: Duration::from_secs(30),
+    };
+    let claims = issuer.issue_access("alice", &roles).expect("token").claims;
+    let mut header = jsonwebtoken::Header::new(alg.jwt_algorithm());
+    header.typ = Some(ACCESS_TOKEN_TYP.into());
+    header.kid = Some(key.kid.clone());
+    let encoding = key.encoding.clone();
+
     let mut out = Vec::new();
     let issuing = issuer.clone();
     out.push(Kernel {
@@ -115,9 +141,26 @@ pub fn kernels(alg: SigningAlgorithm) -> Vec<Kernel> {
             black_box(issuing.issue_access(black_box("alice"), &roles).expect("token"));
         }),
     });
+    let verify_token = token.clone();
     out.push(Kernel {
         algorithm: alg,
         op: Op::Verify,
+        run: Box::new(move || {
+            black_box(
+                verify_access(black_box(&verify_token), |_| Ok(&verify_key), &checks).expect("valid token"),
+            );
+        }),
+    });
+    out.push(Kernel {
+        algorithm: alg,
+        op: Op::LibraryIssue,
+        run: Box::new(move || {
+            black_box(jsonwebtoken::encode(&header, black_box(&claims), &encoding).expect("token"));
+        }),
+    });
+    out.push(Kernel {
+        algorithm: alg,
+        op: Op::LibraryVerify,
         run: Box::new(move || {
             jsonwebtoken::decode::<AccessClaims>(black_box(&token), &issuer.key().decoding, &validation)
                 .expect("valid token");
@@ -298,7 +341,14 @@ mod tests {
                 (kernel.run)();
                 ops.push(kernel.op);
             }
-            let mut expected = vec![Op::Issue, Op::Verify, Op::RawSign, Op::RawVerify];
+            let mut expected = vec![
+                Op::Issue,
+                Op::Verify,
+                Op::LibraryIssue,
+                Op::LibraryVerify,
+                Op::RawSign,
+                Op::RawVerify,
+            ];
             if alg != SigningAlgorithm::HS256 {
                 expected.push(Op::RawVerifyParseKey);
             }
@@ -321,6 +371,8 @@ mod tests {
         for op in [
             Op::Issue,
             Op::Verify,
+            Op::LibraryIssue,
+            Op::LibraryVerify,
             Op::RawSign,
             Op::RawVerify,
             Op::RawVerifyParseKey,

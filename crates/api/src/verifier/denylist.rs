@@ -19,10 +19,10 @@ impl DenylistVerifier {
     }
 
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
-        let claims = self.jwt.verify_claims(token).await?;
+        let claims = self.jwt.verify_access(token).await?;
         let revoked = self
             .denylist
-            .is_revoked(&claims.jti, &claims.sub, claims.iat)
+            .is_revoked(claims.jti.as_str(), &claims.sub, claims.iat)
             .await
             .map_err(|e| AuthError::unavailable(e.to_string()))?;
         if revoked {

@@ -7,19 +7,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use authbench_core::claims::{AccessClaims, describe, is_access_typ, jwt_validation, unexpired};
+use authbench_core::flows::SigningAlgorithm;
+use authbench_core::jws::{self, AccessChecks, JwsError, VerifiedAccess, VerifyKey};
 use authbench_core::{AuthError, Identity};
 use jsonwebtoken::jwk::{JwkSet, PublicKeyUse};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 /// What the API server checks tokens against.
 pub struct JwtVerifier {
     keys: KeySource,
-    issuer: String,
-    audience: String,
-    leeway: Duration,
-    /// The HS256 checks, built once (asymmetric keys carry their own).
-    shared_validation: Validation,
+    checks: AccessChecks,
 }
 
 /// Where the verification keys come from.
@@ -34,94 +30,66 @@ pub enum KeySource {
 /// An HMAC key the API server accepts, until a moment for a retired one.
 pub struct SharedKey {
     pub kid: String,
-    pub key: DecodingKey,
+    pub key: VerifyKey,
     /// Seconds since the Unix epoch; `None` for the active key.
     pub accepted_until: Option<u64>,
 }
 
-/// A key the API server accepts, with the checks for the one algorithm it may be used with.
-struct VerifyKey {
-    key: DecodingKey,
-    validation: Validation,
-}
-
 impl JwtVerifier {
     pub fn new(keys: KeySource, issuer: String, audience: String, leeway: Duration) -> Self {
-        let shared_validation = jwt_validation(Algorithm::HS256, &issuer, &audience, leeway);
         JwtVerifier {
             keys,
-            issuer,
-            audience,
-            leeway,
-            shared_validation,
+            checks: AccessChecks {
+                issuer,
+                audience,
+                leeway,
+            },
         }
     }
 
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
-        let claims = self.verify_claims(token).await?;
+        let verified = self.verify_access(token).await?;
         Ok(Identity {
-            sub: claims.sub,
-            roles: claims.roles,
-            expires_at: claims.exp,
+            sub: verified.sub,
+            roles: verified.roles,
+            expires_at: verified.exp,
         })
     }
 
-    /// The token's claims, once every check passed.
-    pub async fn verify_claims(&self, token: &str) -> Result<AccessClaims, AuthError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| AuthError::invalid_token("the token is malformed"))?;
-        if !is_access_typ(header.typ.as_deref()) {
-            return Err(AuthError::invalid_token(
-                "this is not an access token (typ must be at+jwt)",
-            ));
-        }
-        let claims = match &self.keys {
+    /// What the token says, once every check passed (see [`jws::verify_access`]).
+    pub async fn verify_access(&self, token: &str) -> Result<VerifiedAccess, AuthError> {
+        let refused = |e: JwsError| AuthError::invalid_token(e.to_string());
+        match &self.keys {
             KeySource::Shared(keys) => {
-                let now = authbench_core::time::now_secs();
-                let key = header
-                    .kid
-                    .as_deref()
-                    .and_then(|kid| {
+                let find = |kid: Option<&str>| {
+                    let now = authbench_core::time::now_secs();
+                    kid.and_then(|kid| {
                         keys.iter()
                             .find(|k| k.kid == kid && k.accepted_until.is_none_or(|until| now < until))
                     })
-                    .ok_or_else(|| {
-                        AuthError::invalid_token("the token names an unknown or retired key (kid)")
-                    })?;
-                decode(token, &key.key, &self.shared_validation)?
+                    .map(|k| &k.key)
+                    .ok_or(JwsError::UnknownKey)
+                };
+                jws::verify_access(token, find, &self.checks).map_err(refused)
             }
             KeySource::Jwks(cache) => {
-                let kid = header
-                    .kid
-                    .as_deref()
-                    .ok_or_else(|| AuthError::invalid_token("the token names no key (kid)"))?;
-                let key = cache.key(kid, |alg| self.validation(alg)).await?;
-                decode(token, &key.key, &key.validation)?
+                // The key may have to be fetched (an await), so the `kid` is read first; the
+                // check itself then reads the header again, which costs well under a
+                // microsecond beside any asymmetric signature.
+                let kid = jws::peek_kid(token).map_err(refused)?;
+                let kid = kid.ok_or_else(|| AuthError::invalid_token("the token names no key (kid)"))?;
+                let key = cache.key(&kid).await?;
+                jws::verify_access(token, |_| Ok::<_, JwsError>(key), &self.checks).map_err(refused)
             }
-        };
-        if !unexpired(claims.exp, self.leeway) {
-            return Err(AuthError::invalid_token("the token has expired"));
         }
-        Ok(claims)
     }
 
     pub async fn ready(&self) -> Result<(), AuthError> {
         match &self.keys {
             KeySource::Shared(_) => Ok(()),
-            KeySource::Jwks(cache) => cache.ensure_loaded(|alg| self.validation(alg)).await,
+            KeySource::Jwks(cache) => cache.ensure_loaded().await,
         }
     }
-
-    /// The checks for tokens of one algorithm (for keys found in the JWKS).
-    fn validation(&self, algorithm: Algorithm) -> Validation {
-        jwt_validation(algorithm, &self.issuer, &self.audience, self.leeway)
-    }
-}
-
-fn decode(token: &str, key: &DecodingKey, validation: &Validation) -> Result<AccessClaims, AuthError> {
-    jsonwebtoken::decode::<AccessClaims>(token, key, validation)
-        .map(|data| data.claims)
-        .map_err(|e| AuthError::invalid_token(describe(&e)))
 }
 
 /// The auth server's public keys, fetched from its JWKS and kept by `kid` for the JWKS's
@@ -177,11 +145,7 @@ impl JwksCache {
     /// the API server into a load generator against the auth server). Keys older than the
     /// max-age are fetched again (at most once a second); while that fails, the keys
     /// already known keep working.
-    async fn key(
-        &self,
-        kid: &str,
-        validation: impl Fn(Algorithm) -> Validation,
-    ) -> Result<Arc<VerifyKey>, AuthError> {
+    async fn key(&self, kid: &str) -> Result<Arc<VerifyKey>, AuthError> {
         if self.fresh()
             && let Some(key) = self.snapshot().get(kid)
         {
@@ -205,7 +169,7 @@ impl JwksCache {
         let recently = last.is_some_and(|t| t.elapsed() < interval);
         if !recently {
             *last = Some(Instant::now());
-            if let Err(e) = self.fetch(&validation).await {
+            if let Err(e) = self.fetch().await {
                 if self.snapshot().is_empty() {
                     return Err(e);
                 }
@@ -223,7 +187,7 @@ impl JwksCache {
     }
 
     /// Fetches the keys if none are known yet.
-    async fn ensure_loaded(&self, validation: impl Fn(Algorithm) -> Validation) -> Result<(), AuthError> {
+    async fn ensure_loaded(&self) -> Result<(), AuthError> {
         if !self.snapshot().is_empty() {
             return Ok(());
         }
@@ -232,10 +196,10 @@ impl JwksCache {
             return Ok(());
         }
         *last = Some(Instant::now());
-        self.fetch(&validation).await
+        self.fetch().await
     }
 
-    async fn fetch(&self, validation: &impl Fn(Algorithm) -> Validation) -> Result<(), AuthError> {
+    async fn fetch(&self) -> Result<(), AuthError> {
         let unavailable = |e: reqwest::Error| {
             AuthError::unavailable(format!("cannot fetch the JWKS from the JWT auth server: {e}"))
         };
@@ -259,19 +223,15 @@ impl JwksCache {
             }
             // Only the asymmetric algorithms the auth server issues; a symmetric key in a
             // JWKS would invite algorithm confusion.
-            let algorithm = match Algorithm::try_from(alg) {
-                Ok(a @ (Algorithm::EdDSA | Algorithm::ES256 | Algorithm::RS256)) => a,
+            let algorithm = match jsonwebtoken::Algorithm::try_from(alg) {
+                Ok(jsonwebtoken::Algorithm::EdDSA) => SigningAlgorithm::EdDSA,
+                Ok(jsonwebtoken::Algorithm::ES256) => SigningAlgorithm::ES256,
+                Ok(jsonwebtoken::Algorithm::RS256) => SigningAlgorithm::RS256,
                 _ => continue,
             };
-            match DecodingKey::from_jwk(jwk) {
+            match VerifyKey::from_jwk(algorithm, jwk) {
                 Ok(key) => {
-                    keys.insert(
-                        kid.clone(),
-                        Arc::new(VerifyKey {
-                            key,
-                            validation: validation(algorithm),
-                        }),
-                    );
+                    keys.insert(kid.clone(), Arc::new(key));
                 }
                 Err(e) => tracing::warn!(kid, error = %e, "skipping a JWK that cannot be used"),
             }
