@@ -1,10 +1,11 @@
 //! Per-credential CPU cost, away from HTTP, with criterion's statistics: the kernels of
-//! `crates/token-costs` (issue and verify through jsonwebtoken, and the raw aws-lc-rs
-//! primitive on the same signing input) for every algorithm, and making a session id (as
-//! the session auth server does at login).
+//! `crates/token-costs` (issue and verify as the servers do them, the same through
+//! jsonwebtoken, and the raw aws-lc-rs primitive on the same signing input) for every
+//! algorithm, and making a session id (as the session auth server does at login).
 //!
-//! Per algorithm, in the group `jwt/<alg>`: `issue`, `verify`, `raw_sign`, `raw_verify`,
-//! and for asymmetric keys `raw_verify_parse_key`. `workbench report --criterion
+//! Per algorithm, in the group `jwt/<alg>`: `issue`, `verify`, `library_issue`,
+//! `library_verify`, `raw_sign`, `raw_verify`, and for asymmetric keys
+//! `raw_verify_parse_key`. `workbench report --criterion
 //! target/criterion` charts these results.
 //!
 //! Run: `cargo bench --bench tokens`. Medians and spreads are criterion's own.

@@ -376,32 +376,34 @@ struct Parts<'t> {
     signed: &'t str,
 }
 
-/// Splits a compact JWS at its two dots, checking in the same pass that every other byte
-/// is base64url.
+/// Splits a compact JWS at its two dots. The alphabet is not checked here: every part is
+/// base64url-decoded before it is used, and the decoder refuses any other byte.
 fn split(token: &str) -> Result<Parts<'_>, JwsError> {
-    let bytes = token.as_bytes();
-    let mut dots = [0usize; 2];
-    let mut found = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'.' {
-            if found == 2 {
-                return Err(JwsError::Malformed);
-            }
-            dots[found] = i;
-            found += 1;
-        } else if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(JwsError::Malformed);
-        }
-    }
-    if found != 2 {
+    let first = token.find('.').ok_or(JwsError::Malformed)?;
+    let second = first + 1 + token[first + 1..].find('.').ok_or(JwsError::Malformed)?;
+    let signature = &token[second + 1..];
+    if signature.contains('.') {
         return Err(JwsError::Malformed);
     }
     Ok(Parts {
-        header: &token[..dots[0]],
-        payload: &token[dots[0] + 1..dots[1]],
-        signature: &token[dots[1] + 1..],
-        signed: &token[..dots[1]],
+        header: &token[..first],
+        payload: &token[first + 1..second],
+        signature,
+        signed: &token[..second],
     })
+}
+
+/// The last header this thread accepted, by its exact base64url text: a server's tokens all
+/// carry one of a few headers, so the same bytes parse to the same answer, and the JSON
+/// is read once per header rather than once per request.
+struct KnownHeader {
+    segment: String,
+    alg: String,
+    kid: Option<String>,
+}
+
+thread_local! {
+    static KNOWN_HEADER: std::cell::RefCell<Option<KnownHeader>> = const { std::cell::RefCell::new(None) };
 }
 
 fn decode<'b>(segment: &str, buffer: &'b mut [u8]) -> Result<&'b [u8], JwsError> {
@@ -521,13 +523,29 @@ pub fn verify_access<K: AsRef<VerifyKey>>(
         return Err(JwsError::Malformed);
     }
     let parts = split(token)?;
-    let mut header_buffer = [0u8; 512];
-    let header = access_header(parts.header, &mut header_buffer)?;
-    let key = key(header.kid.as_ref().map(|k| &*k.0))?;
+    let key = KNOWN_HEADER.with_borrow_mut(|known| {
+        if let Some(header) = known.as_ref().filter(|h| h.segment == parts.header) {
+            let key = key(header.kid.as_deref())?;
+            return if header.alg == alg_name(key.as_ref().algorithm) {
+                Ok(key)
+            } else {
+                Err(JwsError::Algorithm)
+            };
+        }
+        let mut header_buffer = [0u8; 512];
+        let header = access_header(parts.header, &mut header_buffer)?;
+        let key = key(header.kid.as_ref().map(|k| &*k.0))?;
+        if header.alg.0 != alg_name(key.as_ref().algorithm) {
+            return Err(JwsError::Algorithm);
+        }
+        *known = Some(KnownHeader {
+            segment: parts.header.to_string(),
+            alg: header.alg.0.into_owned(),
+            kid: header.kid.map(|k| k.0.into_owned()),
+        });
+        Ok(key)
+    })?;
     let key = key.as_ref();
-    if header.alg.0 != alg_name(key.algorithm) {
-        return Err(JwsError::Algorithm);
-    }
     let mut signature_buffer = [0u8; 1024];
     let signature = decode(parts.signature, &mut signature_buffer)?;
     if !key.verify(parts.signed.as_bytes(), signature) {

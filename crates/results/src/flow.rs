@@ -21,6 +21,10 @@ pub enum Flow {
     SessionCached(u64),
     /// HS256 verified locally, then one Redis read of the denylist.
     JwtDenylist,
+    /// The practical limit: a minimal actix-web + jsonwebtoken server with the API server's
+    /// HS256 checks and answer (`crates/jwt-floor`), so a report shows how far the API
+    /// server's JWT route is from it. Not in [`Flow::ALL`]: a reference, not an architecture.
+    JwtFloor,
 }
 
 /// The introspection cache lifetime of `session-cached` when none is named (the settings'
@@ -43,10 +47,13 @@ impl Flow {
         Flow::JwtDenylist,
     ];
 
+    /// The reference flows: measured beside [`Flow::ALL`] where an experiment says so.
+    pub const REFERENCE: [Flow; 1] = [Flow::JwtFloor];
+
     /// The API server's mode for this flow (the baseline runs on a `jwt` server).
     pub fn api_mode(self) -> ApiMode {
         match self {
-            Flow::Baseline | Flow::Jwt(_) => ApiMode::Jwt,
+            Flow::Baseline | Flow::Jwt(_) | Flow::JwtFloor => ApiMode::Jwt,
             Flow::Session => ApiMode::Session,
             Flow::SessionRedis => ApiMode::SessionRedis,
             Flow::SessionCached(_) => ApiMode::SessionCached,
@@ -57,7 +64,7 @@ impl Flow {
     pub fn algorithm(self) -> Option<SigningAlgorithm> {
         match self {
             Flow::Jwt(alg) => Some(alg),
-            Flow::JwtDenylist => Some(SigningAlgorithm::HS256),
+            Flow::JwtDenylist | Flow::JwtFloor => Some(SigningAlgorithm::HS256),
             _ => None,
         }
     }
@@ -69,7 +76,7 @@ impl Flow {
 
     /// `true` when the flow's auth server is the JWT auth server.
     pub fn is_jwt(self) -> bool {
-        matches!(self, Flow::Jwt(_) | Flow::JwtDenylist)
+        matches!(self, Flow::Jwt(_) | Flow::JwtDenylist | Flow::JwtFloor)
     }
 
     pub fn path(self) -> &'static str {
@@ -91,7 +98,7 @@ impl Flow {
         match self {
             Flow::Session => 4,
             Flow::SessionRedis | Flow::JwtDenylist => 2,
-            Flow::Baseline | Flow::Jwt(_) | Flow::SessionCached(_) => 0,
+            Flow::Baseline | Flow::Jwt(_) | Flow::SessionCached(_) | Flow::JwtFloor => 0,
         }
     }
 
@@ -113,6 +120,7 @@ impl fmt::Display for Flow {
             Flow::SessionCached(ms) if ms % 1000 == 0 => write!(f, "session-cached-{}s", ms / 1000),
             Flow::SessionCached(ms) => write!(f, "session-cached-{ms}ms"),
             Flow::JwtDenylist => f.write_str("jwt-denylist"),
+            Flow::JwtFloor => f.write_str("jwt-floor"),
         }
     }
 }
@@ -130,9 +138,10 @@ impl FromStr for Flow {
         }
         Flow::ALL
             .into_iter()
+            .chain(Flow::REFERENCE)
             .find(|f| f.to_string() == wanted)
             .ok_or_else(|| {
-                let names: Vec<String> = Flow::ALL.iter().map(Flow::to_string).collect();
+                let names: Vec<String> = Flow::ALL.iter().chain(&Flow::REFERENCE).map(Flow::to_string).collect();
                 format!(
                     "unknown flow `{s}`: choose from {} (session-cached-<ttl>, e.g. \
                      session-cached-250ms, sets the cache lifetime)",
@@ -150,6 +159,7 @@ mod tests {
     fn every_flow_reads_back_from_its_name() {
         for flow in Flow::ALL
             .into_iter()
+            .chain(Flow::REFERENCE)
             .chain([Flow::SessionCached(250), Flow::SessionCached(5000)])
         {
             assert_eq!(flow.to_string().parse::<Flow>().unwrap(), flow);

@@ -28,7 +28,9 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     let rounds = usize::from(args.rounds);
     let out = args.out;
     let args = args.run;
-    let flows = args.flows_or(&Flow::ALL);
+    // Every flow, and the reference floor beside the JWT flows.
+    let every: Vec<Flow> = Flow::ALL.into_iter().chain(Flow::REFERENCE).collect();
+    let flows = args.flows_or(&every);
     let (redis, mut file) = begin(&args, "throughput", &["closed"]).await?;
     file.method.rounds = rounds;
     let total = flows.len() * rounds * args.link_delay.len();

@@ -166,6 +166,18 @@ fn read_cpu(stacks: &[Stack], bars: &[Bar], cores: usize) -> Vec<String> {
             number(j),
             number(j - b)
         ));
+        if let Some(floor) = by("jwt-floor").and_then(|f| f.tier("api")) {
+            out.push(format!(
+                "The floor (jwt-floor: a minimal actix-web + jsonwebtoken server with the same \
+                 checks and answer) spent {} µs per request: the API server's JWT route costs {} \
+                 µs above it and {} µs above its own no-auth route (target: at most 4 µs above \
+                 the no-auth route, {}).",
+                number(floor),
+                number(j - floor),
+                number(j - b),
+                if j - b <= 4.0 { "met" } else { "not met" }
+            ));
+        }
     }
     if let Some(session) = by("session") {
         let elsewhere = session.tier("auth").unwrap_or(0.0) + session.tier("redis").unwrap_or(0.0);

@@ -28,7 +28,7 @@ pub use scale::{ScaleChart, ScaleSeries};
 pub use session_memory::SessionMemoryChart;
 pub use style::flow_color;
 pub use throughput::ThroughputChart;
-pub use token_costs::{COST_BARS, CostBar, CostGroup, TokenCostChart};
+pub use token_costs::{CostBar, CostGroup, SIGN_BARS, TokenCostChart, VERIFY_BARS};
 pub use token_size::TokenSizeChart;
 
 #[cfg(test)]

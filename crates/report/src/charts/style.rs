@@ -49,6 +49,7 @@ pub fn flow_color(flow: &str) -> RGBColor {
         Ok(Flow::Jwt(Alg::ES256)) => RGBColor(148, 103, 189),
         Ok(Flow::Jwt(Alg::RS256)) => RGBColor(23, 190, 207),
         Ok(Flow::JwtDenylist) => RGBColor(188, 189, 34),
+        Ok(Flow::JwtFloor) => RGBColor(174, 199, 232),
         Ok(Flow::SessionCached(_)) | Err(_) => {
             let hash = flow
                 .bytes()

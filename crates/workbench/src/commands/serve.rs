@@ -11,6 +11,8 @@ pub enum Server {
     SessionAuth,
     JwtAuth,
     Api,
+    /// The minimal JWT server the API server's JWT route is measured against.
+    JwtFloor,
 }
 
 #[derive(Args)]
@@ -29,6 +31,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             jwt_auth::Application::build(&settings).context("failed to start the JWT auth server")?
         }
         Server::Api => api::Application::build(&settings).context("failed to start the API server")?,
+        Server::JwtFloor => {
+            jwt_floor::Application::build(&settings).context("failed to start the JWT floor server")?
+        }
     };
     server::run_until_signalled(app)
         .await
