@@ -28,7 +28,12 @@ impl Machine {
             .and_then(|r| r.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0.0);
         Machine {
-            cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            // The machine's CPUs, not this process's: once the generator is placed on its
+            // own CPU, its affinity no longer says how many the machine has.
+            cores: match cpuinfo.lines().filter(|l| l.starts_with("processor")).count() {
+                0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+                n => n,
+            },
             cpu_model,
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_string())

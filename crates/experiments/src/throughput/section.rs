@@ -51,7 +51,12 @@ impl Part for Sections {
                 ),
                 stacks: stacks.clone(),
             },
-            read_cpu(&stacks, &bars, file.method.machine.cores),
+            read_cpu(
+                &stacks,
+                &bars,
+                file.method.machine.cores,
+                file.method.placement.as_ref(),
+            ),
         ));
         out
     }
@@ -133,7 +138,12 @@ fn read_throughput(bars: &[Bar], baseline: Option<f64>) -> Vec<String> {
     out
 }
 
-fn read_cpu(stacks: &[Stack], bars: &[Bar], cores: usize) -> Vec<String> {
+fn read_cpu(
+    stacks: &[Stack],
+    bars: &[Bar],
+    cores: usize,
+    placement: Option<&results::placement::Placement>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let tier = |s: &Stack, t: &str| s.tier(t).map(number).unwrap_or_else(|| "–".into());
     let list: Vec<String> = stacks
@@ -170,10 +180,11 @@ fn read_cpu(stacks: &[Stack], bars: &[Bar], cores: usize) -> Vec<String> {
             out.push(format!(
                 "The floor (jwt-floor: a minimal actix-web + jsonwebtoken server with the same \
                  checks and answer) spent {} µs per request: the API server's JWT route costs {} \
-                 µs above it and {} µs above its own no-auth route (target: at most 4 µs above \
+                 µs {} it and {} µs above its own no-auth route (target: at most 4 µs above \
                  the no-auth route, {}).",
                 number(floor),
-                number(j - floor),
+                number((j - floor).abs()),
+                if j >= floor { "above" } else { "below" },
                 number(j - b),
                 if j - b <= 4.0 { "met" } else { "not met" }
             ));
@@ -197,23 +208,42 @@ fn read_cpu(stacks: &[Stack], bars: &[Bar], cores: usize) -> Vec<String> {
         }
         out.push(line);
     }
-    // Every process shares the same cores, so cores / CPU per request bounds the rate.
+    // The CPUs the measured processes had bound the rate: with the generator placed apart,
+    // the servers' CPUs over the servers' µs per request; else the machine's over all.
+    let apart = placement.filter(|p| !p.generator.is_empty() && !p.servers.is_empty());
     let checks: Vec<String> = stacks
         .iter()
         .filter_map(|s| {
             let measured = find(bars, &s.flow)?.value;
-            (s.total() > 0.0).then(|| {
-                let bound = cores as f64 * 1e6 / s.total();
+            let (cpus, us) = match apart {
+                Some(p) => (p.servers.len(), s.total() - s.tier("generator").unwrap_or(0.0)),
+                None => (cores, s.total()),
+            };
+            (us > 0.0).then(|| {
+                let bound = cpus as f64 * 1e6 / us;
                 format!("{} {:.0} %", s.flow, measured / bound * 100.0)
             })
         })
         .collect();
     if !checks.is_empty() {
+        let premise = match apart {
+            Some(p) => {
+                let n = p.servers.len();
+                format!(
+                    "The servers shared {n} CPU{} and the generator had its own, so {n} × 10⁶ / \
+                     (the servers' µs per request) bounds each flow's rate.",
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+            None => format!(
+                "All tiers share the machine's {cores} cores, so {cores} × 10⁶ / (total µs per \
+                 request) bounds each flow's rate."
+            ),
+        };
         out.push(format!(
-            "All tiers share the machine's {cores} cores, so {cores} × 10⁶ / (total µs per \
-             request) bounds each flow's rate. The measured maxima reached this share of the \
-             bound: {}. Near 100 % the cores were the limit; well below, something else (waits, \
-             scheduling between processes) was.",
+            "{premise} The measured maxima reached this share of the bound: {}. Near 100 % the \
+             CPUs were the limit; well below, something else (waits, scheduling between \
+             processes) was.",
             checks.join(", ")
         ));
     }
