@@ -312,7 +312,11 @@ impl FlowSystem {
                 ("APP_API__SESSION_AUTH_URL", auth_url),
                 ("APP_REDIS__URL", api_redis.clone()),
             ]);
-            let server = if flow == Flow::JwtFloor { "jwt-floor" } else { "api" };
+            let server = if flow == Flow::JwtFloor {
+                "jwt-floor"
+            } else {
+                "api"
+            };
             apis.push(spawn(&exe, server, &env, &format!("http://127.0.0.1:{port}")).await?);
         }
         Ok(FlowSystem {

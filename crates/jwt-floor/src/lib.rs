@@ -73,7 +73,11 @@ impl Application {
     }
 }
 
-async fn list(req: HttpRequest, check: web::Data<Check>, departments: web::Data<Departments>) -> HttpResponse {
+async fn list(
+    req: HttpRequest,
+    check: web::Data<Check>,
+    departments: web::Data<Departments>,
+) -> HttpResponse {
     match verify(&req, &check) {
         Ok(()) => HttpResponse::Ok().json(departments.list()),
         Err(refusal) => refusal.error_response(),

@@ -58,17 +58,37 @@ async fn the_floor_and_the_api_server_accept_and_refuse_the_same_tokens() {
         ("a valid token", Some(valid.token.clone()), 200),
         ("no token", None, 401),
         ("a forged signature", Some(tampered), 401),
-        ("another key", Some(sign(&other_key, "at+jwt", &key.kid, &claims)), 401),
-        ("another kid", Some(sign(&key, "at+jwt", "another-kid", &claims)), 401),
-        ("a refresh typ", Some(sign(&key, "refresh+jwt", &key.kid, &claims)), 401),
+        (
+            "another key",
+            Some(sign(&other_key, "at+jwt", &key.kid, &claims)),
+            401,
+        ),
+        (
+            "another kid",
+            Some(sign(&key, "at+jwt", "another-kid", &claims)),
+            401,
+        ),
+        (
+            "a refresh typ",
+            Some(sign(&key, "refresh+jwt", &key.kid, &claims)),
+            401,
+        ),
         (
             "expired",
             Some(with(&|c| c.exp = now.saturating_sub(leeway + 1))),
             401,
         ),
         ("not yet valid", Some(with(&|c| c.nbf = now + leeway + 60)), 401),
-        ("another issuer", Some(with(&|c| c.iss = "https://elsewhere".into())), 401),
-        ("another audience", Some(with(&|c| c.aud = "another-api".into())), 401),
+        (
+            "another issuer",
+            Some(with(&|c| c.iss = "https://elsewhere".into())),
+            401,
+        ),
+        (
+            "another audience",
+            Some(with(&|c| c.aud = "another-api".into())),
+            401,
+        ),
         ("not a JWT", Some("abc.def".into()), 401),
     ];
     let client = reqwest::Client::new();
@@ -85,7 +105,15 @@ async fn the_floor_and_the_api_server_accept_and_refuse_the_same_tokens() {
     // The same answer on the protected route as on the no-auth one.
     let body = |path: &'static str| {
         let request = client.get(format!("{floor}{path}")).bearer_auth(&valid.token);
-        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
     };
     assert_eq!(body("/api/departments").await, body("/public/departments").await);
 }

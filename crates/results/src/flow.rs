@@ -141,7 +141,11 @@ impl FromStr for Flow {
             .chain(Flow::REFERENCE)
             .find(|f| f.to_string() == wanted)
             .ok_or_else(|| {
-                let names: Vec<String> = Flow::ALL.iter().chain(&Flow::REFERENCE).map(Flow::to_string).collect();
+                let names: Vec<String> = Flow::ALL
+                    .iter()
+                    .chain(&Flow::REFERENCE)
+                    .map(Flow::to_string)
+                    .collect();
                 format!(
                     "unknown flow `{s}`: choose from {} (session-cached-<ttl>, e.g. \
                      session-cached-250ms, sets the cache lifetime)",

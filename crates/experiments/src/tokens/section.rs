@@ -47,20 +47,25 @@ impl Part for Sections {
                 format!("Token verification cost ({source})"),
                 TokenCostChart {
                     name: name.into(),
-                    title: "Verifying one access token: the API server's check, jsonwebtoken, the raw primitive"
-                        .into(),
+                    title:
+                        "Verifying one access token: the API server's check, jsonwebtoken, the raw primitive"
+                            .into(),
                     caption: caption.clone(),
                     groups: groups.clone(),
                     bars: &VERIFY_BARS,
                 },
                 read_costs(&groups, suite),
             ));
-            if groups.iter().any(|g| g.get("issue").is_some() && g.get("raw_sign").is_some()) {
+            if groups
+                .iter()
+                .any(|g| g.get("issue").is_some() && g.get("raw_sign").is_some())
+            {
                 out.sections.push(Section::new(
                     format!("Token signing cost ({source})"),
                     TokenCostChart {
                         name: format!("token-sign{suffix}"),
-                        title: "Signing one access token: the auth server, jsonwebtoken, the raw primitive".into(),
+                        title: "Signing one access token: the auth server, jsonwebtoken, the raw primitive"
+                            .into(),
                         caption,
                         groups: groups.clone(),
                         bars: &SIGN_BARS,
@@ -137,7 +142,11 @@ fn read_costs(groups: &[CostGroup], suite: &Suite) -> Vec<String> {
             let _ = write!(line, ", jsonwebtoken {} µs", us(library.median_ns));
         }
         if let Some(parse) = g.get("raw_verify_parse_key") {
-            let _ = write!(line, ", the primitive with the key parsed per call {} µs", us(parse.median_ns));
+            let _ = write!(
+                line,
+                ", the primitive with the key parsed per call {} µs",
+                us(parse.median_ns)
+            );
         }
         lines.push(line);
     }
