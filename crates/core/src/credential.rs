@@ -30,7 +30,7 @@ pub fn extract<'r>(req: &'r HttpRequest, cookie_name: &str) -> Result<Cow<'r, st
         let value = value
             .to_str()
             .map_err(|_| AuthError::invalid_token("the Authorization header is not ASCII"))?;
-        return parse_bearer(value);
+        return parse_bearer(value).map(Cow::Borrowed);
     }
     match req.cookie(cookie_name) {
         Some(cookie) => check_syntax(cookie.value()).map(|v| Cow::Owned(v.to_string())),
@@ -40,13 +40,13 @@ pub fn extract<'r>(req: &'r HttpRequest, cookie_name: &str) -> Result<Cow<'r, st
 
 /// Parses `Bearer <token>` (RFC 6750 section 2.1). Another scheme counts as no credential
 /// we understand, which gets the bare challenge telling the client which scheme to use.
-pub fn parse_bearer(value: &str) -> Result<Cow<'_, str>, AuthError> {
+pub fn parse_bearer(value: &str) -> Result<&str, AuthError> {
     let value = value.trim();
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::MissingCredential);
     }
-    check_syntax(rest.trim()).map(Cow::Borrowed)
+    check_syntax(rest.trim())
 }
 
 /// RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.

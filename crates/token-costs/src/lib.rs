@@ -55,18 +55,18 @@ impl Op {
         }
     }
 
+    pub const ALL: [Op; 7] = [
+        Op::Issue,
+        Op::Verify,
+        Op::LibraryIssue,
+        Op::LibraryVerify,
+        Op::RawSign,
+        Op::RawVerify,
+        Op::RawVerifyParseKey,
+    ];
+
     pub fn parse(name: &str) -> Option<Op> {
-        [
-            Op::Issue,
-            Op::Verify,
-            Op::LibraryIssue,
-            Op::LibraryVerify,
-            Op::RawSign,
-            Op::RawVerify,
-            Op::RawVerifyParseKey,
-        ]
-        .into_iter()
-        .find(|op| op.name() == name)
+        Op::ALL.into_iter().find(|op| op.name() == name)
     }
 }
 
