@@ -25,6 +25,7 @@ fn every_committed_reference_results_file_loads_with_this_schema() {
     assert_eq!(
         read,
         [
+            "accuracy",
             "calibrate",
             "criterion",
             "failover",
@@ -55,6 +56,7 @@ fn the_reference_results_hold_what_each_experiment_records_beside_its_runs() {
     assert!(read("state").state.is_some_and(|s| !s.sessions.is_empty()));
     assert!(read("revocation").revocation.is_some_and(|r| !r.arms.is_empty()));
     assert!(read("calibrate").calibration.is_some());
+    assert!(read("accuracy").accuracy.is_some_and(|a| !a.points.is_empty()));
     assert!(!read("tokens").costs.is_empty() && !read("criterion").costs.is_empty());
 }
 
