@@ -44,6 +44,7 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
             settings.introspection.client_id.clone(),
             settings.introspection_secret()?,
             timeout,
+            settings.api.introspection_http,
         )?)
     };
     Ok(match settings.api.mode {

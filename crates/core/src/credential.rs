@@ -74,13 +74,8 @@ fn check_syntax(token: &str) -> Result<&str, AuthError> {
 /// The `(client_id, client_secret)` of an `Authorization: Basic` header, if well formed.
 pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     use base64::Engine;
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
     let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
+        .decode(basic_encoded(req)?)
         .ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (id, secret) = decoded.split_once(':')?;
@@ -91,16 +86,26 @@ pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 /// server's service credential at the auth servers' introspection), compared in constant
 /// time.
 pub fn is_service_caller(req: &HttpRequest, client_id: &str, secret: &secrecy::SecretString) -> bool {
+    use base64::Engine;
     use secrecy::ExposeSecret;
-    match basic_credentials(req) {
-        Some((id, presented)) => {
-            let id_ok = crate::secret::constant_time_eq(id.as_bytes(), client_id.as_bytes());
-            let secret_ok =
-                crate::secret::constant_time_eq(presented.as_bytes(), secret.expose_secret().as_bytes());
-            id_ok & secret_ok
-        }
-        None => false,
-    }
+    // Decoded into a stack buffer: the introspection hop runs this on every request.
+    let mut decoded = [0u8; 512];
+    let Some(encoded) = basic_encoded(req) else { return false };
+    let Ok(len) = base64::engine::general_purpose::STANDARD.decode_slice(encoded, &mut decoded) else {
+        return false;
+    };
+    let decoded = &decoded[..len];
+    let Some(colon) = decoded.iter().position(|&b| b == b':') else { return false };
+    let id_ok = crate::secret::constant_time_eq(&decoded[..colon], client_id.as_bytes());
+    let secret_ok = crate::secret::constant_time_eq(&decoded[colon + 1..], secret.expose_secret().as_bytes());
+    id_ok & secret_ok
+}
+
+/// The base64 part of an `Authorization: Basic ...` header.
+fn basic_encoded(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("basic").then(|| encoded.trim())
 }
 
 /// The cookie that carries a credential to the browser: `HttpOnly` (scripts cannot read
@@ -196,5 +201,32 @@ mod tests {
             extract(&req, "session_id"),
             Err(AuthError::MissingCredential)
         ));
+    }
+
+    #[test]
+    fn only_the_exact_service_credential_is_a_service_caller() {
+        use base64::Engine;
+        let secret = secrecy::SecretString::from("s3cret-of-the-service");
+        let basic = |raw: &str| {
+            let header = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw));
+            TestRequest::default()
+                .insert_header((header::AUTHORIZATION, header))
+                .to_http_request()
+        };
+        assert!(is_service_caller(&basic("api:s3cret-of-the-service"), "api", &secret));
+        // A colon in the secret belongs to the secret (RFC 7617 splits at the first one).
+        assert!(!is_service_caller(&basic("api:s3cret-of-the-service:"), "api", &secret));
+        assert!(!is_service_caller(&basic("api:s3cret-of-the-servicE"), "api", &secret));
+        assert!(!is_service_caller(&basic("apx:s3cret-of-the-service"), "api", &secret));
+        assert!(!is_service_caller(&basic("api"), "api", &secret));
+        assert!(!is_service_caller(&basic(&format!("api:{}", "x".repeat(600))), "api", &secret));
+        let bearer = TestRequest::default()
+            .insert_header((header::AUTHORIZATION, "Bearer YXBpOnMzY3JldA"))
+            .to_http_request();
+        assert!(!is_service_caller(&bearer, "api", &secret));
+        let garbled = TestRequest::default()
+            .insert_header((header::AUTHORIZATION, "Basic !!!"))
+            .to_http_request();
+        assert!(!is_service_caller(&garbled, "api", &secret));
     }
 }

@@ -67,6 +67,17 @@ impl std::str::FromStr for ApiMode {
     }
 }
 
+/// The HTTP version the API server speaks to the session auth server on its introspection
+/// hop: HTTP/1.1 on pooled keep-alive connections (the default, what most deployments run),
+/// or HTTP/2 without TLS (h2c, prior knowledge), every request multiplexed on one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntrospectionHttp {
+    #[default]
+    Http1,
+    Http2,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub enum SigningAlgorithm {
     HS256,

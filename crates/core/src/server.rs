@@ -68,9 +68,19 @@ pub fn bind(listen: &ListenSettings) -> io::Result<TcpListener> {
 /// [`KEEP_ALIVE`]; signals left to the caller (binaries stop on Ctrl-C themselves, tests
 /// and the workbench stop servers through their handles); and a stop that waits at most
 /// two seconds for requests in flight.
+///
+/// `serve!(listen, factory, h2c)` also accepts HTTP/2 without TLS (prior knowledge) on the
+/// same port, told apart from HTTP/1.1 by the connection's first bytes: the session auth
+/// server offers it for the introspection hop.
 #[macro_export]
 macro_rules! serve {
-    ($listen:expr, $factory:expr) => {{
+    ($listen:expr, $factory:expr) => {
+        $crate::serve!(@run $listen, $factory, listen)
+    };
+    ($listen:expr, $factory:expr, h2c) => {
+        $crate::serve!(@run $listen, $factory, listen_auto_h2c)
+    };
+    (@run $listen:expr, $factory:expr, $listen_with:ident) => {{
         let listen: &$crate::settings::ListenSettings = $listen;
         let listener = $crate::server::bind(listen)?;
         let addr = listener.local_addr()?;
@@ -81,7 +91,7 @@ macro_rules! serve {
         if let Some(workers) = listen.workers {
             server = server.workers(workers.max(1));
         }
-        let server = server.listen(listener)?.run();
+        let server = server.$listen_with(listener)?.run();
         ::std::result::Result::<_, ::std::io::Error>::Ok($crate::server::RunningServer::new(addr, server))
     }};
 }

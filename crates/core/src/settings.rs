@@ -12,7 +12,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-pub use crate::flows::{ApiMode, SigningAlgorithm};
+pub use crate::flows::{ApiMode, IntrospectionHttp, SigningAlgorithm};
 
 /// Which rules apply to secrets and cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -318,6 +318,10 @@ pub struct ApiSettings {
     /// How long a `session-cached` API server keeps a positive introspection answer.
     #[serde(default = "default_cache_ttl_ms")]
     pub introspection_cache_ttl_ms: u64,
+    /// `http1` (default) or `http2` (h2c) on the introspection hop (modes `session` and
+    /// `session-cached`).
+    #[serde(default)]
+    pub introspection_http: IntrospectionHttp,
 }
 
 fn default_cache_ttl_ms() -> u64 {

@@ -254,6 +254,10 @@ impl FlowSystem {
                 }
                 .to_string(),
             ),
+            (
+                "APP_API__INTROSPECTION_HTTP".into(),
+                if flow == Flow::SessionH2 { "http2" } else { "http1" }.into(),
+            ),
             ("RUST_LOG".into(), "warn".into()),
         ];
         env.extend(store.env());
@@ -282,7 +286,7 @@ impl FlowSystem {
         let mut api_auth_urls = Vec::new();
         for (port, url) in auth_ports.iter().zip(&auth_urls) {
             let auth_addr = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
-            let asks_auth = matches!(flow, Flow::Session | Flow::SessionCached(_));
+            let asks_auth = matches!(flow, Flow::Session | Flow::SessionH2 | Flow::SessionCached(_));
             if options.cuttable_links && asks_auth {
                 let proxy = linkproxy::LinkProxy::start(auth_addr).await?;
                 api_auth_urls.push(format!("http://{}", proxy.addr()));

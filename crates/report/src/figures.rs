@@ -105,6 +105,69 @@ pub fn cpu_stacks(file: &ResultsFile, label: &str) -> Vec<Stack> {
     stacks
 }
 
+/// The design note's steps, each with the key its share of a [`Stack`] is filed under in
+/// [`note_steps`] and its legend: 3 and 6 (the request in and the answer out, the no-auth
+/// route's work), 4 (the API server checks: over a hop, or locally with a signature), 5 (the
+/// auth server and Redis, the session flow's far side of the hop).
+pub const NOTE_STEPS: [(&str, &str); 6] = [
+    ("route", "3, 6: request in, answer out (the no-auth route)"),
+    ("hop", "4: the API server's side of the hop"),
+    ("signature", "4: the signature alone (raw primitive)"),
+    ("check", "4: the rest of the local check"),
+    ("auth", "5: the auth server"),
+    ("redis", "5: Redis"),
+];
+
+/// Each flow's CPU per request split into the note's steps: the no-auth route's API
+/// server cost is steps 3 and 6 for every flow; what the flow's API server spends above it
+/// is step 4, split for a JWT flow into the signature (the raw primitive's verify, from the
+/// tokens experiment's `costs`) and the rest of the check; the auth server and Redis are
+/// step 5. The generator is left out. Empty without a baseline stack.
+pub fn note_steps(stacks: &[Stack], costs: &[results::OpCost]) -> Vec<Stack> {
+    let Some(route) = stacks
+        .iter()
+        .find(|s| s.flow == "baseline")
+        .and_then(|s| s.tier("api"))
+    else {
+        return Vec::new();
+    };
+    let signature = |flow: &results::Flow| -> Option<f64> {
+        let alg = flow.algorithm()?.to_string();
+        costs
+            .iter()
+            .find(|c| c.algorithm == alg && c.op == "raw_verify")
+            .map(|c| c.median_ns / 1000.0)
+    };
+    stacks
+        .iter()
+        .filter_map(|stack| {
+            let flow: results::Flow = stack.flow.parse().ok()?;
+            let api = stack.tier("api")?;
+            let above = (api - route).max(0.0);
+            let mut steps = vec![("route".to_string(), api.min(route))];
+            if flow != results::Flow::Baseline {
+                match (flow.is_jwt(), signature(&flow)) {
+                    (true, Some(sig)) => {
+                        steps.push(("signature".into(), sig.min(above)));
+                        steps.push(("check".into(), (above - sig).max(0.0)));
+                    }
+                    (true, None) => steps.push(("check".into(), above)),
+                    (false, _) => steps.push(("hop".into(), above)),
+                }
+            }
+            for far in ["auth", "redis"] {
+                if let Some(us) = stack.tier(far).filter(|us| *us > 0.0) {
+                    steps.push((far.to_string(), us));
+                }
+            }
+            Some(Stack {
+                flow: stack.flow.clone(),
+                tiers: steps,
+            })
+        })
+        .collect()
+}
+
 /// One flow's percentile curve at one load level.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Curve {

@@ -25,6 +25,9 @@ pub enum Flow {
     /// HS256 checks and answer (`crates/jwt-floor`), so a report shows how far the API
     /// server's JWT route is from it. Not in [`Flow::ALL`]: a reference, not an architecture.
     JwtFloor,
+    /// `session` with the introspection hop over HTTP/2 without TLS (h2c) instead of
+    /// HTTP/1.1: the same architecture, another wire. Not in [`Flow::ALL`].
+    SessionH2,
 }
 
 /// The introspection cache lifetime of `session-cached` when none is named (the settings'
@@ -47,14 +50,16 @@ impl Flow {
         Flow::JwtDenylist,
     ];
 
-    /// The reference flows: measured beside [`Flow::ALL`] where an experiment says so.
-    pub const REFERENCE: [Flow; 1] = [Flow::JwtFloor];
+    /// The reference flows, measured beside [`Flow::ALL`] where an experiment says so: the
+    /// practical limit of a JWT check (`jwt-floor`) and the session hop over HTTP/2
+    /// (`session-h2`).
+    pub const REFERENCE: [Flow; 2] = [Flow::JwtFloor, Flow::SessionH2];
 
     /// The API server's mode for this flow (the baseline runs on a `jwt` server).
     pub fn api_mode(self) -> ApiMode {
         match self {
             Flow::Baseline | Flow::Jwt(_) | Flow::JwtFloor => ApiMode::Jwt,
-            Flow::Session => ApiMode::Session,
+            Flow::Session | Flow::SessionH2 => ApiMode::Session,
             Flow::SessionRedis => ApiMode::SessionRedis,
             Flow::SessionCached(_) => ApiMode::SessionCached,
             Flow::JwtDenylist => ApiMode::JwtDenylist,
@@ -71,7 +76,10 @@ impl Flow {
 
     /// `true` when the flow's auth server is the session auth server.
     pub fn is_session(self) -> bool {
-        matches!(self, Flow::Session | Flow::SessionRedis | Flow::SessionCached(_))
+        matches!(
+            self,
+            Flow::Session | Flow::SessionH2 | Flow::SessionRedis | Flow::SessionCached(_)
+        )
     }
 
     /// `true` when the flow's auth server is the JWT auth server.
@@ -96,7 +104,7 @@ impl Flow {
     /// its cache hits, which cross none (a miss crosses 4).
     pub fn link_crossings(self) -> u32 {
         match self {
-            Flow::Session => 4,
+            Flow::Session | Flow::SessionH2 => 4,
             Flow::SessionRedis | Flow::JwtDenylist => 2,
             Flow::Baseline | Flow::Jwt(_) | Flow::SessionCached(_) | Flow::JwtFloor => 0,
         }
@@ -121,6 +129,7 @@ impl fmt::Display for Flow {
             Flow::SessionCached(ms) => write!(f, "session-cached-{ms}ms"),
             Flow::JwtDenylist => f.write_str("jwt-denylist"),
             Flow::JwtFloor => f.write_str("jwt-floor"),
+            Flow::SessionH2 => f.write_str("session-h2"),
         }
     }
 }

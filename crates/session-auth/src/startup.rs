@@ -99,7 +99,7 @@ impl Application {
                 .app_data(error::json_config())
                 .app_data(error::form_config())
                 .configure(routes::configure)
-        })?;
+        }, h2c)?;
         tracing::info!(url = %server.url(), "session auth server listening");
         Ok(server)
     }

@@ -522,5 +522,62 @@ pub async fn compare(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "\"check\" is the API server's own Server-Timing: for session, the whole introspection hop.",
         "\"확인\"은 API 서버의 Server-Timing 값이다: 세션의 경우 인트로스펙션 홉 전체.",
     );
+    price_steps(n);
     Ok(())
+}
+
+/// The note's steps priced in CPU µs per request, one line per flow, from the newest
+/// throughput results at hand: the user's own `results/` if it holds a throughput run, else
+/// the reference report the repository carries.
+fn price_steps(n: &Narrator) {
+    let reference = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/reference/results");
+    let Some((dir, file)) = [std::path::PathBuf::from("results"), reference]
+        .into_iter()
+        .find_map(|dir| Some((dir.clone(), results::ResultsFile::read(&dir.join("throughput.json")).ok()?)))
+    else {
+        n.say(
+            "(`workbench throughput` prices these steps in CPU time per request.)",
+            "(`workbench throughput`를 실행하면 이 단계들의 요청당 CPU 시간을 잰다.)",
+        );
+        return;
+    };
+    let costs = results::ResultsFile::read(&dir.join("tokens.json"))
+        .map(|t| t.costs)
+        .unwrap_or_default();
+    let steps = report::figures::note_steps(&report::figures::cpu_stacks(&file, "max"), &costs);
+    println!();
+    println!(
+        "  {} ({}, {}):",
+        n.t(
+            "CPU per request by step of the note",
+            "노트의 단계별 요청당 CPU 시간"
+        ),
+        dir.display(),
+        file.method.started_at.get(..10).unwrap_or(&file.method.started_at)
+    );
+    for flow in ["session", "jwt-hs256"] {
+        if let Some(stack) = steps.iter().find(|s| s.flow == flow) {
+            println!("  {}", step_line(stack));
+        }
+    }
+}
+
+/// `session  68.2 µs = 3,6 10.0 + 4 24.5 + 5 22.7 + 5 (Redis) 11.0`.
+fn step_line(stack: &report::figures::Stack) -> String {
+    let parts: Vec<String> = stack
+        .tiers
+        .iter()
+        .map(|(key, us)| {
+            let step = match key.as_str() {
+                "route" => "3,6",
+                "hop" => "4 hop",
+                "signature" => "4 signature",
+                "check" => "4 check",
+                "auth" => "5 auth server",
+                _ => "5 Redis",
+            };
+            format!("{step} {us:.1}")
+        })
+        .collect();
+    format!("{:<10} {:>6.1} µs = {}", stack.flow, stack.total(), parts.join(" + "))
 }

@@ -115,7 +115,7 @@ impl JwksCache {
     ) -> Result<Self, reqwest::Error> {
         Ok(JwksCache {
             url,
-            client: super::introspection::http_client(timeout)?,
+            client: jwks_client(timeout)?,
             keys: RwLock::new(Arc::new(HashMap::new())),
             fetched_at: RwLock::new(None),
             last_fetch: tokio::sync::Mutex::new(None),
@@ -248,4 +248,16 @@ impl JwksCache {
         }
         Ok(())
     }
+}
+
+/// The pooled HTTP/1.1 keep-alive client that fetches the JWKS (rarely: on an unknown kid
+/// or when the keys grow old).
+fn jwks_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .pool_idle_timeout(authbench_core::server::CLIENT_POOL_IDLE)
+        .tcp_nodelay(true)
+        .no_proxy()
+        .build()
 }

@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use authbench_core::settings::ApiMode;
+use authbench_core::settings::{ApiMode, IntrospectionHttp};
 use linkproxy::Mode;
 
-use crate::helpers::{USER, eventually, spawn_system};
+use crate::helpers::{USER, eventually, spawn_system, spawn_system_with};
 
 #[tokio::test]
 async fn with_redis_stopped_session_calls_get_503_while_jwt_calls_get_200_and_both_recover() {
@@ -64,7 +64,16 @@ async fn a_frozen_redis_gives_503_within_the_timeout_instead_of_a_hang() {
 
 #[tokio::test]
 async fn with_the_session_auth_server_unreachable_only_the_session_mode_fails() {
-    let system = spawn_system().await;
+    only_the_session_mode_fails_while_the_session_auth_server_is_away(IntrospectionHttp::Http1).await;
+}
+
+#[tokio::test]
+async fn over_http2_too_the_session_mode_fails_fast_while_the_session_auth_server_is_away_and_recovers() {
+    only_the_session_mode_fails_while_the_session_auth_server_is_away(IntrospectionHttp::Http2).await;
+}
+
+async fn only_the_session_mode_fails_while_the_session_auth_server_is_away(http: IntrospectionHttp) {
+    let system = spawn_system_with(|s| s.api.introspection_http = http).await;
     let session = system.session_of(USER).await;
     let token = system.credential(ApiMode::Jwt, USER).await;
 

@@ -75,3 +75,24 @@ async fn a_busy_session_still_ends_at_its_absolute_lifetime() {
         );
     }
 }
+
+#[tokio::test]
+async fn over_http2_the_introspection_hop_gives_the_same_answers_as_over_http1() {
+    use authbench_core::settings::IntrospectionHttp;
+    let system = spawn_system_with(|s| s.api.introspection_http = IntrospectionHttp::Http2).await;
+    let id = system.session_of(USER).await;
+
+    // Calls at once share the one HTTP/2 connection.
+    let call = || system.get(ApiMode::Session, "/api/me", &id);
+    let (a, b, c, d) = tokio::join!(call(), call(), call(), call());
+    for response in [a, b, c, d] {
+        assert_eq!(response.status(), 200);
+        let me: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(me["sub"], USER.0, "{me}");
+    }
+    let never = authbench_core::session_store::new_session_id().unwrap();
+    assert_invalid_token(&system.get(ApiMode::Session, "/api/me", &never).await, "unknown over h2");
+
+    system.logout(&id).await;
+    assert_invalid_token(&system.get(ApiMode::Session, "/api/me", &id).await, "logged out over h2");
+}

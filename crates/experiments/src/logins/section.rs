@@ -54,6 +54,7 @@ impl Part for Sections {
                             &format!("POST /{label}; CPU time from /proc per process"),
                         ),
                         stacks,
+                        parts: &TIERS,
                     },
                     reading,
                 ))

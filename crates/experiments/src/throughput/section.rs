@@ -50,6 +50,7 @@ impl Part for Sections {
                     "CPU time from /proc per process over the measured window",
                 ),
                 stacks: stacks.clone(),
+                parts: &TIERS,
             },
             read_cpu(
                 &stacks,
@@ -58,8 +59,90 @@ impl Part for Sections {
                 file.method.placement.as_ref(),
             ),
         ));
+        let costs = suite.get("tokens").map_or(&[][..], |t| &t.costs[..]);
+        let steps = note_steps(&stacks, costs);
+        if !steps.is_empty() {
+            out.sections.push(Section::new(
+                "Where each microsecond goes: the note's steps",
+                CpuChart {
+                    name: "note-steps".into(),
+                    title: "CPU time per request, by step of the design note".into(),
+                    per: "request".into(),
+                    caption: load_caption(
+                        file,
+                        "closed loop",
+                        "steps from the CPU per process; the signature from the tokens experiment",
+                    ),
+                    stacks: steps.clone(),
+                    parts: &NOTE_STEPS,
+                },
+                read_steps(&steps, !costs.is_empty()),
+            ));
+        }
         out
     }
+}
+
+/// What the note's steps say: what a hop costs beside what a signature costs.
+fn read_steps(steps: &[Stack], with_signatures: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let part = |s: &Stack, key: &str| s.tier(key).unwrap_or(0.0);
+    let by = |flow: &str| steps.iter().find(|s| s.flow == flow);
+    out.push(
+        "Each bar is one flow's CPU per request split by the note's Process steps. Steps 3 and 6 \
+         (the request in, the answer out) are what the API server spends on the same route with \
+         no authentication (the baseline); step 4 is what the flow's API server spends above \
+         that, split for a JWT flow into the signature alone (the raw primitive's verify from \
+         the tokens experiment) and the rest of the check; step 5 is the session auth server \
+         and Redis. The load generator is left out."
+            .into(),
+    );
+    if let Some(session) = by("session") {
+        let hop = part(session, "hop") + part(session, "auth") + part(session, "redis");
+        let mut line = format!(
+            "session: {} µs per request, of which the hop costs {} µs (the API server's side {}, \
+             the auth server {}, Redis {}).",
+            number(session.total()),
+            number(hop),
+            number(part(session, "hop")),
+            number(part(session, "auth")),
+            number(part(session, "redis"))
+        );
+        if let Some(h2) = by("session-h2") {
+            let _ = write!(
+                line,
+                " Over HTTP/2 (session-h2) the same hop cost {} µs (API server's side {}, auth \
+                 server {}).",
+                number(part(h2, "hop") + part(h2, "auth") + part(h2, "redis")),
+                number(part(h2, "hop")),
+                number(part(h2, "auth"))
+            );
+        }
+        out.push(line);
+        if with_signatures {
+            let signatures: Vec<String> = steps
+                .iter()
+                .filter(|s| s.tier("signature").is_some())
+                .map(|s| {
+                    let sig = part(s, "signature");
+                    format!(
+                        "{} {} µs (the rest of its check {} µs; the hop is {})",
+                        s.flow,
+                        number(sig),
+                        number(part(s, "check")),
+                        if sig > 0.0 { format!("{:.0}×", hop / sig) } else { "–".into() }
+                    )
+                })
+                .collect();
+            if !signatures.is_empty() {
+                out.push(format!(
+                    "Beside it, the signature alone: {}.",
+                    signatures.join("; ")
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn find<'a>(bars: &'a [Bar], flow: &str) -> Option<&'a Bar> {

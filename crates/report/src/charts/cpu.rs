@@ -18,6 +18,9 @@ pub struct CpuChart {
     pub per: String,
     pub stacks: Vec<Stack>,
     pub caption: String,
+    /// The stacks' parts, bottom to top: their keys in [`Stack::tiers`] and their legends
+    /// ([`TIERS`] for the processes, `figures::NOTE_STEPS` for the note's steps).
+    pub parts: &'static [(&'static str, &'static str)],
 }
 
 pub const TIERS: [(&str, &str); 4] = [
@@ -45,7 +48,7 @@ impl Chart for CpuChart {
             .y_label_formatter(&|v| tick(*v))
             .y_desc(format!("CPU µs per {}", self.per))
             .draw()?;
-        for (tier, tier_name) in TIERS {
+        for &(tier, tier_name) in self.parts {
             let color = tier_color(tier);
             let mut rects = Vec::new();
             for (i, stack) in self.stacks.iter().enumerate() {

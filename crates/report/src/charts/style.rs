@@ -50,6 +50,7 @@ pub fn flow_color(flow: &str) -> RGBColor {
         Ok(Flow::Jwt(Alg::RS256)) => RGBColor(23, 190, 207),
         Ok(Flow::JwtDenylist) => RGBColor(188, 189, 34),
         Ok(Flow::JwtFloor) => RGBColor(174, 199, 232),
+        Ok(Flow::SessionH2) => RGBColor(255, 152, 150),
         Ok(Flow::SessionCached(_)) | Err(_) => {
             let hash = flow
                 .bytes()
@@ -69,6 +70,11 @@ pub fn tier_color(tier: &str) -> RGBColor {
         "auth" => RGBColor(255, 127, 14),
         "redis" => RGBColor(214, 39, 40),
         "generator" => RGBColor(190, 190, 190),
+        // The note's steps (`figures::NOTE_STEPS`); `auth` and `redis` as above.
+        "route" => RGBColor(158, 202, 225),
+        "hop" => RGBColor(140, 86, 75),
+        "signature" => RGBColor(44, 160, 44),
+        "check" => RGBColor(152, 223, 138),
         _ => RGBColor(100, 100, 100),
     }
 }
