@@ -90,12 +90,16 @@ pub fn is_service_caller(req: &HttpRequest, client_id: &str, secret: &secrecy::S
     use secrecy::ExposeSecret;
     // Decoded into a stack buffer: the introspection hop runs this on every request.
     let mut decoded = [0u8; 512];
-    let Some(encoded) = basic_encoded(req) else { return false };
+    let Some(encoded) = basic_encoded(req) else {
+        return false;
+    };
     let Ok(len) = base64::engine::general_purpose::STANDARD.decode_slice(encoded, &mut decoded) else {
         return false;
     };
     let decoded = &decoded[..len];
-    let Some(colon) = decoded.iter().position(|&b| b == b':') else { return false };
+    let Some(colon) = decoded.iter().position(|&b| b == b':') else {
+        return false;
+    };
     let id_ok = crate::secret::constant_time_eq(&decoded[..colon], client_id.as_bytes());
     let secret_ok = crate::secret::constant_time_eq(&decoded[colon + 1..], secret.expose_secret().as_bytes());
     id_ok & secret_ok
@@ -213,13 +217,33 @@ mod tests {
                 .insert_header((header::AUTHORIZATION, header))
                 .to_http_request()
         };
-        assert!(is_service_caller(&basic("api:s3cret-of-the-service"), "api", &secret));
+        assert!(is_service_caller(
+            &basic("api:s3cret-of-the-service"),
+            "api",
+            &secret
+        ));
         // A colon in the secret belongs to the secret (RFC 7617 splits at the first one).
-        assert!(!is_service_caller(&basic("api:s3cret-of-the-service:"), "api", &secret));
-        assert!(!is_service_caller(&basic("api:s3cret-of-the-servicE"), "api", &secret));
-        assert!(!is_service_caller(&basic("apx:s3cret-of-the-service"), "api", &secret));
+        assert!(!is_service_caller(
+            &basic("api:s3cret-of-the-service:"),
+            "api",
+            &secret
+        ));
+        assert!(!is_service_caller(
+            &basic("api:s3cret-of-the-servicE"),
+            "api",
+            &secret
+        ));
+        assert!(!is_service_caller(
+            &basic("apx:s3cret-of-the-service"),
+            "api",
+            &secret
+        ));
         assert!(!is_service_caller(&basic("api"), "api", &secret));
-        assert!(!is_service_caller(&basic(&format!("api:{}", "x".repeat(600))), "api", &secret));
+        assert!(!is_service_caller(
+            &basic(&format!("api:{}", "x".repeat(600))),
+            "api",
+            &secret
+        ));
         let bearer = TestRequest::default()
             .insert_header((header::AUTHORIZATION, "Bearer YXBpOnMzY3JldA"))
             .to_http_request();

@@ -75,7 +75,8 @@ pub struct Settings {
     pub api: ApiSettings,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// Its `Debug` hides the password in `url`, so the settings can be logged.
+#[derive(Clone, Deserialize)]
 pub struct RedisSettings {
     pub url: String,
     /// Prefix of every key this system writes, so that several systems (or tests) can
@@ -88,6 +89,35 @@ pub struct RedisSettings {
     /// What the writes that matter wait for before they are acknowledged.
     #[serde(default)]
     pub durability: DurabilitySettings,
+}
+
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &redacted_url(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .field("sentinel", &self.sentinel)
+            .field("durability", &self.durability)
+            .finish()
+    }
+}
+
+/// A Redis URL with its password replaced by `***`, for messages and logs:
+/// `redis://user:secret@host:6379/0` as `redis://user:***@host:6379/0`; a URL without
+/// credentials as it is.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        // `user:password@`, or a lone `secret@` (read as a password by some clients).
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => format!("{scheme}://***{}", &rest[at..]),
+        },
+        None => url.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,20 +159,6 @@ impl DurabilitySettings {
             wait_replicas: self.wait_replicas,
             wait_timeout: Duration::from_millis(self.wait_timeout_ms),
         }
-    }
-}
-
-/// A Redis URL with its password replaced by `***`, for messages and logs.
-pub fn redacted_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((user_info, host)) => {
-                let user = user_info.split_once(':').map_or("", |(user, _)| user);
-                format!("{scheme}://{user}:***@{host}")
-            }
-            None => url.to_string(),
-        },
-        None => url.to_string(),
     }
 }
 
@@ -452,6 +468,21 @@ mod tests {
         assert_eq!(settings.jwt.algorithm, SigningAlgorithm::HS256);
         assert!(settings.cookies.secure);
         assert!(settings.users_file.is_absolute() || settings.users_file.exists());
+    }
+
+    #[test]
+    fn the_redis_password_never_shows_in_the_settings_debug_output() {
+        let mut settings = Settings::load_profile(Profile::Production).unwrap();
+        settings.redis.url = "redis://app:hunter2-secret@redis.internal:6379/0".into();
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2-secret"), "{shown}");
+        assert!(shown.contains("redis://app:***@redis.internal:6379/0"), "{shown}");
+        assert_eq!(redacted_url("redis://:pw@h:1"), "redis://:***@h:1");
+        assert_eq!(redacted_url("redis://pw@h:1/2"), "redis://***@h:1/2");
+        assert_eq!(redacted_url("redis://h:6379/0"), "redis://h:6379/0");
+        assert_eq!(redacted_url("unix:///run/redis.sock"), "unix:///run/redis.sock");
+        // An '@' in the path is not a credential.
+        assert_eq!(redacted_url("redis://h:1/a@b"), "redis://h:1/a@b");
     }
 
     #[test]

@@ -52,6 +52,8 @@ impl Spread {
 enum Unit {
     PerSecond,
     Micros,
+    /// CPU time: a tenth of a µs matters.
+    CpuMicros,
     Nanos,
 }
 
@@ -60,6 +62,7 @@ impl Unit {
         match self {
             Unit::PerSecond => format!("{}/s", number(v)),
             Unit::Micros => show_us(v.round() as u64),
+            Unit::CpuMicros => format!("{v:.1} µs"),
             Unit::Nanos => format!("{} ns", number(v)),
         }
     }
@@ -115,8 +118,14 @@ fn figures(file: &ResultsFile) -> BTreeMap<(String, String), (Unit, Vec<f64>)> {
             Unit::Micros,
             run.result.latency.p99_us as f64,
         );
-        if let Some(total) = run.cpu_us_per_request.get("total") {
-            add(subject, "CPU per request", Unit::Micros, *total);
+        // CPU per request in all (generator included) and per process, to a tenth of a µs.
+        for (process, us) in &run.cpu_us_per_request {
+            let figure = match process.as_str() {
+                "total" => "CPU per request".to_string(),
+                name if *us > 0.0 => format!("CPU per request: {name}"),
+                _ => continue,
+            };
+            add(subject.clone(), &figure, Unit::CpuMicros, *us);
         }
     }
     for cost in &file.costs {

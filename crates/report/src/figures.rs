@@ -233,3 +233,80 @@ pub fn timeline_cv(result: &RunResult) -> Option<f64> {
     let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / counts.len() as f64;
     Some(var.sqrt() / mean)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(flow: &str, tiers: &[(&str, f64)]) -> Stack {
+        Stack {
+            flow: flow.into(),
+            tiers: tiers.iter().map(|(t, us)| (t.to_string(), *us)).collect(),
+        }
+    }
+
+    fn raw_verify(algorithm: &str, ns: f64) -> results::OpCost {
+        results::OpCost {
+            algorithm: algorithm.into(),
+            op: "raw_verify".into(),
+            median_ns: ns,
+            low_ns: ns,
+            high_ns: ns,
+            source: "workbench tokens".into(),
+        }
+    }
+
+    #[test]
+    fn the_note_steps_split_each_flow_against_the_no_auth_route_and_leave_the_generator_out() {
+        let stacks = [
+            stack("baseline", &[("api", 8.0), ("generator", 9.0)]),
+            stack(
+                "session",
+                &[("api", 21.0), ("auth", 15.0), ("redis", 7.0), ("generator", 9.0)],
+            ),
+            stack("jwt-hs256", &[("api", 10.0), ("auth", 0.0), ("generator", 9.0)]),
+            stack("jwt-es256", &[("api", 9.0), ("generator", 9.0)]),
+        ];
+        let costs = [raw_verify("HS256", 500.0), raw_verify("ES256", 50_000.0)];
+        let steps = note_steps(&stacks, &costs);
+        let of = |flow: &str| steps.iter().find(|s| s.flow == flow).unwrap().tiers.clone();
+        let pairs = |v: &[(&str, f64)]| -> Vec<(String, f64)> {
+            v.iter().map(|(k, us)| (k.to_string(), *us)).collect()
+        };
+
+        assert_eq!(of("baseline"), pairs(&[("route", 8.0)]));
+        assert_eq!(
+            of("session"),
+            pairs(&[("route", 8.0), ("hop", 13.0), ("auth", 15.0), ("redis", 7.0)])
+        );
+        // The auth server's zero is left out; the signature comes from the tokens run.
+        assert_eq!(
+            of("jwt-hs256"),
+            pairs(&[("route", 8.0), ("signature", 0.5), ("check", 1.5)])
+        );
+        // A signature dearer than the whole check above the route (runs on other days)
+        // is capped at it, and no part is negative.
+        assert_eq!(
+            of("jwt-es256"),
+            pairs(&[("route", 8.0), ("signature", 1.0), ("check", 0.0)])
+        );
+        // The total is the servers' CPU: the generator's 9 µs are not in it.
+        assert_eq!(steps[1].total(), 43.0);
+    }
+
+    #[test]
+    fn without_a_baseline_there_are_no_steps_and_without_tokens_the_check_is_whole() {
+        assert!(note_steps(&[stack("session", &[("api", 21.0)])], &[]).is_empty());
+        let steps = note_steps(
+            &[
+                stack("baseline", &[("api", 8.0)]),
+                stack("jwt-hs256", &[("api", 10.0)]),
+            ],
+            &[],
+        );
+        assert_eq!(
+            steps[1].tiers,
+            vec![("route".to_string(), 8.0), ("check".to_string(), 2.0)]
+        );
+    }
+}

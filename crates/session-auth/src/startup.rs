@@ -90,16 +90,20 @@ impl Application {
             &settings.cookies.session_cookie(),
             &settings.cookies.token_cookie(),
         ));
-        let server = authbench_core::serve!(&settings.session_auth, move || {
-            App::new()
-                .app_data(csrf.clone())
-                .wrap(actix_web::middleware::from_fn(authbench_core::csrf::guard))
-                .app_data(state.clone())
-                .app_data(doc.clone())
-                .app_data(error::json_config())
-                .app_data(error::form_config())
-                .configure(routes::configure)
-        }, h2c)?;
+        let server = authbench_core::serve!(
+            &settings.session_auth,
+            move || {
+                App::new()
+                    .app_data(csrf.clone())
+                    .wrap(actix_web::middleware::from_fn(authbench_core::csrf::guard))
+                    .app_data(state.clone())
+                    .app_data(doc.clone())
+                    .app_data(error::json_config())
+                    .app_data(error::form_config())
+                    .configure(routes::configure)
+            },
+            h2c
+        )?;
         tracing::info!(url = %server.url(), "session auth server listening");
         Ok(server)
     }

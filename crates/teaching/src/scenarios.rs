@@ -527,24 +527,29 @@ pub async fn compare(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
 }
 
 /// The note's steps priced in CPU µs per request, one line per flow, from the newest
-/// throughput results at hand: the user's own `results/` if it holds a throughput run, else
-/// the reference report the repository carries.
+/// throughput results at hand that price both flows: the user's own `results/`, else the
+/// reference report the repository carries.
 fn price_steps(n: &Narrator) {
+    const FLOWS: [&str; 2] = ["session", "jwt-hs256"];
     let reference = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/reference/results");
-    let Some((dir, file)) = [std::path::PathBuf::from("results"), reference]
+    let priced = [std::path::PathBuf::from("results"), reference]
         .into_iter()
-        .find_map(|dir| Some((dir.clone(), results::ResultsFile::read(&dir.join("throughput.json")).ok()?)))
-    else {
+        .find_map(|dir| {
+            let file = results::ResultsFile::read(&dir.join("throughput.json")).ok()?;
+            let costs = results::ResultsFile::read(&dir.join("tokens.json"))
+                .map(|t| t.costs)
+                .unwrap_or_default();
+            let steps = report::figures::note_steps(&report::figures::cpu_stacks(&file, "max"), &costs);
+            let both = FLOWS.iter().all(|f| steps.iter().any(|s| s.flow == *f));
+            both.then_some((dir, file, steps))
+        });
+    let Some((dir, file, steps)) = priced else {
         n.say(
             "(`workbench throughput` prices these steps in CPU time per request.)",
             "(`workbench throughput`를 실행하면 이 단계들의 요청당 CPU 시간을 잰다.)",
         );
         return;
     };
-    let costs = results::ResultsFile::read(&dir.join("tokens.json"))
-        .map(|t| t.costs)
-        .unwrap_or_default();
-    let steps = report::figures::note_steps(&report::figures::cpu_stacks(&file, "max"), &costs);
     println!();
     println!(
         "  {} ({}, {}):",
@@ -552,13 +557,14 @@ fn price_steps(n: &Narrator) {
             "CPU per request by step of the note",
             "노트의 단계별 요청당 CPU 시간"
         ),
-        dir.display(),
-        file.method.started_at.get(..10).unwrap_or(&file.method.started_at)
+        dir.canonicalize().unwrap_or(dir.clone()).display(),
+        file.method
+            .started_at
+            .get(..10)
+            .unwrap_or(&file.method.started_at)
     );
-    for flow in ["session", "jwt-hs256"] {
-        if let Some(stack) = steps.iter().find(|s| s.flow == flow) {
-            println!("  {}", step_line(stack));
-        }
+    for stack in FLOWS.iter().filter_map(|f| steps.iter().find(|s| s.flow == *f)) {
+        println!("  {}", step_line(stack));
     }
 }
 
@@ -579,5 +585,10 @@ fn step_line(stack: &report::figures::Stack) -> String {
             format!("{step} {us:.1}")
         })
         .collect();
-    format!("{:<10} {:>6.1} µs = {}", stack.flow, stack.total(), parts.join(" + "))
+    format!(
+        "{:<10} {:>6.1} µs = {}",
+        stack.flow,
+        stack.total(),
+        parts.join(" + ")
+    )
 }

@@ -153,6 +153,27 @@ fn the_compare_demo_tabulates_hops_and_timings_of_both_flows() {
     assert!(out.contains("session      client → api-session → session-auth → Redis"));
     assert!(out.contains("jwt          client → api-jwt"));
     assert_eq!(client_statuses(&out), [200, 200, 200, 200]);
+
+    // The note's steps priced in CPU per request, from the reference results the
+    // repository carries (no `results/` where the test runs).
+    assert!(
+        out.contains("CPU per request by step of the note (") && out.contains("reports/reference/results"),
+        "{out}"
+    );
+    let line = |flow: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{flow} ")) && l.contains(" µs = 3,6 "))
+            .unwrap_or_else(|| panic!("no step line for {flow} in:\n{out}"))
+            .to_string()
+    };
+    let session = line("session");
+    for step in ["+ 4 hop ", "+ 5 auth server ", "+ 5 Redis "] {
+        assert!(session.contains(step), "{session}");
+    }
+    let jwt = line("jwt-hs256");
+    for step in ["+ 4 signature ", "+ 4 check "] {
+        assert!(jwt.contains(step), "{jwt}");
+    }
 }
 
 #[test]

@@ -343,6 +343,7 @@ fn compare_runs_the_suite_in_rounds_and_writes_the_report_beside_its_results() {
     for chart in [
         "throughput",
         "cpu-per-request",
+        "note-steps",
         "latency-50",
         "link-delay",
         "login-cost",

@@ -72,7 +72,7 @@ fn report(name: &str) -> PathBuf {
     report
 }
 
-const CHARTS: [(&str, &str); 17] = [
+const CHARTS: [(&str, &str); 18] = [
     ("state-sessions", "Redis memory against live sessions"),
     ("state-token-size", "Authorization header size against roles"),
     ("fault-redis", "Every flow under load while redis is away"),
@@ -90,6 +90,7 @@ const CHARTS: [(&str, &str); 17] = [
     ),
     ("throughput", "Maximum throughput per flow"),
     ("cpu-per-request", "CPU time per answered request"),
+    ("note-steps", "CPU time per request, by step of the design note"),
     ("login-cost", "CPU time per login, by tier"),
     ("refresh-cost", "CPU time per refresh, by tier"),
     ("latency-50", "Latency by percentile at 50%"),

@@ -77,10 +77,14 @@ impl IntrospectionVerifier {
                 url: session_auth_url.to_string(),
                 reason,
             };
-            let uri: Uri = format!("{base}{path}").parse().map_err(|e: hyper::http::uri::InvalidUri| bad(e.to_string()))?;
+            let uri: Uri = format!("{base}{path}")
+                .parse()
+                .map_err(|e: hyper::http::uri::InvalidUri| bad(e.to_string()))?;
             match (uri.scheme_str(), uri.authority()) {
                 (Some("http"), Some(_)) => Ok(uri),
-                _ => Err(bad("the session auth server is reached over plain http://host:port".into())),
+                _ => Err(bad(
+                    "the session auth server is reached over plain http://host:port".into(),
+                )),
             }
         };
         let credential = base64::engine::general_purpose::STANDARD
@@ -120,7 +124,9 @@ impl IntrospectionVerifier {
         let mut body = Vec::with_capacity(6 + session_id.len());
         body.extend_from_slice(b"token=");
         body.extend_from_slice(session_id.as_bytes());
-        let (status, answer) = self.call(Method::POST, &self.introspect_uri, Bytes::from(body)).await?;
+        let (status, answer) = self
+            .call(Method::POST, &self.introspect_uri, Bytes::from(body))
+            .await?;
         if !status.is_success() {
             if status == StatusCode::UNAUTHORIZED {
                 tracing::error!("the session auth server refused our introspection credential");

@@ -91,8 +91,14 @@ async fn over_http2_the_introspection_hop_gives_the_same_answers_as_over_http1()
         assert_eq!(me["sub"], USER.0, "{me}");
     }
     let never = authbench_core::session_store::new_session_id().unwrap();
-    assert_invalid_token(&system.get(ApiMode::Session, "/api/me", &never).await, "unknown over h2");
+    assert_invalid_token(
+        &system.get(ApiMode::Session, "/api/me", &never).await,
+        "unknown over h2",
+    );
 
     system.logout(&id).await;
-    assert_invalid_token(&system.get(ApiMode::Session, "/api/me", &id).await, "logged out over h2");
+    assert_invalid_token(
+        &system.get(ApiMode::Session, "/api/me", &id).await,
+        "logged out over h2",
+    );
 }

@@ -68,11 +68,7 @@ impl Part for Sections {
                     name: "note-steps".into(),
                     title: "CPU time per request, by step of the design note".into(),
                     per: "request".into(),
-                    caption: load_caption(
-                        file,
-                        "closed loop",
-                        "steps from the CPU per process; the signature from the tokens experiment",
-                    ),
+                    caption: load_caption(file, "closed loop", "the signature alone: workbench tokens"),
                     stacks: steps.clone(),
                     parts: &NOTE_STEPS,
                 },
@@ -130,7 +126,11 @@ fn read_steps(steps: &[Stack], with_signatures: bool) -> Vec<String> {
                         s.flow,
                         number(sig),
                         number(part(s, "check")),
-                        if sig > 0.0 { format!("{:.0}×", hop / sig) } else { "–".into() }
+                        match hop / sig {
+                            times if !times.is_finite() => "–".to_string(),
+                            times if times < 10.0 => format!("{times:.1}×"),
+                            times => format!("{times:.0}×"),
+                        }
                     )
                 })
                 .collect();

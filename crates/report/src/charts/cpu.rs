@@ -38,7 +38,9 @@ impl Chart for CpuChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let area = frame(root, &self.title, &self.caption)?;
         let names: Vec<String> = self.stacks.iter().map(|s| s.flow.clone()).collect();
-        let top = self.stacks.iter().map(Stack::total).fold(1.0, f64::max) * 1.15;
+        // Headroom above the tallest bar for the totals, and for the legend's rows.
+        let headroom = 1.15 + 0.15 * self.parts.len().saturating_sub(4) as f64;
+        let top = self.stacks.iter().map(Stack::total).fold(1.0, f64::max) * headroom;
         let mut chart = plot(&area, 48, 80).build_cartesian_2d(slots(names.len()), 0.0..top)?;
         let label = segment_label(&names);
         text(&mut chart.configure_mesh())
