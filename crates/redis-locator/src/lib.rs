@@ -20,9 +20,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod cluster;
 pub mod sentinel;
 pub mod tied;
 
+pub use cluster::{ClusterOptions, ClusterTopology};
 pub use sentinel::{SentinelOptions, SentinelTopology};
 
 use testcontainers_modules::redis::Redis;

@@ -62,15 +62,16 @@ impl SentinelOptions {
     }
 }
 
-/// One process of the topology, which can be killed and started again.
-struct Node {
-    port: u16,
-    command: Vec<String>,
-    child: Option<Child>,
+/// One process of a topology (Sentinel's or a cluster's), which can be killed and started
+/// again.
+pub(crate) struct Node {
+    pub(crate) port: u16,
+    pub(crate) command: Vec<String>,
+    pub(crate) child: Option<Child>,
 }
 
 impl Node {
-    fn start(&mut self, path: &Path) -> std::io::Result<()> {
+    pub(crate) fn start(&mut self, path: &Path) -> std::io::Result<()> {
         let mut command = Command::new(path);
         command
             .args(&self.command)
@@ -81,16 +82,32 @@ impl Node {
         Ok(())
     }
 
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    fn addr(&self) -> String {
+    pub(crate) fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
+}
+
+/// The arguments of a data node on loopback: its port, no RDB snapshots, the append-only
+/// file as `persistence` says, and its own folder.
+pub(crate) fn data_node_args(port: u16, folder: &Path, persistence: Persistence) -> Vec<String> {
+    let mut args: Vec<String> = ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]
+        .map(String::from)
+        .to_vec();
+    match persistence {
+        Persistence::None => args.extend(["--appendonly", "no"].map(String::from)),
+        Persistence::AppendOnly { fsync } => {
+            args.extend(["--appendonly", "yes", "--appendfsync", fsync].map(String::from))
+        }
+    }
+    args.extend(["--dir".to_string(), folder.display().to_string()]);
+    args
 }
 
 /// A running Sentinel topology. Dropping it stops every process and removes its folder.
@@ -128,16 +145,7 @@ impl SentinelTopology {
             let port = free_port().map_err(|e| failed(e.to_string()))?;
             let folder = topology.dir.join(format!("node-{port}"));
             std::fs::create_dir_all(&folder).map_err(|e| failed(e.to_string()))?;
-            let mut args: Vec<String> = ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]
-                .map(String::from)
-                .to_vec();
-            match options.persistence {
-                Persistence::None => args.extend(["--appendonly", "no"].map(String::from)),
-                Persistence::AppendOnly { fsync } => {
-                    args.extend(["--appendonly", "yes", "--appendfsync", fsync].map(String::from))
-                }
-            }
-            args.extend(["--dir".to_string(), folder.display().to_string()]);
+            let mut args = data_node_args(port, &folder, options.persistence);
             if options.min_replicas_to_write > 0 {
                 args.extend([
                     "--min-replicas-to-write".to_string(),
@@ -355,7 +363,7 @@ pub async fn role_of(addr: &str) -> Option<String> {
 }
 
 /// Waits until `INFO <section>` at `addr` satisfies `ready`.
-async fn wait_for(
+pub(crate) async fn wait_for(
     addr: &str,
     within: Duration,
     ready: impl Fn(String) -> bool,
