@@ -397,17 +397,43 @@ fn split(token: &str) -> Result<Parts<'_>, JwsError> {
     })
 }
 
-/// The last header this thread accepted, by its exact base64url text: a server's tokens all
-/// carry one of a few headers, so the same bytes parse to the same answer, and the JSON
-/// is read once per header rather than once per request.
+/// A header this thread accepted, by its exact base64url text: a server's tokens all carry
+/// one of a few headers (one per signing key), so the same bytes parse to the same answer,
+/// and the JSON is read once per header rather than once per request.
 struct KnownHeader {
     segment: String,
     alg: String,
     kid: Option<String>,
 }
 
+/// How many headers a thread keeps: the current key's and the previous keys' during a
+/// rotation, with room to spare, so tokens of two keys in turn do not evict each other.
+const KNOWN_HEADERS: usize = 4;
+
+/// The last [`KNOWN_HEADERS`] headers this thread accepted; the oldest makes room.
+struct KnownHeaders {
+    slots: [Option<KnownHeader>; KNOWN_HEADERS],
+    next: usize,
+}
+
+impl KnownHeaders {
+    fn find(&self, segment: &str) -> Option<&KnownHeader> {
+        self.slots.iter().flatten().find(|h| h.segment == segment)
+    }
+
+    fn remember(&mut self, header: KnownHeader) {
+        self.slots[self.next] = Some(header);
+        self.next = (self.next + 1) % KNOWN_HEADERS;
+    }
+}
+
 thread_local! {
-    static KNOWN_HEADER: std::cell::RefCell<Option<KnownHeader>> = const { std::cell::RefCell::new(None) };
+    static KNOWN_HEADERS_OF_THREAD: std::cell::RefCell<KnownHeaders> = const {
+        std::cell::RefCell::new(KnownHeaders {
+            slots: [const { None }; KNOWN_HEADERS],
+            next: 0,
+        })
+    };
 }
 
 fn decode<'b>(segment: &str, buffer: &'b mut [u8]) -> Result<&'b [u8], JwsError> {
@@ -527,8 +553,8 @@ pub fn verify_access<K: AsRef<VerifyKey>>(
         return Err(JwsError::Malformed);
     }
     let parts = split(token)?;
-    let key = KNOWN_HEADER.with_borrow_mut(|known| {
-        if let Some(header) = known.as_ref().filter(|h| h.segment == parts.header) {
+    let key = KNOWN_HEADERS_OF_THREAD.with_borrow_mut(|known| {
+        if let Some(header) = known.find(parts.header) {
             let key = key(header.kid.as_deref())?;
             return if header.alg == alg_name(key.as_ref().algorithm) {
                 Ok(key)
@@ -542,7 +568,7 @@ pub fn verify_access<K: AsRef<VerifyKey>>(
         if header.alg.0 != alg_name(key.as_ref().algorithm) {
             return Err(JwsError::Algorithm);
         }
-        *known = Some(KnownHeader {
+        known.remember(KnownHeader {
             segment: parts.header.to_string(),
             alg: header.alg.0.into_owned(),
             kid: header.kid.map(|k| k.0.into_owned()),
@@ -685,6 +711,51 @@ mod tests {
         assert_eq!(verified.sub, "alice");
         assert_eq!(verified.roles, vec!["user".to_string()]);
         assert_eq!(verified.jti.as_str(), "abc");
+    }
+
+    #[test]
+    fn tokens_of_two_keys_in_turn_keep_both_headers_known_and_each_is_checked_with_its_own_key() {
+        let (one, two) = (
+            b"0123456789abcdef0123456789abcdef",
+            b"fedcba9876543210fedcba9876543210",
+        );
+        let keys = [VerifyKey::hs256(one), VerifyKey::hs256(two)];
+        // k1 and k2, and x1-x4 as more names of the first key.
+        let lookup = |kid: Option<&str>| match kid {
+            Some("k1") => Ok(&keys[0]),
+            Some("k2") => Ok(&keys[1]),
+            Some(x) if x.starts_with('x') => Ok(&keys[0]),
+            _ => Err(JwsError::UnknownKey),
+        };
+        let first = SignKey::hs256(one).sign("at+jwt", "k1", &claims()).unwrap();
+        let second = SignKey::hs256(two).sign("at+jwt", "k2", &claims()).unwrap();
+        // The second key's secret under the first key's kid: a known header, a wrong key.
+        let crossed = SignKey::hs256(two).sign("at+jwt", "k1", &claims()).unwrap();
+        for _ in 0..3 {
+            assert!(verify_access(&first, lookup, &checks()).is_ok());
+            assert!(verify_access(&second, lookup, &checks()).is_ok());
+            assert_eq!(
+                verify_access(&crossed, lookup, &checks()).err(),
+                Some(JwsError::Signature)
+            );
+        }
+        let header = |token: &str| token.split('.').next().unwrap().to_string();
+        KNOWN_HEADERS_OF_THREAD.with_borrow(|known| {
+            assert!(known.find(&header(&first)).is_some());
+            assert!(known.find(&header(&second)).is_some());
+        });
+        // More distinct headers than the thread keeps: the oldest go, answers stay right.
+        for kid in ["x1", "x2", "x3", "x4"] {
+            let other = SignKey::hs256(one).sign("at+jwt", kid, &claims()).unwrap();
+            assert!(verify_access(&other, lookup, &checks()).is_ok());
+        }
+        KNOWN_HEADERS_OF_THREAD.with_borrow(|known| assert!(known.find(&header(&first)).is_none()));
+        assert!(verify_access(&first, lookup, &checks()).is_ok());
+        assert_eq!(
+            verify_access(&crossed, lookup, &checks()).err(),
+            Some(JwsError::Signature)
+        );
+        assert!(verify_access(&second, lookup, &checks()).is_ok());
     }
 
     #[test]
