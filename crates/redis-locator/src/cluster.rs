@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::sentinel::{Node, data_node_args};
-use crate::{LocateError, Persistence, free_port};
+use crate::sentinel::{Node, data_node, topology_dir};
+use crate::{LocateError, Persistence};
 
 /// The number of hash slots of a Redis Cluster.
 pub const SLOTS: u16 = 16_384;
@@ -77,23 +77,16 @@ impl ClusterTopology {
             reason,
         };
         let shards = options.shards.max(1);
-        let dir = std::env::temp_dir().join(format!(
-            "authbench-cluster-{}-{}",
-            std::process::id(),
-            free_port().map_err(|e| failed(e.to_string()))?
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        let dir = topology_dir("cluster").map_err(|e| failed(e.to_string()))?;
         let mut topology = ClusterTopology {
             dir,
             options: options.clone(),
             nodes: Vec::new(),
         };
         for _ in 0..shards {
-            let port = free_port().map_err(|e| failed(e.to_string()))?;
-            let folder = topology.dir.join(format!("node-{port}"));
-            std::fs::create_dir_all(&folder).map_err(|e| failed(e.to_string()))?;
-            let mut command = data_node_args(port, &folder, options.persistence);
-            command.extend(
+            let mut node =
+                data_node(&topology.dir, options.persistence).map_err(|e| failed(e.to_string()))?;
+            node.command.extend(
                 [
                     "--cluster-enabled",
                     "yes",
@@ -104,11 +97,6 @@ impl ClusterTopology {
                 ]
                 .map(String::from),
             );
-            let mut node = Node {
-                port,
-                command,
-                child: None,
-            };
             node.start(path).map_err(|e| failed(e.to_string()))?;
             topology.nodes.push(node);
         }

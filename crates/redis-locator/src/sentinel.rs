@@ -94,20 +94,39 @@ impl Node {
     }
 }
 
-/// The arguments of a data node on loopback: its port, no RDB snapshots, the append-only
-/// file as `persistence` says, and its own folder.
-pub(crate) fn data_node_args(port: u16, folder: &Path, persistence: Persistence) -> Vec<String> {
-    let mut args: Vec<String> = ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]
+/// A folder of its own for a topology of `kind` (`sentinel`, `cluster`), created under the
+/// temporary directory and named by this process and a free port, so topologies never share.
+pub(crate) fn topology_dir(kind: &str) -> std::io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "authbench-{kind}-{}-{}",
+        std::process::id(),
+        free_port()?
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// A data node on loopback, not yet started: a free port, a folder of its own under `dir`,
+/// no RDB snapshots, and the append-only file as `persistence` says.
+pub(crate) fn data_node(dir: &Path, persistence: Persistence) -> std::io::Result<Node> {
+    let port = free_port()?;
+    let folder = dir.join(format!("node-{port}"));
+    std::fs::create_dir_all(&folder)?;
+    let mut command: Vec<String> = ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]
         .map(String::from)
         .to_vec();
     match persistence {
-        Persistence::None => args.extend(["--appendonly", "no"].map(String::from)),
+        Persistence::None => command.extend(["--appendonly", "no"].map(String::from)),
         Persistence::AppendOnly { fsync } => {
-            args.extend(["--appendonly", "yes", "--appendfsync", fsync].map(String::from))
+            command.extend(["--appendonly", "yes", "--appendfsync", fsync].map(String::from))
         }
     }
-    args.extend(["--dir".to_string(), folder.display().to_string()]);
-    args
+    command.extend(["--dir".to_string(), folder.display().to_string()]);
+    Ok(Node {
+        port,
+        command,
+        child: None,
+    })
 }
 
 /// A running Sentinel topology. Dropping it stops every process and removes its folder.
@@ -127,12 +146,7 @@ impl SentinelTopology {
             path: path.display().to_string(),
             reason,
         };
-        let dir = std::env::temp_dir().join(format!(
-            "authbench-sentinel-{}-{}",
-            std::process::id(),
-            free_port().map_err(|e| failed(e.to_string()))?
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+        let dir = topology_dir("sentinel").map_err(|e| failed(e.to_string()))?;
         let mut topology = SentinelTopology {
             path: path.to_path_buf(),
             dir,
@@ -142,12 +156,10 @@ impl SentinelTopology {
         };
         let mut primary_port = 0;
         for i in 0..=options.replicas {
-            let port = free_port().map_err(|e| failed(e.to_string()))?;
-            let folder = topology.dir.join(format!("node-{port}"));
-            std::fs::create_dir_all(&folder).map_err(|e| failed(e.to_string()))?;
-            let mut args = data_node_args(port, &folder, options.persistence);
+            let mut node =
+                data_node(&topology.dir, options.persistence).map_err(|e| failed(e.to_string()))?;
             if options.min_replicas_to_write > 0 {
-                args.extend([
+                node.command.extend([
                     "--min-replicas-to-write".to_string(),
                     options.min_replicas_to_write.to_string(),
                     "--min-replicas-max-lag".to_string(),
@@ -155,19 +167,14 @@ impl SentinelTopology {
                 ]);
             }
             if i == 0 {
-                primary_port = port;
+                primary_port = node.port;
             } else {
-                args.extend([
+                node.command.extend([
                     "--replicaof".to_string(),
                     "127.0.0.1".to_string(),
                     primary_port.to_string(),
                 ]);
             }
-            let mut node = Node {
-                port,
-                command: args,
-                child: None,
-            };
             node.start(path).map_err(|e| failed(e.to_string()))?;
             topology.data.push(node);
         }

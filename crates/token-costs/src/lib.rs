@@ -368,15 +368,7 @@ mod tests {
 
     #[test]
     fn op_names_read_back() {
-        for op in [
-            Op::Issue,
-            Op::Verify,
-            Op::LibraryIssue,
-            Op::LibraryVerify,
-            Op::RawSign,
-            Op::RawVerify,
-            Op::RawVerifyParseKey,
-        ] {
+        for op in Op::ALL {
             assert_eq!(Op::parse(op.name()), Some(op));
         }
         assert_eq!(Op::parse("decode"), None);
