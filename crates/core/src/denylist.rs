@@ -3,17 +3,21 @@
 //! role change write.
 //!
 //! Two kinds of entry, each expiring when no token it covers can still be valid:
-//! - `<prefix>:denylist:jti:<jti>`: one access token, revoked (RFC 7009) until its `exp`
-//!   plus the leeway;
-//! - `<prefix>:denylist:sub:<sub>`: every token of a user issued before a moment (in ms),
-//!   written when the user's roles change, kept for one access-token lifetime plus leeway.
+//! - `<prefix>:denylist:{<tag>}jti:<jti>`: one access token, revoked (RFC 7009) until its
+//!   `exp` plus the leeway;
+//! - `<prefix>:denylist:{<tag>}sub:<sub>`: every token of a user issued before a moment
+//!   (in ms), written when the user's roles change, kept for one access-token lifetime plus
+//!   leeway.
 //!
 //! Checking both is one `MGET`: the hybrid's price is one Redis round trip per request.
+//! Both keys carry the user's tag ([`user_tag`]), so in a Redis Cluster they live in one
+//! slot and the `MGET` stays one call to one shard.
 
 use std::time::Duration;
 
 use redis::AsyncCommands;
 
+use crate::redis_conn::cluster::user_tag;
 use crate::redis_conn::{CallError, RedisLink};
 use crate::time::{now_ms, now_secs};
 
@@ -34,23 +38,31 @@ impl Denylist {
         }
     }
 
-    fn token_key(&self, jti: &str) -> String {
-        format!("{}jti:{jti}", self.prefix)
+    /// The key of a revoked token of `sub`.
+    pub fn token_key(&self, jti: &str, sub: &str) -> String {
+        format!("{}{{{}}}jti:{jti}", self.prefix, user_tag(sub))
     }
 
-    fn subject_key(&self, sub: &str) -> String {
-        format!("{}sub:{sub}", self.prefix)
+    /// The key of `sub`'s cut-off.
+    pub fn subject_key(&self, sub: &str) -> String {
+        format!("{}{{{}}}sub:{sub}", self.prefix, user_tag(sub))
     }
 
-    /// Revokes one access token until it could no longer be accepted anyway (`exp` plus
-    /// `leeway`). A token already past that needs no entry.
-    pub async fn revoke_token(&self, jti: &str, expires_at: u64, leeway: Duration) -> Result<(), CallError> {
+    /// Revokes one access token of `sub` until it could no longer be accepted anyway
+    /// (`exp` plus `leeway`). A token already past that needs no entry.
+    pub async fn revoke_token(
+        &self,
+        jti: &str,
+        sub: &str,
+        expires_at: u64,
+        leeway: Duration,
+    ) -> Result<(), CallError> {
         let until = expires_at + leeway.as_secs();
         let now = now_secs();
         if until < now {
             return Ok(());
         }
-        let key = self.token_key(jti);
+        let key = self.token_key(jti, sub);
         self.redis
             .durable(self.timeout, |mut conn| async move {
                 conn.set_ex::<_, _, ()>(key, 1, until - now + 1).await
@@ -77,7 +89,7 @@ impl Denylist {
     /// passes): the list errs on the safe side.
     pub async fn is_revoked(&self, jti: &str, sub: &str, iat: u64) -> Result<bool, CallError> {
         let mut mget = redis::cmd("MGET");
-        mget.arg(self.token_key(jti)).arg(self.subject_key(sub));
+        mget.arg(self.token_key(jti, sub)).arg(self.subject_key(sub));
         let (token, cut_off): (Option<u8>, Option<u64>) = self
             .redis
             .call(self.timeout, |mut conn| async move {

@@ -1,12 +1,15 @@
 //! Sessions in Redis: the state the session flow keeps on the server side.
 //!
-//! A session id is 256 random bits from the operating system's CSPRNG, base64url-encoded.
-//! Redis holds it under the SHA-256 of the id (`<prefix>:session:<digest>`), so a copy of
-//! the store does not hand out live credentials. Each session is a hash with the user id,
+//! A session id is its user's tag (see [`user_tag`]), a dot, and 256 random bits from the
+//! operating system's CSPRNG, base64url-encoded: 47 characters. Redis holds it under the
+//! SHA-256 of the id (`<prefix>:session:{<tag>}<digest>`), so a copy of the store does not
+//! hand out live credentials. Each session is a hash with the user id,
 //! roles, created-at, last-seen and the absolute deadline; the key's TTL is the idle
 //! timeout, capped by the absolute deadline. Each lookup that finds a live session slides
 //! the idle timeout, in one round trip (a Lua script), so the session flow pays exactly
-//! one Redis call per request. A set per user lists that user's sessions, for role changes.
+//! one Redis call per request. A hash per user lists that user's sessions, for role changes
+//! and logouts; it carries the same `{<tag>}`, so in a Redis Cluster a session and its
+//! user's index live in one slot and every script here touches one slot only.
 
 use std::time::Duration;
 
@@ -18,13 +21,14 @@ use rand::rngs::OsRng;
 use redis::AsyncCommands;
 use serde::Serialize;
 
+use crate::redis_conn::cluster::{USER_TAG_LEN, user_tag};
 use crate::redis_conn::{CallError, RedisLink};
 use crate::time::now_ms;
 
 /// Bytes of randomness in a session id (256 bits; OWASP asks for at least 64).
 pub const SESSION_ID_BYTES: usize = 32;
-/// Length of an encoded session id.
-pub const SESSION_ID_LEN: usize = 43;
+/// Length of an encoded session id: the user's tag, a dot, 43 characters of randomness.
+pub const SESSION_ID_LEN: usize = USER_TAG_LEN + 1 + 43;
 
 /// A session as the store returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,7 +91,7 @@ return {v[1], v[2], v[3], v[4], tostring(now + ttl)}
 ";
 
 /// Deletes a session (KEYS[1]) and its entry (ARGV[2]) in its user's index (ARGV[1] is
-/// the index keys' prefix).
+/// the index keys' prefix with the user's tag, so the index shares the session's slot).
 const DELETE: &str = r"
 local sub = redis.call('HGET', KEYS[1], 'sub')
 if not sub then return 0 end
@@ -97,9 +101,9 @@ return 1
 ";
 
 /// Rewrites the roles of every live session of a user (KEYS[1]: the user's index; ARGV[1]:
-/// the roles as JSON; ARGV[2]: the session keys' prefix) and drops index entries whose
-/// session has ended. The session keys are read from the index, so this script suits a
-/// single Redis, not a cluster.
+/// the roles as JSON; ARGV[2]: the session keys' prefix with the user's tag) and drops
+/// index entries whose session has ended. The session keys are read from the index; they
+/// share its tag, so in a cluster they live on the node that runs the script.
 const SET_ROLES: &str = r"
 local n = 0
 for _, digest in ipairs(redis.call('HKEYS', KEYS[1])) do
@@ -117,7 +121,7 @@ return n
 /// The session store. Cheap to clone: all clones share one Redis connection.
 ///
 /// Besides the sessions it keeps one small hash per user whose fields are the digests of
-/// that user's sessions (`<prefix>:user-sessions:<sub>`), so that a role change reaches
+/// that user's sessions (`<prefix>:user-sessions:{<tag>}<sub>`), so that a role change reaches
 /// every live session of the user at once. A hash, not a set: Redis 7.0 keeps a small hash
 /// compact (listpack), where a set of strings costs several hundred bytes.
 #[derive(Clone)]
@@ -146,7 +150,17 @@ impl SessionStore {
 
     /// The Redis key of a session id.
     pub fn key_of(&self, session_id: &str) -> String {
-        format!("{}{}", self.prefix, digest_of(session_id))
+        format!(
+            "{}{{{}}}{}",
+            self.prefix,
+            tag_of(session_id),
+            digest_of(session_id)
+        )
+    }
+
+    /// The Redis key of a user's index of sessions.
+    pub fn index_of(&self, sub: &str) -> String {
+        format!("{}{{{}}}{sub}", self.index_prefix, user_tag(sub))
     }
 
     /// Creates a session with a new random id.
@@ -156,7 +170,7 @@ impl SessionStore {
         roles: &[String],
         lifetimes: Lifetimes,
     ) -> Result<(String, SessionRecord), StoreError> {
-        let id = new_session_id()?;
+        let id = new_session_id(sub)?;
         let now = now_ms();
         let idle_ms = lifetimes.idle.as_millis() as u64;
         let absolute_ms = lifetimes.absolute.as_millis() as u64;
@@ -170,7 +184,7 @@ impl SessionStore {
         };
         let roles_json = serde_json::to_string(roles).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let digest = digest_of(&id);
-        let key = format!("{}{digest}", self.prefix);
+        let key = self.key_of(&id);
         let fields = [
             ("sub", record.sub.clone()),
             ("roles", roles_json),
@@ -179,7 +193,7 @@ impl SessionStore {
             ("abs_exp", record.absolute_expires_at_ms.to_string()),
             ("idle", idle_ms.to_string()),
         ];
-        let index = format!("{}{}", self.index_prefix, record.sub);
+        let index = self.index_of(sub);
         let mut pipe = redis::pipe();
         pipe.atomic()
             .hset_multiple(&key, &fields)
@@ -236,7 +250,9 @@ impl SessionStore {
             return Ok(false);
         }
         let mut invocation = self.delete.key(self.key_of(session_id));
-        invocation.arg(&self.index_prefix).arg(digest_of(session_id));
+        invocation
+            .arg(format!("{}{{{}}}", self.index_prefix, tag_of(session_id)))
+            .arg(digest_of(session_id));
         let removed: u64 = self
             .redis
             .durable(self.timeout, |mut conn| async move {
@@ -250,8 +266,10 @@ impl SessionStore {
     /// administrator reaches the session flow at once). Returns how many sessions it changed.
     pub async fn set_roles_of_user(&self, sub: &str, roles: &[String]) -> Result<u64, StoreError> {
         let roles_json = serde_json::to_string(roles).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut invocation = self.set_roles.key(format!("{}{sub}", self.index_prefix));
-        invocation.arg(roles_json).arg(&self.prefix);
+        let mut invocation = self.set_roles.key(self.index_of(sub));
+        invocation
+            .arg(roles_json)
+            .arg(format!("{}{{{}}}", self.prefix, user_tag(sub)));
         Ok(self
             .redis
             .durable(self.timeout, |mut conn| async move {
@@ -282,20 +300,32 @@ fn digest_of(session_id: &str) -> String {
     URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
-/// A new session id: 256 bits from the operating system's CSPRNG.
-pub fn new_session_id() -> Result<String, StoreError> {
+/// A new session id for `sub`: its tag, a dot, and 256 bits from the operating system's
+/// CSPRNG.
+pub fn new_session_id(sub: &str) -> Result<String, StoreError> {
     let mut bytes = [0u8; SESSION_ID_BYTES];
     OsRng
         .try_fill_bytes(&mut bytes)
         .map_err(|e| StoreError::Unavailable(format!("the system random source failed: {e}")))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    let mut id = user_tag(sub);
+    id.push('.');
+    URL_SAFE_NO_PAD.encode_string(bytes, &mut id);
+    Ok(id)
+}
+
+/// The user tag a session id carries (only for ids that [`looks_like_session_id`]).
+fn tag_of(session_id: &str) -> &str {
+    session_id.get(..USER_TAG_LEN).unwrap_or("")
 }
 
 /// Cheap syntax check that spares Redis a lookup for something that was never an id.
 pub fn looks_like_session_id(s: &str) -> bool {
-    s.len() == SESSION_ID_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    let base64url = |b: &u8| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_';
+    let bytes = s.as_bytes();
+    bytes.len() == SESSION_ID_LEN
+        && bytes[USER_TAG_LEN] == b'.'
+        && bytes[..USER_TAG_LEN].iter().all(base64url)
+        && bytes[USER_TAG_LEN + 1..].iter().all(base64url)
 }
 
 #[cfg(test)]
@@ -303,19 +333,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn session_ids_are_43_characters_of_base64url_and_differ() {
-        let a = new_session_id().unwrap();
-        let b = new_session_id().unwrap();
+    fn session_ids_carry_their_users_tag_and_differ() {
+        let a = new_session_id("u-alice").unwrap();
+        let b = new_session_id("u-alice").unwrap();
         assert_eq!(a.len(), SESSION_ID_LEN);
         assert!(looks_like_session_id(&a));
         assert_ne!(a, b);
+        assert_eq!(tag_of(&a), user_tag("u-alice"));
+        assert_eq!(tag_of(&a), tag_of(&b));
+        assert_eq!(&a[USER_TAG_LEN..=USER_TAG_LEN], ".");
     }
 
     #[test]
     fn strings_that_cannot_be_ids_are_recognised_without_redis() {
+        let random = "a".repeat(43);
         assert!(!looks_like_session_id("short"));
-        assert!(!looks_like_session_id(&"a".repeat(42)));
-        assert!(!looks_like_session_id(&format!("{}=", "a".repeat(42))));
-        assert!(looks_like_session_id(&"a".repeat(43)));
+        assert!(!looks_like_session_id(&random), "an id without its tag");
+        assert!(!looks_like_session_id(&format!("abcd{}", &random[1..])), "no dot");
+        assert!(!looks_like_session_id(&format!("ab=.{random}")));
+        assert!(!looks_like_session_id(&format!("abc.{}=", &random[1..])));
+        assert!(!looks_like_session_id(&format!("abc.{random}x")));
+        assert!(!looks_like_session_id(
+            "ééé.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        ));
+        assert!(looks_like_session_id(&format!("abc.{random}")));
+    }
+
+    #[tokio::test]
+    async fn a_session_and_its_users_index_share_one_hash_tag() {
+        let store = SessionStore::new(
+            crate::redis_conn::RedisLink::fixed(
+                crate::redis_conn::connect("redis://127.0.0.1:1", Duration::from_secs(1)).unwrap(),
+                Duration::from_secs(1),
+            ),
+            "t",
+            Duration::from_secs(1),
+        );
+        let id = new_session_id("u-alice").unwrap();
+        let tag = format!("{{{}}}", user_tag("u-alice"));
+        assert!(store.key_of(&id).starts_with(&format!("t:session:{tag}")));
+        assert_eq!(store.index_of("u-alice"), format!("t:user-sessions:{tag}u-alice"));
     }
 }

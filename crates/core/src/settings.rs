@@ -86,6 +86,10 @@ pub struct RedisSettings {
     /// still apply, to the sentinels too).
     #[serde(default)]
     pub sentinel: Option<SentinelSettings>,
+    /// Use the shards of a Redis Cluster instead of one server at `url` (whose password
+    /// still applies).
+    #[serde(default)]
+    pub cluster: Option<ClusterSettings>,
     /// What the writes that matter wait for before they are acknowledged.
     #[serde(default)]
     pub durability: DurabilitySettings,
@@ -97,6 +101,7 @@ impl std::fmt::Debug for RedisSettings {
             .field("url", &redacted_url(&self.url))
             .field("key_prefix", &self.key_prefix)
             .field("sentinel", &self.sentinel)
+            .field("cluster", &self.cluster)
             .field("durability", &self.durability)
             .finish()
     }
@@ -127,6 +132,14 @@ pub struct SentinelSettings {
     /// `host:port` of each sentinel; in an environment variable, separated by commas
     /// (`APP_REDIS__SENTINEL__ADDRESSES=s1:26379,s2:26379,s3:26379`).
     pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClusterSettings {
+    /// `host:port` of one or more nodes of the cluster (the others are found from them);
+    /// in an environment variable, separated by commas
+    /// (`APP_REDIS__CLUSTER__NODES=r1:7000,r2:7000,r3:7000`).
+    pub nodes: Vec<String>,
 }
 
 /// `WAIT` after the writes that matter: a new session, a logout, a revoked token or
@@ -367,7 +380,8 @@ impl Settings {
                     .separator("__")
                     .try_parsing(true)
                     .list_separator(",")
-                    .with_list_parse_key("redis.sentinel.addresses"),
+                    .with_list_parse_key("redis.sentinel.addresses")
+                    .with_list_parse_key("redis.cluster.nodes"),
             )
             .build()?
             .try_deserialize()?;
@@ -509,6 +523,7 @@ mod tests {
             .env("APP_REDIS__SENTINEL__MASTER_NAME", "store")
             .env("APP_REDIS__SENTINEL__ADDRESSES", "s1:26379,s2:26379,s3:26379")
             .env("APP_REDIS__DURABILITY__WAIT_REPLICAS", "1")
+            .env("APP_REDIS__CLUSTER__NODES", "r1:7000,r2:7001")
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -517,6 +532,7 @@ mod tests {
             stdout.contains("sentinel store [\"s1:26379\", \"s2:26379\", \"s3:26379\"] wait 1"),
             "{stdout}"
         );
+        assert!(stdout.contains("cluster [\"r1:7000\", \"r2:7001\"]"), "{stdout}");
     }
 
     #[test]
@@ -532,6 +548,9 @@ mod tests {
                 "sentinel {} {:?} wait {}",
                 sentinel.master_name, sentinel.addresses, s.redis.durability.wait_replicas
             );
+        }
+        if let Some(cluster) = &s.redis.cluster {
+            println!("cluster {:?}", cluster.nodes);
         }
     }
 

@@ -6,6 +6,10 @@
 //! - A failed check adds one to both counters; the first failure of a window starts it.
 //! - A successful login clears the user's counter (not the address's).
 //!
+//! The two counters have nothing in common to share a Redis Cluster slot by, so every call
+//! here touches one key: the two checks (and the two counts after a failure) go out
+//! together and are waited for together, one round trip on a single Redis as on a cluster.
+//!
 //! The user counter is kept under the SHA-256 of the name given, whether or not such a user
 //! exists, so the answers (status, body, timing) are the same for a user who exists and one
 //! who does not: the throttle tells an attacker nothing about which names are real.
@@ -23,25 +27,20 @@ use crate::redis_conn::RedisLink;
 use crate::settings::LoginLimitSettings;
 use crate::users::{AuthenticatedUser, UserDirectory};
 
-/// `KEYS`: the user and address counters; `ARGV`: their limits. Answers how long to wait
-/// (ms), 0 when neither is at its limit.
+/// `KEYS[1]`: a counter; `ARGV[1]`: its limit. Answers how long to wait (ms), 0 when it
+/// is below its limit.
 const CHECK: &str = r"
-local wait = 0
-for i, key in ipairs(KEYS) do
-  local n = tonumber(redis.call('GET', key) or '0')
-  if n >= tonumber(ARGV[i]) then
-    wait = math.max(wait, redis.call('PTTL', key), 1)
-  end
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then
+  return math.max(redis.call('PTTL', KEYS[1]), 1)
 end
-return wait
+return 0
 ";
 
-/// Adds one to each counter in `KEYS`; the first failure starts a window of `ARGV[1]` ms.
+/// Adds one to the counter `KEYS[1]`; the first failure starts a window of `ARGV[1]` ms.
 const FAILED: &str = r"
-for _, key in ipairs(KEYS) do
-  if redis.call('INCR', key) == 1 then
-    redis.call('PEXPIRE', key, ARGV[1])
-  end
+if redis.call('INCR', KEYS[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return 0
 ";
@@ -114,19 +113,20 @@ impl LoginThrottle {
     ) -> Result<AuthenticatedUser, LoginError> {
         let keys = self.keys(username, address);
         let unavailable = |e: crate::redis_conn::CallError| LoginError::Unavailable(e.to_string());
-        let mut check = self.check.prepare_invoke();
-        check
-            .key(&keys[0])
-            .key(&keys[1])
-            .arg(self.limits.max_failures_per_user)
-            .arg(self.limits.max_failures_per_address);
-        let wait_ms: u64 = self
-            .redis
-            .call(self.timeout, |mut conn| async move {
-                check.invoke_async(&mut conn).await
+        let check = |key: &str, limit: u32| {
+            let mut check = self.check.prepare_invoke();
+            check.key(key).arg(limit);
+            self.redis.call(self.timeout, |mut conn| async move {
+                check.invoke_async::<u64>(&mut conn).await
             })
-            .await
-            .map_err(unavailable)?;
+        };
+        let (user_wait, address_wait) = tokio::join!(
+            check(&keys[0], self.limits.max_failures_per_user),
+            check(&keys[1], self.limits.max_failures_per_address)
+        );
+        let wait_ms = user_wait
+            .map_err(unavailable)?
+            .max(address_wait.map_err(unavailable)?);
         if wait_ms > 0 {
             return Err(LoginError::TooManyAttempts {
                 retry_after_secs: wait_ms.div_ceil(1000),
@@ -145,17 +145,17 @@ impl LoginThrottle {
                 Ok(user)
             }
             Err(LoginError::InvalidCredentials) => {
-                let mut failed = self.failed.prepare_invoke();
-                failed
-                    .key(&keys[0])
-                    .key(&keys[1])
-                    .arg(self.limits.window_secs.saturating_mul(1000).max(1));
-                self.redis
-                    .call(self.timeout, |mut conn| async move {
+                let window_ms = self.limits.window_secs.saturating_mul(1000).max(1);
+                let count = |key: &str| {
+                    let mut failed = self.failed.prepare_invoke();
+                    failed.key(key).arg(window_ms);
+                    self.redis.call(self.timeout, |mut conn| async move {
                         failed.invoke_async::<u64>(&mut conn).await
                     })
-                    .await
-                    .map_err(unavailable)?;
+                };
+                let (user, address) = tokio::join!(count(&keys[0]), count(&keys[1]));
+                user.map_err(unavailable)?;
+                address.map_err(unavailable)?;
                 Err(LoginError::InvalidCredentials)
             }
             Err(other) => Err(other),

@@ -152,6 +152,22 @@ impl ClusterTopology {
             .collect()
     }
 
+    /// Stops shard `i` with `SIGKILL`, as a crash would; its slots stay uncovered.
+    pub fn kill_shard(&mut self, i: usize) {
+        if let Some(node) = self.nodes.get_mut(i) {
+            node.kill();
+        }
+    }
+
+    /// Starts shard `i` again after [`Self::kill_shard`], on its port, with its cluster
+    /// configuration (the node rejoins with its slots).
+    pub fn restart_shard(&mut self, i: usize, path: &Path) -> std::io::Result<()> {
+        match self.nodes.get_mut(i) {
+            Some(node) if node.child.is_none() => node.start(path),
+            _ => Ok(()),
+        }
+    }
+
     /// The address of the shard that owns `slot`.
     pub fn owner_of_slot(&self, slot: u16) -> String {
         let shards = self.nodes.len();

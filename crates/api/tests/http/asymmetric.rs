@@ -118,7 +118,7 @@ async fn once_the_keys_are_known_the_jwt_flow_does_not_need_the_auth_server() {
 
     // The API server never calls the JWT auth server again for a known kid: even with the
     // session auth link and Redis cut, the JWT call succeeds.
-    system.redis_link.set_mode(linkproxy::Mode::Refuse);
+    system.redis_link().set_mode(linkproxy::Mode::Refuse);
     system.session_auth_link.set_mode(linkproxy::Mode::Refuse);
 
     assert_eq!(system.get(ApiMode::Jwt, "/api/me", &token).await.status(), 200);

@@ -1,5 +1,5 @@
-//! A whole system for one test: Redis (behind a link proxy), the session auth server
-//! (behind another), the JWT auth server, and one API server per mode.
+//! A whole system for one test: Redis (behind a link proxy, or a Redis Cluster), the
+//! session auth server (behind another), the JWT auth server, and one API server per mode.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use authbench_core::Settings;
 use authbench_core::settings::ApiMode;
 use jwt_auth::keys::SigningKey;
 use linkproxy::LinkProxy;
-use redis_locator::LocalRedis;
+use redis_locator::{ClusterOptions, ClusterTopology, LocalRedis};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -22,8 +22,8 @@ pub struct TestSystem {
     pub session_auth: String,
     pub jwt_auth: String,
     api: HashMap<ApiMode, String>,
-    /// Every Redis connection of the system passes here.
-    pub redis_link: LinkProxy,
+    /// Every Redis connection of a system on one Redis passes here.
+    redis_link: Option<LinkProxy>,
     /// The API server's calls to the session auth server pass here.
     pub session_auth_link: LinkProxy,
     /// The API server's JWKS fetches from the JWT auth server pass here.
@@ -31,7 +31,15 @@ pub struct TestSystem {
     /// The JWT auth server's signing key.
     pub jwt_key: SigningKey,
     handles: Vec<ServerHandle>,
-    _redis: LocalRedis,
+    /// The store, stopped when the system is dropped.
+    pub store: Store,
+}
+
+/// The Redis a test system runs on.
+pub enum Store {
+    /// Held so that the Redis runs as long as the system.
+    Single(#[allow(dead_code)] LocalRedis),
+    Cluster(ClusterTopology),
 }
 
 pub async fn spawn_system() -> TestSystem {
@@ -46,7 +54,55 @@ pub async fn spawn_system_with(configure: impl FnOnce(&mut Settings)) -> TestSys
     let redis_link = LinkProxy::start(redis.socket_addr().await.unwrap())
         .await
         .unwrap();
-    let mut settings = Settings::loopback(&format!("redis://{}", redis_link.addr())).unwrap();
+    let settings = Settings::loopback(&format!("redis://{}", redis_link.addr())).unwrap();
+    start_servers(settings, configure, Store::Single(redis), Some(redis_link)).await
+}
+
+/// A system whose every server uses a Redis Cluster of `shards` private processes.
+pub async fn spawn_system_on_cluster(shards: usize) -> TestSystem {
+    authbench_core::telemetry::init("warn");
+    let path = redis_locator::find_on_path("redis-server").expect("this test needs redis-server on PATH");
+    let cluster = ClusterTopology::start(
+        &path,
+        ClusterOptions {
+            shards,
+            ..ClusterOptions::default()
+        },
+    )
+    .await
+    .expect("a Redis Cluster starts");
+    let mut settings = Settings::loopback("redis://127.0.0.1:1").unwrap();
+    settings.redis.cluster = Some(authbench_core::settings::ClusterSettings {
+        nodes: cluster.addresses(),
+    });
+    let system = start_servers(settings, |_| {}, Store::Cluster(cluster), None).await;
+    let urls = [
+        system.session_auth.clone(),
+        system.jwt_auth.clone(),
+        system.api(ApiMode::SessionRedis).to_string(),
+        system.api(ApiMode::JwtDenylist).to_string(),
+    ];
+    let client = &system.client;
+    let ready = eventually(Duration::from_secs(10), || async {
+        for url in &urls {
+            let answer = client.get(format!("{url}/readyz")).send().await;
+            if !answer.is_ok_and(|r| r.status() == 200) {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    assert!(ready, "every server reached the cluster's shards");
+    system
+}
+
+async fn start_servers(
+    mut settings: Settings,
+    configure: impl FnOnce(&mut Settings),
+    store: Store,
+    redis_link: Option<LinkProxy>,
+) -> TestSystem {
     settings.dependency_timeout_ms = 500;
     for listen in [
         &mut settings.session_auth,
@@ -102,7 +158,7 @@ pub async fn spawn_system_with(configure: impl FnOnce(&mut Settings)) -> TestSys
         jwt_auth_link,
         jwt_key,
         handles,
-        _redis: redis,
+        store,
     }
 }
 
@@ -117,6 +173,28 @@ impl Drop for TestSystem {
 impl TestSystem {
     pub fn api(&self, mode: ApiMode) -> &str {
         &self.api[&mode]
+    }
+
+    /// The proxy every Redis connection passes (systems on one Redis only).
+    pub fn redis_link(&self) -> &LinkProxy {
+        self.redis_link
+            .as_ref()
+            .expect("a system on one Redis: a cluster's nodes are reached directly")
+    }
+
+    /// A link to the system's store, as its servers make it, once it answers.
+    pub async fn store_link(&self) -> authbench_core::redis_conn::RedisLink {
+        let link = authbench_core::redis_conn::RedisLink::from_settings(
+            &self.settings.redis,
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let up = eventually(Duration::from_secs(10), || async {
+            link.ping(Duration::from_secs(1)).await.is_ok()
+        })
+        .await;
+        assert!(up, "the store answers");
+        link
     }
 
     /// Logs in at the session auth server and returns the session id.

@@ -2,6 +2,7 @@
 
 mod asymmetric;
 mod attacks;
+mod cluster;
 mod cookies;
 mod helpers;
 mod openapi;

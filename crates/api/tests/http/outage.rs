@@ -14,7 +14,7 @@ async fn with_redis_stopped_session_calls_get_503_while_jwt_calls_get_200_and_bo
     let session = system.session_of(USER).await;
     let token = system.credential(ApiMode::Jwt, USER).await;
 
-    system.redis_link.set_mode(Mode::Refuse);
+    system.redis_link().set_mode(Mode::Refuse);
 
     for mode in [ApiMode::Session, ApiMode::SessionRedis] {
         let started = Instant::now();
@@ -32,7 +32,7 @@ async fn with_redis_stopped_session_calls_get_503_while_jwt_calls_get_200_and_bo
         assert_eq!(system.get(ApiMode::Jwt, "/api/me", &token).await.status(), 200);
     }
 
-    system.redis_link.set_mode(Mode::Pass);
+    system.redis_link().set_mode(Mode::Pass);
 
     for mode in [ApiMode::Session, ApiMode::SessionRedis] {
         let recovered = eventually(Duration::from_secs(10), || async {
@@ -48,7 +48,7 @@ async fn a_frozen_redis_gives_503_within_the_timeout_instead_of_a_hang() {
     let system = spawn_system().await;
     let session = system.session_of(USER).await;
 
-    system.redis_link.set_mode(Mode::Blackhole);
+    system.redis_link().set_mode(Mode::Blackhole);
 
     for mode in [ApiMode::Session, ApiMode::SessionRedis] {
         let started = Instant::now();

@@ -159,14 +159,14 @@ async fn jwt_denylist_answers_503_when_redis_is_down_and_plain_jwt_does_not_noti
     let system = spawn_system_with(|_| {}).await;
     let token = system.credential(ApiMode::Jwt, USER).await;
 
-    system.redis_link.set_mode(Mode::Refuse);
+    system.redis_link().set_mode(Mode::Refuse);
 
     let response = system.get(ApiMode::JwtDenylist, "/api/me", &token).await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "1");
     assert_eq!(system.get(ApiMode::Jwt, "/api/me", &token).await.status(), 200);
 
-    system.redis_link.set_mode(Mode::Pass);
+    system.redis_link().set_mode(Mode::Pass);
     let recovered = eventually(Duration::from_secs(10), || async {
         system.get(ApiMode::JwtDenylist, "/api/me", &token).await.status() == 200
     })

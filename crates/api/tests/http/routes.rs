@@ -208,7 +208,7 @@ async fn steady_session_traffic_opens_no_new_connection_to_the_auth_server_or_re
         );
     }
     let auth_connections = system.session_auth_link.accepted();
-    let redis_connections = system.redis_link.accepted();
+    let redis_connections = system.redis_link().accepted();
     assert!(
         auth_connections >= 1 && redis_connections >= 1,
         "the links are in the path"
@@ -230,7 +230,7 @@ async fn steady_session_traffic_opens_no_new_connection_to_the_auth_server_or_re
         "API -> session auth: pooled keep-alive"
     );
     assert_eq!(
-        system.redis_link.accepted(),
+        system.redis_link().accepted(),
         redis_connections,
         "servers -> Redis: one multiplexed connection each"
     );

@@ -11,7 +11,7 @@ const SESSION_MODES: [ApiMode; 2] = [ApiMode::Session, ApiMode::SessionRedis];
 #[tokio::test]
 async fn a_session_id_that_never_existed_is_an_invalid_token() {
     let system = spawn_system().await;
-    let never = authbench_core::session_store::new_session_id().unwrap();
+    let never = authbench_core::session_store::new_session_id("bob").unwrap();
 
     for mode in SESSION_MODES {
         for credential in [never.as_str(), "not-a-session-id", "x"] {
@@ -90,7 +90,7 @@ async fn over_http2_the_introspection_hop_gives_the_same_answers_as_over_http1()
         let me: serde_json::Value = response.json().await.unwrap();
         assert_eq!(me["sub"], USER.0, "{me}");
     }
-    let never = authbench_core::session_store::new_session_id().unwrap();
+    let never = authbench_core::session_store::new_session_id("bob").unwrap();
     assert_invalid_token(
         &system.get(ApiMode::Session, "/api/me", &never).await,
         "unknown over h2",

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
+use super::cluster::{ClusterTarget, ping_every_primary};
 use super::sentinel::SentinelTarget;
-use super::{CallError, connect, connect_info};
+use super::{CallError, StoreConnection, connect, connect_info};
 use crate::settings::RedisSettings;
 
 /// How many connections carry the writes that wait for replicas. `WAIT` blocks the
@@ -67,6 +68,16 @@ pub enum LinkError {
     },
     #[error("redis.sentinel.addresses is empty: name at least one sentinel (host:port)")]
     NoSentinels,
+    #[error("redis.cluster.nodes is empty: name at least one node of the cluster (host:port)")]
+    NoClusterNodes,
+    #[error("both redis.sentinel and redis.cluster are set: choose one topology")]
+    TwoTopologies,
+    #[error(
+        "redis.durability.wait_replicas is {0}, but a cluster's writes are not followed by WAIT \
+         here (its shards run without replicas): set it to 0, or use Sentinel for writes that \
+         must reach a replica"
+    )]
+    ClusterWait(u32),
 }
 
 /// Where the primary is found.
@@ -75,12 +86,14 @@ enum Target {
     Fixed,
     /// Asked of the sentinels whenever the primary stops answering as one.
     Sentinel(Box<SentinelTarget>),
+    /// The shards of a Redis Cluster, found from its seed nodes.
+    Cluster(Box<ClusterTarget>),
 }
 
 /// The connections to the current primary.
 struct Conns {
     /// The multiplexed connection every read and ordinary write shares.
-    shared: ConnectionManager,
+    shared: StoreConnection,
     /// Connections of their own for writes followed by `WAIT`, one user at a time each.
     durable: Vec<tokio::sync::Mutex<ConnectionManager>>,
     /// `host:port` of the primary these lead to (empty for a fixed connection).
@@ -107,7 +120,8 @@ struct Inner {
 /// - **Finding the primary.** A fixed URL, or the primary Sentinel names (checked with
 ///   `ROLE`). After a lost connection, a timeout or a `READONLY` answer it asks the
 ///   sentinels again and moves every connection to the new primary: a failover is followed
-///   without a restart.
+///   without a restart. With a Redis Cluster, every shard, each command going to its key's
+///   owner; the link is up while every shard answers (Redis Cluster's own default).
 /// - **Failing fast.** A call that finds Redis unreachable marks it down; until a
 ///   background check (every 100 ms) gets an answer again, calls fail at once with
 ///   [`CallError::KnownDown`] instead of each waiting out the timeout. The first answer
@@ -121,17 +135,38 @@ pub struct RedisLink {
 }
 
 impl RedisLink {
-    /// The link the settings describe: `redis.url`, or the sentinels of `redis.sentinel`
-    /// (then `redis.url` gives only the password and the database).
+    /// The link the settings describe: `redis.url`, or the sentinels of `redis.sentinel`,
+    /// or the nodes of `redis.cluster` (with either, `redis.url` gives only the password,
+    /// and the database for Sentinel).
     pub fn from_settings(settings: &RedisSettings, timeout: Duration) -> Result<RedisLink, LinkError> {
         let url_error = |source| LinkError::Url {
             url: crate::settings::redacted_url(&settings.url),
             source,
         };
         let durability = settings.durability.durability();
-        match &settings.sentinel {
-            None => {
-                let shared = connect(&settings.url, timeout).map_err(url_error)?;
+        match (&settings.sentinel, &settings.cluster) {
+            (Some(_), Some(_)) => Err(LinkError::TwoTopologies),
+            (None, Some(cluster)) => {
+                if cluster.nodes.is_empty() {
+                    return Err(LinkError::NoClusterNodes);
+                }
+                if durability.wait_replicas > 0 {
+                    return Err(LinkError::ClusterWait(durability.wait_replicas));
+                }
+                let target = ClusterTarget::new(&cluster.nodes, &settings.url, timeout).map_err(url_error)?;
+                let link = Self::with(
+                    Target::Cluster(Box::new(target)),
+                    StoreConnection::Absent,
+                    Vec::new(),
+                    String::new(),
+                    durability,
+                    timeout,
+                );
+                link.mark_down("the cluster has not been asked for its shards yet".into());
+                Ok(link)
+            }
+            (None, None) => {
+                let shared = StoreConnection::Single(connect(&settings.url, timeout).map_err(url_error)?);
                 let durable =
                     durable_connections(durability, || connect(&settings.url, timeout)).map_err(url_error)?;
                 Ok(Self::with(
@@ -143,7 +178,7 @@ impl RedisLink {
                     timeout,
                 ))
             }
-            Some(sentinel) => {
+            (Some(sentinel), None) => {
                 if sentinel.addresses.is_empty() {
                     return Err(LinkError::NoSentinels);
                 }
@@ -151,11 +186,9 @@ impl RedisLink {
                     .map_err(url_error)?;
                 // Until the sentinels are asked (on the first call), the link is down: the
                 // server starts while the store is away and `/readyz` says so.
-                let placeholder =
-                    connect_info(target.info_for("127.0.0.1", 1), timeout).map_err(url_error)?;
                 let link = Self::with(
                     Target::Sentinel(Box::new(target)),
-                    placeholder,
+                    StoreConnection::Absent,
                     Vec::new(),
                     String::new(),
                     durability,
@@ -172,7 +205,7 @@ impl RedisLink {
     pub fn fixed(conn: ConnectionManager, timeout: Duration) -> RedisLink {
         Self::with(
             Target::Fixed,
-            conn,
+            StoreConnection::Single(conn),
             Vec::new(),
             String::new(),
             Durability::default(),
@@ -182,7 +215,7 @@ impl RedisLink {
 
     fn with(
         target: Target,
-        shared: ConnectionManager,
+        shared: StoreConnection,
         durable: Vec<tokio::sync::Mutex<ConnectionManager>>,
         primary: String,
         durability: Durability,
@@ -225,7 +258,7 @@ impl RedisLink {
     /// [`CallError::KnownDown`] while Redis is known to be down.
     pub async fn call<T, F, Fut>(&self, timeout: Duration, call: F) -> Result<T, CallError>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(StoreConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         self.fail_fast()?;
@@ -238,7 +271,7 @@ impl RedisLink {
     /// Fewer replicas within the wait is [`CallError::NotDurable`].
     pub async fn durable<T, F, Fut>(&self, timeout: Duration, write: F) -> Result<T, CallError>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: FnOnce(StoreConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let durability = self.inner.durability;
@@ -254,7 +287,7 @@ impl RedisLink {
         let deadline = timeout + durability.wait_timeout;
         let conn = conns.durable[slot].lock().await;
         let work = async {
-            let value = write(conn.clone()).await?;
+            let value = write(StoreConnection::Single(conn.clone())).await?;
             let mut waiting = conn.clone();
             let acked: u32 = redis::cmd("WAIT")
                 .arg(durability.wait_replicas)
@@ -373,6 +406,25 @@ impl RedisLink {
 
     async fn check_once(&self) -> Result<(), String> {
         let timeout = self.inner.timeout;
+        if let Target::Cluster(target) = &self.inner.target {
+            let mut conn = match &self.conns().shared {
+                StoreConnection::Cluster(conn) => conn.clone(),
+                _ => {
+                    let conn = target.connect(timeout).await?;
+                    tracing::info!(nodes = %target.nodes.join(","), "connected to the cluster's shards");
+                    *self.inner.conns.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Conns {
+                        shared: StoreConnection::Cluster(conn.clone()),
+                        durable: Vec::new(),
+                        primary: String::new(),
+                    });
+                    conn
+                }
+            };
+            return tokio::time::timeout(timeout, ping_every_primary(&mut conn))
+                .await
+                .map_err(|_| format!("not every shard answered within {timeout:?}"))?
+                .map_err(|e| format!("not every shard answers: {e}"));
+        }
         if let Target::Sentinel(target) = &self.inner.target {
             let (host, port) = target.primary(timeout).await.map_err(|e| e.to_string())?;
             let primary = format!("{host}:{port}");
@@ -380,7 +432,7 @@ impl RedisLink {
                 let info = target.info_for(&host, port);
                 let open = || connect_info(info.clone(), timeout).map_err(|e| e.to_string());
                 let conns = Conns {
-                    shared: open()?,
+                    shared: StoreConnection::Single(open()?),
                     durable: durable_connections(self.inner.durability, open)?,
                     primary: primary.clone(),
                 };
@@ -410,7 +462,8 @@ impl From<ConnectionManager> for RedisLink {
 }
 
 /// Whether an error means Redis cannot serve this link now: the connection is gone, or the
-/// server stopped being the primary (`READONLY`), or is not ready (`LOADING`, `MASTERDOWN`).
+/// server stopped being the primary (`READONLY`), or is not ready (`LOADING`, `MASTERDOWN`),
+/// or a cluster has a slot nobody serves (`CLUSTERDOWN`, `TRYAGAIN`).
 fn is_outage(e: &redis::RedisError) -> bool {
     use redis::{ErrorKind, ServerErrorKind};
     e.is_io_error()
@@ -422,5 +475,64 @@ fn is_outage(e: &redis::RedisError) -> bool {
             ErrorKind::Server(ServerErrorKind::ReadOnly)
                 | ErrorKind::Server(ServerErrorKind::BusyLoading)
                 | ErrorKind::Server(ServerErrorKind::MasterDown)
+                | ErrorKind::Server(ServerErrorKind::ClusterDown)
+                | ErrorKind::Server(ServerErrorKind::TryAgain)
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{ClusterSettings, SentinelSettings, Settings};
+
+    fn settings() -> RedisSettings {
+        Settings::loopback("redis://127.0.0.1:1").unwrap().redis
+    }
+
+    fn cluster(nodes: &[&str]) -> Option<ClusterSettings> {
+        Some(ClusterSettings {
+            nodes: nodes.iter().map(|n| n.to_string()).collect(),
+        })
+    }
+
+    fn refused(settings: &RedisSettings) -> LinkError {
+        match RedisLink::from_settings(settings, Duration::from_secs(1)) {
+            Ok(_) => panic!("the settings were taken"),
+            Err(e) => e,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cluster_link_starts_down_until_its_shards_are_asked() {
+        let mut redis = settings();
+        redis.cluster = cluster(&["127.0.0.1:1"]);
+        let link = RedisLink::from_settings(&redis, Duration::from_millis(200)).unwrap();
+        assert!(link.is_known_down());
+        let answer = link.ping(Duration::from_millis(200)).await;
+        assert!(matches!(answer, Err(CallError::KnownDown(_))), "{answer:?}");
+    }
+
+    #[test]
+    fn cluster_settings_that_cannot_work_are_refused_with_the_reason() {
+        let mut redis = settings();
+        redis.cluster = cluster(&[]);
+        assert!(matches!(refused(&redis), LinkError::NoClusterNodes));
+
+        redis.cluster = cluster(&["127.0.0.1:7000"]);
+        redis.sentinel = Some(SentinelSettings {
+            master_name: "store".into(),
+            addresses: vec!["127.0.0.1:26379".into()],
+        });
+        assert!(matches!(refused(&redis), LinkError::TwoTopologies));
+
+        redis.sentinel = None;
+        redis.durability.wait_replicas = 1;
+        let error = refused(&redis);
+        assert!(matches!(error, LinkError::ClusterWait(1)));
+        assert!(error.to_string().contains("set it to 0"), "{error}");
+
+        redis.durability.wait_replicas = 0;
+        redis.cluster = cluster(&["no-port"]);
+        assert!(matches!(refused(&redis), LinkError::Url { .. }));
+    }
 }

@@ -3,14 +3,17 @@
 //! - [`connect`]: one multiplexed, self-reconnecting connection to a fixed address (the
 //!   tests and the experiments' own bookkeeping use it directly).
 //! - [`RedisLink`]: what the servers' stores share. It finds the primary (a fixed URL, or
-//!   through Sentinel), follows a failover without a restart, answers at once while Redis
-//!   is known to be down (fail fast), and makes the writes that matter durable with `WAIT`
-//!   when the settings ask for it.
+//!   through Sentinel) or the shards of a Redis Cluster, follows a failover without a
+//!   restart, answers at once while Redis is known to be down (fail fast), and makes the
+//!   writes that matter durable with `WAIT` when the settings ask for it.
+//! - [`StoreConnection`]: what a store's call is given, whichever the topology.
 
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster_async::ClusterConnection;
 
+pub mod cluster;
 mod link;
 pub mod sentinel;
 
@@ -46,6 +49,54 @@ pub(crate) fn connect_info(
         .set_max_delay(Duration::from_millis(500))
         .set_number_of_retries(3);
     client.get_connection_manager_lazy(config)
+}
+
+/// The connection a store's call runs on: one server (a fixed address or the primary
+/// Sentinel names) or every shard of a cluster. Cloning it shares the connection.
+#[derive(Clone)]
+pub enum StoreConnection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+    /// No connection yet (the sentinels or the cluster have not been asked): every
+    /// command fails, and the link is marked down until its check connects.
+    Absent,
+}
+
+impl redis::aio::ConnectionLike for StoreConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a redis::Cmd) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            StoreConnection::Single(conn) => conn.req_packed_command(cmd),
+            StoreConnection::Cluster(conn) => conn.req_packed_command(cmd),
+            StoreConnection::Absent => Box::pin(std::future::ready(Err(not_connected()))),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            StoreConnection::Single(conn) => conn.req_packed_commands(pipeline, offset, count),
+            StoreConnection::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count),
+            StoreConnection::Absent => Box::pin(std::future::ready(Err(not_connected()))),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            StoreConnection::Single(conn) => conn.get_db(),
+            StoreConnection::Cluster(_) | StoreConnection::Absent => 0,
+        }
+    }
+}
+
+fn not_connected() -> redis::RedisError {
+    redis::RedisError::from(std::io::Error::new(
+        std::io::ErrorKind::NotConnected,
+        "no connection to Redis yet",
+    ))
 }
 
 /// Why a Redis call failed.

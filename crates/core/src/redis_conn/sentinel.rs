@@ -115,7 +115,7 @@ where
         .map_err(|_| format!("no answer within {timeout:?}"))?
 }
 
-fn split_addr(addr: &str) -> Result<(String, u16), String> {
+pub(super) fn split_addr(addr: &str) -> Result<(String, u16), String> {
     let (host, port) = addr
         .rsplit_once(':')
         .ok_or_else(|| format!("{addr} is not host:port"))?;

@@ -270,6 +270,7 @@ async fn run_trial(
                             addresses: topology.sentinel_addresses(),
                         }
                     }),
+                    cluster: None,
                     durability: authbench_core::settings::DurabilitySettings {
                         wait_replicas,
                         ..Default::default()

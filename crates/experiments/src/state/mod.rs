@@ -72,7 +72,11 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
             authbench_core::secret::random_id(),
             &authbench_core::secret::random_id()[..6]
         );
-        async move { denylist.revoke_token(&jti, exp, Duration::from_secs(30)).await }
+        async move {
+            denylist
+                .revoke_token(&jti, "u-alice", exp, Duration::from_secs(30))
+                .await
+        }
     })
     .await?;
     state.denylist = grown

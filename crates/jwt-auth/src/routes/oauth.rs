@@ -393,7 +393,7 @@ pub async fn revoke(
             let leeway = state.issuer.policy().leeway;
             state
                 .denylist
-                .revoke_token(&claims.jti, claims.exp, leeway)
+                .revoke_token(&claims.jti, &claims.sub, claims.exp, leeway)
                 .await?;
             tracing::debug!(sub = %claims.sub, "access token revoked");
         }

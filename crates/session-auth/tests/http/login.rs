@@ -13,7 +13,12 @@ async fn a_login_returns_a_256_bit_session_id_in_json_and_in_an_httponly_cookie(
     let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
     let body: Value = response.json().await.unwrap();
     let id = body["session_id"].as_str().unwrap();
-    assert_eq!(id.len(), 43, "32 random bytes in base64url");
+    assert_eq!(
+        id.len(),
+        47,
+        "the user's tag, a dot, 32 random bytes in base64url"
+    );
+    assert!(authbench_core::session_store::looks_like_session_id(id), "{id}");
     assert!(cookie.starts_with(&format!("session_id={id};")), "{cookie}");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attribute), "{attribute} missing from {cookie}");
