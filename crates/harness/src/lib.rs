@@ -18,6 +18,7 @@ pub mod login;
 pub mod loopback;
 pub mod model;
 pub mod placement;
+pub mod population;
 mod process;
 pub mod progress;
 pub mod run;

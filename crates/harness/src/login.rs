@@ -10,15 +10,28 @@ pub const USERS: [(&str, &str); 2] = [("alice", "alice-demo-password"), ("bob", 
 /// Logs `count` virtual users in at the auth server `auth` (the demo users in turn) and
 /// returns the header each one sends; with no auth server (the baseline), no header.
 pub async fn log_in(auth: Option<&str>, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
+    log_in_as(auth, count, |i| {
+        let (user, password) = USERS[i % USERS.len()];
+        (user.to_string(), password.to_string())
+    })
+    .await
+}
+
+/// [`log_in`] with virtual user `i` logging in as `user(i)` (name, password).
+pub async fn log_in_as(
+    auth: Option<&str>,
+    count: usize,
+    user: impl Fn(usize) -> (String, String),
+) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
     let Some(auth) = auth else {
         return Ok(vec![Vec::new(); count]);
     };
     let client = reqwest::Client::new();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..count {
-        let user = USERS[i % USERS.len()];
+        let (name, password) = user(i);
         let (client, auth) = (client.clone(), auth.to_string());
-        tasks.spawn(async move { anyhow::Ok((i, login(&client, &auth, user).await?)) });
+        tasks.spawn(async move { anyhow::Ok((i, login(&client, &auth, (&name, &password)).await?)) });
     }
     let mut users = vec![Vec::new(); count];
     while let Some(done) = tasks.join_next().await {

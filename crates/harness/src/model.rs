@@ -20,10 +20,35 @@ pub use results::scale::{Capacity, Costs, ModelPoint, ScaleModel, Usl};
 pub struct Budget {
     /// CPUs each limited server process gets.
     pub cpus_per_server: f64,
+    /// CPUs each Redis process gets (the same as the others, except where the
+    /// `api+auth+redis` scenario gives its shards a quota of their own).
+    pub redis_cpus: f64,
     /// The machine's cores (the generator gets what the quotas leave).
     pub cores: f64,
     /// Whether the auth servers grow with the API replicas (scenario `api+auth`).
     pub auth_grows: bool,
+    /// When the series grows by Redis Cluster shards (scenario `api+auth+redis`): the API
+    /// replicas and the auth servers added with each shard. Its size is then the shards.
+    pub per_shard: Option<PerShard>,
+}
+
+/// What each shard of the `api+auth+redis` scenario comes with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerShard {
+    pub api: usize,
+    pub auth: usize,
+}
+
+impl Budget {
+    /// The size a series grows by at a point: shards when it grows by shards, else API
+    /// replicas.
+    fn size(&self, m: &Measured) -> usize {
+        if self.per_shard.is_some() {
+            m.shards
+        } else {
+            m.replicas
+        }
+    }
 }
 
 /// One measured point.
@@ -31,6 +56,8 @@ pub struct Budget {
 pub struct Measured {
     pub replicas: usize,
     pub auth_servers: usize,
+    /// Redis Cluster primaries (1: one Redis).
+    pub shards: usize,
     pub throughput: f64,
 }
 
@@ -45,23 +72,28 @@ pub fn capacity(
     budget: &Budget,
     replicas: usize,
     auth_servers: usize,
+    shards: usize,
     with_generator: bool,
 ) -> Capacity {
     let q = budget.cpus_per_server;
     let mut tiers: Vec<(&str, f64)> = Vec::new();
-    let count = |tier: &str| match tier {
-        "api" => replicas as f64,
-        "auth" => auth_servers as f64,
-        _ => 1.0,
+    let cpus = |tier: &str| match tier {
+        "api" => replicas as f64 * q,
+        "auth" => auth_servers as f64 * q,
+        _ => shards.max(1) as f64 * budget.redis_cpus,
     };
     for tier in ["api", "auth", "redis"] {
         if let Some(us) = costs.get(tier).filter(|us| **us > IDLE_US) {
-            tiers.push((tier, count(tier) * q * 1e6 / us));
+            tiers.push((tier, cpus(tier) * 1e6 / us));
         }
     }
     if with_generator && let Some(us) = costs.get("generator").filter(|us| **us > IDLE_US) {
-        let servers = replicas + auth_servers + usize::from(costs.contains_key("redis"));
-        let left = (budget.cores - servers as f64 * q).max(0.05);
+        let redis = if costs.contains_key("redis") {
+            cpus("redis")
+        } else {
+            0.0
+        };
+        let left = (budget.cores - (replicas + auth_servers) as f64 * q - redis).max(0.05);
         tiers.push(("generator", left * 1e6 / us));
     }
     tiers
@@ -229,7 +261,7 @@ pub fn build(
     let usl = fit_usl(
         &measured
             .iter()
-            .map(|m| (m.replicas as f64, m.throughput))
+            .map(|m| (budget.size(m) as f64, m.throughput))
             .collect::<Vec<_>>(),
     );
     let points: Vec<ModelPoint> = measured
@@ -237,9 +269,10 @@ pub fn build(
         .map(|m| ModelPoint {
             replicas: m.replicas,
             auth_servers: m.auth_servers,
+            shards: m.shards,
             measured_rps: Some(m.throughput),
-            capacity: capacity(costs, budget, m.replicas, m.auth_servers, true),
-            usl_rps: usl.map(|u| u.at(m.replicas as f64)),
+            capacity: capacity(costs, budget, m.replicas, m.auth_servers, m.shards, true),
+            usl_rps: usl.map(|u| u.at(budget.size(m) as f64)),
         })
         .collect();
     let worst = |model: &dyn Fn(&ModelPoint) -> Option<f64>| {
@@ -254,8 +287,8 @@ pub fn build(
         Some(first) if first.throughput > 0.0 => measured
             .iter()
             .map(|m| {
-                let ideal = first.throughput * m.replicas as f64 / first.replicas as f64;
-                (m.replicas, m.throughput / ideal)
+                let ideal = first.throughput * budget.size(m) as f64 / budget.size(first) as f64;
+                (budget.size(m), m.throughput / ideal)
             })
             .collect(),
         _ => Vec::new(),
@@ -263,23 +296,39 @@ pub fn build(
     let extrapolated = EXTRAPOLATE_TO
         .iter()
         .map(|&n| {
-            let auth = if budget.auth_grows { n } else { 1 };
+            let (api, auth, shards) = match budget.per_shard {
+                Some(per) => (per.api * n, per.auth * n, n),
+                None if budget.auth_grows => (n, n, 1),
+                None => (n, 1, 1),
+            };
             ModelPoint {
-                replicas: n,
+                replicas: api,
                 auth_servers: auth,
+                shards,
                 measured_rps: None,
-                capacity: capacity(costs, budget, n, auth, false),
+                capacity: capacity(costs, budget, api, auth, shards, false),
                 usl_rps: usl.map(|u| u.at(n as f64)),
             }
         })
         .collect();
     let assumptions = vec![
         format!(
-            "every server process gets {} CPU, as in the measurement, and each tier's CPU cost \
+            "every server process gets {} CPU{}, as in the measurement, and each tier's CPU cost \
              per request stays what it was where that tier was busiest",
-            budget.cpus_per_server
+            budget.cpus_per_server,
+            if budget.redis_cpus == budget.cpus_per_server {
+                String::new()
+            } else {
+                format!(" (each Redis shard {})", budget.redis_cpus)
+            }
         ),
-        if budget.auth_grows {
+        if let Some(per) = budget.per_shard {
+            format!(
+                "{} API replica(s) and {} auth server(s) with every Redis Cluster shard, the keys \
+                 spread evenly over the shards",
+                per.api, per.auth
+            )
+        } else if budget.auth_grows {
             "one auth server per API replica; one Redis throughout".into()
         } else {
             "one auth server and one Redis throughout, whatever the number of API replicas".into()
@@ -295,6 +344,7 @@ pub fn build(
         costs_us: costs.clone(),
         cost_range_us,
         cpus_per_server: budget.cpus_per_server,
+        redis_cpus: (budget.redis_cpus != budget.cpus_per_server).then_some(budget.redis_cpus),
         cores: budget.cores,
         points,
         usl,
@@ -316,8 +366,10 @@ mod tests {
 
     const BUDGET: Budget = Budget {
         cpus_per_server: 0.1,
+        redis_cpus: 0.1,
         cores: 2.0,
         auth_grows: false,
+        per_shard: None,
     };
 
     #[test]
@@ -357,10 +409,10 @@ mod tests {
             ("redis", 10.0),
             ("generator", 15.0),
         ]);
-        let one = capacity(&c, &BUDGET, 1, 1, true);
+        let one = capacity(&c, &BUDGET, 1, 1, 1, true);
         assert_eq!(one.bound, "api");
         assert!((one.rps - 5000.0).abs() < 1e-6);
-        let four = capacity(&c, &BUDGET, 4, 1, true);
+        let four = capacity(&c, &BUDGET, 4, 1, 1, true);
         assert_eq!(four.bound, "auth");
         assert!((four.rps - 8000.0).abs() < 1e-6);
     }
@@ -368,13 +420,13 @@ mod tests {
     #[test]
     fn an_idle_auth_server_does_not_bound_the_jwt_flow() {
         let c = costs(&[("api", 20.0), ("auth", 0.0), ("generator", 15.0)]);
-        let eight = capacity(&c, &BUDGET, 8, 1, true);
+        let eight = capacity(&c, &BUDGET, 8, 1, 1, true);
         assert_eq!(eight.bound, "api");
         assert!((eight.rps - 40_000.0).abs() < 1e-6);
         // 64 replicas on this machine would leave the generator nothing; without it, the
         // API tier keeps growing.
-        assert_eq!(capacity(&c, &BUDGET, 64, 1, true).bound, "generator");
-        let far = capacity(&c, &BUDGET, 64, 1, false);
+        assert_eq!(capacity(&c, &BUDGET, 64, 1, 1, true).bound, "generator");
+        let far = capacity(&c, &BUDGET, 64, 1, 1, false);
         assert_eq!(far.bound, "api");
         assert!((far.rps - 320_000.0).abs() < 1e-6);
     }
@@ -419,6 +471,7 @@ mod tests {
             .map(|&(n, x)| Measured {
                 replicas: n,
                 auth_servers: 1,
+                shards: 1,
                 throughput: x,
             })
             .collect();
@@ -438,5 +491,48 @@ mod tests {
         // Extrapolated with one auth server, the session flow stays at the auth tier.
         let at64 = model.extrapolated.last().unwrap();
         assert_eq!((at64.replicas, at64.capacity.bound.as_str()), (64, "auth"));
+    }
+
+    #[test]
+    fn a_series_that_grows_by_shards_counts_every_tier_by_its_processes() {
+        // Per request: 20 µs in an API replica, 40 in an auth server, 30 in Redis; two API
+        // replicas and two auth servers come with each shard, 0.05 CPU each.
+        let c = costs(&[("api", 20.0), ("auth", 40.0), ("redis", 30.0)]);
+        let budget = Budget {
+            cpus_per_server: 0.05,
+            redis_cpus: 0.05,
+            cores: 2.0,
+            auth_grows: true,
+            per_shard: Some(PerShard { api: 2, auth: 2 }),
+        };
+        let one = capacity(&c, &budget, 2, 2, 1, false);
+        assert_eq!(one.bound, "redis");
+        assert!((one.rps - 0.05e6 / 30.0).abs() < 1e-6);
+        let three = capacity(&c, &budget, 6, 6, 3, false);
+        assert!((three.rps - 3.0 * 0.05e6 / 30.0).abs() < 1e-6);
+
+        let measured: Vec<Measured> = [(1, 1600.0), (2, 3100.0), (3, 4500.0)]
+            .iter()
+            .map(|&(n, x)| Measured {
+                replicas: 2 * n,
+                auth_servers: 2 * n,
+                shards: n,
+                throughput: x,
+            })
+            .collect();
+        let model = build(
+            "session",
+            "api+auth+redis",
+            &vec![(c.clone(), Utilisation::new()); measured.len()],
+            &budget,
+            &measured,
+        );
+        // Efficiency and the USL count shards, not API replicas.
+        assert_eq!(model.efficiency[2].0, 3);
+        assert!((model.efficiency[2].1 - 4500.0 / (3.0 * 1600.0)).abs() < 1e-9);
+        assert!((model.usl.unwrap().lambda - 1600.0).abs() < 200.0);
+        let at8 = &model.extrapolated[0];
+        assert_eq!((at8.replicas, at8.auth_servers, at8.shards), (16, 16, 8));
+        assert_eq!(at8.capacity.bound, "redis");
     }
 }

@@ -84,6 +84,7 @@ impl RunOptions {
         ServerOptions {
             workers: self.workers,
             cuttable_links: false,
+            population: 0,
         }
     }
 }

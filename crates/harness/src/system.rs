@@ -14,6 +14,7 @@ use results::{Flow, Topology};
 use secrecy::ExposeSecret;
 
 pub use crate::login::{LoginAnswer, USERS, log_in, login};
+use crate::population::Population;
 use crate::process::{PortTaken, ServerProcess, spawn};
 
 /// How the servers of a flow are started.
@@ -24,6 +25,9 @@ pub struct ServerOptions {
     /// Put a link that can be cut ([`linkproxy::LinkProxy`]) in front of Redis and of each
     /// session auth server, for the fault experiment.
     pub cuttable_links: bool,
+    /// Users in a directory of their own ([`Population`]), one per virtual user up to this
+    /// many; 0: the demo users, taken in turn.
+    pub population: usize,
 }
 
 /// Which dependency [`FlowSystem::cut`] acts on.
@@ -67,6 +71,8 @@ pub enum Store<'a> {
         topology: &'a redis_locator::SentinelTopology,
         wait_replicas: u32,
     },
+    /// Every shard of a Redis Cluster the caller runs.
+    Cluster(&'a redis_locator::ClusterTopology),
 }
 
 impl Store<'_> {
@@ -75,14 +81,24 @@ impl Store<'_> {
         match self {
             Store::Single(redis) => redis.url().to_string(),
             Store::Url(url) => url.to_string(),
-            Store::Sentinel { .. } => "redis://127.0.0.1:6379".into(),
+            Store::Sentinel { .. } | Store::Cluster(_) => "redis://127.0.0.1:6379".into(),
         }
     }
 
-    fn pid(&self) -> Option<u32> {
+    /// The Redis processes to meter: those the workbench started and the servers use.
+    fn pids(&self) -> Vec<u32> {
         match self {
-            Store::Single(redis) => redis.pid(),
-            Store::Url(_) | Store::Sentinel { .. } => None,
+            Store::Single(redis) => redis.pid().into_iter().collect(),
+            Store::Url(_) | Store::Sentinel { .. } => Vec::new(),
+            Store::Cluster(cluster) => cluster.pids().into_iter().flatten().collect(),
+        }
+    }
+
+    /// Redis Cluster primaries (1 for every other store).
+    fn shards(&self) -> usize {
+        match self {
+            Store::Cluster(cluster) => cluster.addresses().len(),
+            _ => 1,
         }
     }
 
@@ -90,6 +106,9 @@ impl Store<'_> {
     fn env(&self) -> Vec<(String, String)> {
         match self {
             Store::Single(_) | Store::Url(_) => Vec::new(),
+            Store::Cluster(cluster) => {
+                vec![("APP_REDIS__CLUSTER__NODES".into(), cluster.addresses().join(","))]
+            }
             Store::Sentinel {
                 topology,
                 wait_replicas,
@@ -119,11 +138,13 @@ pub struct FlowSystem {
     pub topology: Topology,
     apis: Vec<ServerProcess>,
     auths: Vec<ServerProcess>,
-    redis_pid: Option<u32>,
+    redis_pids: Vec<u32>,
     /// Kept open while the servers run.
     _links: Vec<linkproxy::DelayLink>,
     /// Links the fault experiment cuts, by what they lead to.
     cuttable: Vec<(Dependency, linkproxy::LinkProxy)>,
+    /// The users the auth servers know, when not the demo users.
+    population: Option<Population>,
 }
 
 impl FlowSystem {
@@ -195,8 +216,9 @@ impl FlowSystem {
             "a link delay and cuttable links do not combine"
         );
         anyhow::ensure!(
-            !matches!(store, Store::Sentinel { .. }) || (delay.is_zero() && !options.cuttable_links),
-            "links in front of Redis need a single Redis, not a Sentinel topology"
+            !matches!(store, Store::Sentinel { .. } | Store::Cluster(_))
+                || (delay.is_zero() && !options.cuttable_links),
+            "links in front of Redis need a single Redis, not a Sentinel topology or a cluster"
         );
         let store_url = store.url();
         let mut links = Vec::new();
@@ -261,6 +283,13 @@ impl FlowSystem {
             ("RUST_LOG".into(), "warn".into()),
         ];
         env.extend(store.env());
+        let population = match options.population {
+            0 => None,
+            n => Some(Population::create(n)?),
+        };
+        if let Some(population) = &population {
+            env.push(("APP_USERS_FILE".into(), population.file().display().to_string()));
+        }
         env.sort();
         let with = |extra: Vec<(&str, String)>| {
             let mut all = env.clone();
@@ -330,12 +359,18 @@ impl FlowSystem {
                 api_replicas: api_count,
                 auth_servers: auth_count,
                 link_delay_us: topology.link_delay_us,
+                shards: store.shards(),
             },
             apis,
             auths,
-            redis_pid: flow.needs_redis().then(|| store.pid()).flatten(),
+            redis_pids: if flow.needs_redis() {
+                store.pids()
+            } else {
+                Vec::new()
+            },
             _links: links,
             cuttable,
+            population,
         })
     }
 
@@ -398,15 +433,15 @@ impl FlowSystem {
         &self.apis[0].url
     }
 
-    /// The processes to meter: the API server, the auth server, Redis (when the flow uses
-    /// it and the workbench started it) and the generator (this process).
+    /// The processes to meter: the API servers, the auth servers, Redis (every shard, when
+    /// the flow uses it and the workbench started it) and the generator (this process).
     pub fn tiers(&self) -> Vec<Tier> {
         let mut tiers = vec![Tier::new("api", self.api_pids())];
         if let Some(auth) = self.auths.first() {
             tiers.push(Tier::new(auth.name, self.auth_pids()));
         }
-        if let Some(pid) = self.redis_pid {
-            tiers.push(Tier::new("redis", vec![pid]));
+        if !self.redis_pids.is_empty() {
+            tiers.push(Tier::new("redis", self.redis_pids.clone()));
         }
         tiers.push(Tier::new("generator", vec![std::process::id()]));
         tiers
@@ -415,7 +450,16 @@ impl FlowSystem {
     /// Logs `count` virtual users in through the flow's auth server and returns the header
     /// each one sends (none for the baseline).
     pub async fn log_in(&self, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
-        log_in(self.auth_url(), count).await
+        match &self.population {
+            None => log_in(self.auth_url(), count).await,
+            Some(population) => {
+                crate::login::log_in_as(self.auth_url(), count, |i| {
+                    let (name, password) = population.credentials(i);
+                    (name.to_string(), password.to_string())
+                })
+                .await
+            }
+        }
     }
 }
 

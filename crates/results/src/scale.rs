@@ -42,10 +42,17 @@ impl Usl {
 pub struct ModelPoint {
     pub replicas: usize,
     pub auth_servers: usize,
+    /// Redis Cluster primaries (1: one Redis).
+    #[serde(default = "one", skip_serializing_if = "crate::topology::is_one")]
+    pub shards: usize,
     /// None for an extrapolated size.
     pub measured_rps: Option<f64>,
     pub capacity: Capacity,
     pub usl_rps: Option<f64>,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// Both models for one flow and scenario.
@@ -61,6 +68,9 @@ pub struct ScaleModel {
     #[serde(default)]
     pub cost_range_us: BTreeMap<String, (f64, f64)>,
     pub cpus_per_server: f64,
+    /// CPUs per Redis process, where it differs from `cpus_per_server`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_cpus: Option<f64>,
     pub cores: f64,
     pub points: Vec<ModelPoint>,
     pub usl: Option<Usl>,

@@ -14,6 +14,18 @@ pub struct Topology {
     /// One-way delay on the API→auth, auth→Redis and API→Redis links, in microseconds
     /// (0: loopback, no delay link at all).
     pub link_delay_us: u64,
+    /// Primaries of the Redis Cluster the servers used (1: one Redis, no cluster).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub shards: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Whether `n` is 1, the default left out of results files.
+pub fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 impl Topology {
@@ -23,6 +35,7 @@ impl Topology {
             api_replicas: 1,
             auth_servers: 1,
             link_delay_us: 0,
+            shards: 1,
         }
     }
 

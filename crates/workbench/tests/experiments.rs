@@ -367,6 +367,8 @@ fn scale_runs_replicas_under_cpu_quotas_read_back_from_the_cgroup_files() {
         "session,jwt-hs256",
         "--replicas",
         "1,2",
+        "--scenarios",
+        "api,api+auth",
         "--warmup",
         "200ms",
         "--duration",
@@ -466,6 +468,85 @@ fn scale_runs_replicas_under_cpu_quotas_read_back_from_the_cgroup_files() {
             assert!(left.is_empty(), "left behind in {hierarchy}: {left:?}");
         }
     }
+}
+
+#[test]
+fn the_store_scale_out_grows_redis_cluster_shards_each_with_its_quota_servers_and_users() {
+    let out = tempdir();
+    let args = [
+        "scale",
+        "--flows",
+        "session",
+        "--scenarios",
+        "api+auth+redis",
+        "--shards",
+        "1,2",
+        "--warmup",
+        "200ms",
+        "--duration",
+        "500ms",
+        "--connections",
+        "4",
+    ];
+    let file = workbench(&args, &out);
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let cpu_limits = file["method"]["cpu_limits"].as_str().unwrap();
+    if root {
+        assert!(
+            cpu_limits.contains("0.02 CPU per Redis shard, 50 ms period"),
+            "{cpu_limits}"
+        );
+    }
+    let runs = file["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4, "a closed and an open run at 1 and 2 shards");
+    for run in runs {
+        assert_eq!(run["scenario"], "api+auth+redis");
+        let shards = run["topology"]["shards"].as_u64().unwrap_or(1) as usize;
+        // Two API replicas and two auth servers per shard, four virtual users per shard.
+        assert_eq!(run["topology"]["api_replicas"], 2 * shards as u64);
+        assert_eq!(run["topology"]["auth_servers"], 2 * shards as u64);
+        let result = &run["result"];
+        assert_eq!(result["success"], result["responses"]);
+        assert!(result["responses"].as_u64().unwrap() > 0);
+        // Every shard is metered as the Redis tier.
+        let redis = run["cpu"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "redis")
+            .expect("the shards are metered");
+        assert_eq!(redis["pids"].as_array().unwrap().len(), shards);
+        if root {
+            let limits = run["limits"].as_array().unwrap();
+            let shard_limits: Vec<&serde_json::Value> = limits
+                .iter()
+                .filter(|l| l["name"].as_str().unwrap().starts_with("redis-"))
+                .collect();
+            assert_eq!(shard_limits.len(), shards);
+            for limit in limits {
+                let want = if limit["name"].as_str().unwrap().starts_with("redis-") {
+                    0.02
+                } else {
+                    0.05
+                };
+                assert!((limit["cpus"].as_f64().unwrap() - want).abs() < 1e-9, "{limit}");
+                assert_eq!(limit["period_us"], 50_000);
+            }
+        }
+    }
+    let model = &file["models"][0];
+    assert_eq!(model["scenario"], "api+auth+redis");
+    let sizes: Vec<u64> = model["efficiency"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e[0].as_u64().unwrap())
+        .collect();
+    assert_eq!(sizes, [1, 2], "efficiency is counted in shards");
+    let far = model["extrapolated"].as_array().unwrap();
+    assert_eq!(far.last().unwrap()["shards"], 64);
+    assert_eq!(far.last().unwrap()["replicas"], 128);
 }
 
 #[test]

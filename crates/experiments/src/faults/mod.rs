@@ -82,6 +82,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
         );
         let options = ServerOptions {
             cuttable_links: true,
+            population: 0,
             ..run_args.server_options()
         };
         let mut systems = Vec::new();

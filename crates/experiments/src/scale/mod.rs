@@ -1,7 +1,10 @@
 //! `workbench scale`: throughput against the number of API replicas, each server process
 //! held to a fixed CPU quota (cgroups) so that "one server" is a fixed amount of capacity.
-//! Two scenarios: `api` adds API replicas while the auth server and Redis stay one each;
-//! `api+auth` adds a session auth server with every API replica while Redis stays one.
+//! Three scenarios: `api` adds API replicas while the auth server and Redis stay one each;
+//! `api+auth` adds a session auth server with every API replica while Redis stays one;
+//! `api+auth+redis` grows the session store too: each point is a Redis Cluster of 1 to 4
+//! shards (private `redis-server` processes, each with its own quota), with a fixed number
+//! of API replicas and auth servers per shard.
 //! Each point: the closed-loop maximum, then an open-loop run at a fixed rate (a share of
 //! the first point's maximum), with the CPU each tier used against its quota. Each series
 //! ends with the capacity model and the USL fit ([`super::model`]).
@@ -16,10 +19,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use anyhow::Context;
 use harness::limits::{CpuLimits, GroupLimit};
 use harness::model::{self, Budget, Costs, Measured};
-use harness::system::FlowSystem;
-use harness::{RunOptions, begin, measure, start_flow};
+use harness::system::{FlowSystem, Store};
+use harness::{RunOptions, begin, measure};
 use loadgen::Mode;
 use results::Flow;
 use results::Topology;
@@ -31,6 +35,8 @@ pub enum Scenario {
     Api,
     /// API replicas and session auth servers grow together; one Redis.
     ApiAuth,
+    /// Redis Cluster shards grow, each with its API replicas and auth servers.
+    ApiAuthRedis,
 }
 
 impl Scenario {
@@ -38,6 +44,7 @@ impl Scenario {
         match self {
             Scenario::Api => "api",
             Scenario::ApiAuth => "api+auth",
+            Scenario::ApiAuthRedis => "api+auth+redis",
         }
     }
 }
@@ -48,7 +55,10 @@ impl FromStr for Scenario {
         match s {
             "api" => Ok(Scenario::Api),
             "api+auth" => Ok(Scenario::ApiAuth),
-            other => Err(format!("unknown scenario `{other}`: api or api+auth")),
+            "api+auth+redis" => Ok(Scenario::ApiAuthRedis),
+            other => Err(format!(
+                "unknown scenario `{other}`: api, api+auth or api+auth+redis"
+            )),
         }
     }
 }
@@ -64,6 +74,34 @@ pub const DEFAULT_REPLICAS: [usize; 5] = [1, 2, 4, 6, 8];
 pub const DEFAULT_CPU: f64 = 0.1;
 pub const DEFAULT_PERIOD: Duration = Duration::from_millis(10);
 pub const DEFAULT_OPEN_FRACTION: f64 = 50.0;
+pub const DEFAULT_SHARDS: [usize; 4] = [1, 2, 3, 4];
+
+/// How the `api+auth+redis` scenario grows: per shard, its servers, and the quotas.
+#[derive(Debug, Clone)]
+pub struct ShardOptions {
+    /// Shard counts to measure.
+    pub shards: Vec<usize>,
+    /// API replicas and session auth servers that come with each shard.
+    pub per_shard: model::PerShard,
+    /// CPUs of each API replica and auth server in this scenario.
+    pub server_cpu: f64,
+    /// CPUs of each Redis shard.
+    pub shard_cpu: f64,
+}
+
+impl Default for ShardOptions {
+    /// Chosen so that 4 shards fit a 2-core machine with the generator beside them: 4 ×
+    /// (0.02 + 2 × 0.05 + 2 × 0.05) = 0.88 CPU of quotas. A shard's quota is the smallest,
+    /// so the store is the tier that runs out and the points show whether it scales.
+    fn default() -> Self {
+        ShardOptions {
+            shards: DEFAULT_SHARDS.to_vec(),
+            per_shard: model::PerShard { api: 2, auth: 2 },
+            server_cpu: 0.05,
+            shard_cpu: 0.02,
+        }
+    }
+}
 
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
@@ -82,6 +120,8 @@ pub struct Options {
     pub scenarios: Vec<Scenario>,
     /// The open-loop rate of every point, as a percentage of the series' first maximum.
     pub open_fraction: f64,
+    /// The `api+auth+redis` scenario's sizes and quotas.
+    pub sharded: ShardOptions,
 }
 
 /// Runs the experiment, writes its results file into `out` and returns it.
@@ -143,74 +183,149 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
         }
     };
 
+    let sharded = &args.sharded;
+    if args.scenarios.contains(&Scenario::ApiAuthRedis) {
+        anyhow::ensure!(
+            !sharded.shards.is_empty() && sharded.shards.iter().all(|n| (1..=16).contains(n)),
+            "--shards are counts from 1 to 16"
+        );
+        anyhow::ensure!(
+            sharded.per_shard.api >= 1 && sharded.per_shard.auth >= 1,
+            "each shard needs at least one API replica and one auth server"
+        );
+        anyhow::ensure!(
+            sharded.server_cpu > 0.0 && sharded.shard_cpu > 0.0,
+            "the quotas are CPUs above 0"
+        );
+    }
     let mut series = Vec::new();
     for flow in &flows {
         for scenario in &args.scenarios {
-            if *scenario == Scenario::ApiAuth && *flow != Flow::Session {
+            if *scenario != Scenario::Api && *flow != Flow::Session {
                 continue;
             }
             series.push((*flow, *scenario));
         }
     }
-    if args.scenarios.contains(&Scenario::ApiAuth) && !flows.contains(&Flow::Session) {
+    if args.scenarios.iter().any(|s| *s != Scenario::Api) && !flows.contains(&Flow::Session) {
         file.notes.push(
-            "api+auth only changes the session flow (the only one whose auth server works on every \
-             request); none of the flows asked for is it"
+            "api+auth and api+auth+redis only change the session flow (the only one whose auth \
+             server works on every request); none of the flows asked for is it"
                 .into(),
         );
     }
-    let total = series.len() * args.replicas.len() * run_args.link_delay.len();
+    if limited && series.iter().any(|(_, s)| *s == Scenario::ApiAuthRedis) {
+        file.method.cpu_limits.push_str(&format!(
+            "; api+auth+redis: {} CPU per API replica and auth server, {} CPU per Redis shard, {} \
+             ms period",
+            sharded.server_cpu,
+            sharded.shard_cpu,
+            sharded_period(sharded, args.period).as_millis()
+        ));
+    }
+    let sizes = |scenario: Scenario| match scenario {
+        Scenario::ApiAuthRedis => sharded.shards.clone(),
+        _ => args.replicas.clone(),
+    };
+    let total: usize = series.iter().map(|(_, s)| sizes(*s).len()).sum::<usize>() * run_args.link_delay.len();
+    let redis_path = redis_locator::find_on_path("redis-server");
     let mut done = 0;
     for delay in &run_args.link_delay {
         for (flow, scenario) in &series {
             let mut measured = Vec::new();
             let mut costs: Vec<(Costs, model::Utilisation)> = Vec::new();
             let mut open_rate = None;
-            for &replicas in &args.replicas {
+            let by_shards = *scenario == Scenario::ApiAuthRedis;
+            if by_shards && !delay.is_zero() {
+                file.notes.push(format!(
+                    "api+auth+redis was left out at {}: its shards are reached directly, without a \
+                     delay link",
+                    results::units::show_us(delay.as_micros() as u64)
+                ));
+                continue;
+            }
+            for n in sizes(*scenario) {
                 done += 1;
                 let topology = Topology {
-                    api_replicas: replicas,
-                    auth_servers: if *scenario == Scenario::ApiAuth {
-                        replicas
-                    } else {
-                        1
+                    api_replicas: if by_shards { n * sharded.per_shard.api } else { n },
+                    auth_servers: match scenario {
+                        Scenario::Api => 1,
+                        Scenario::ApiAuth => n,
+                        Scenario::ApiAuthRedis => n * sharded.per_shard.auth,
                     },
                     link_delay_us: delay.as_micros() as u64,
+                    shards: if by_shards { n } else { 1 },
                 };
-                let (system, users) = start_flow(*flow, &redis, &run_args, topology).await?;
-                let mut point_limits = if limited {
-                    Some(limit_servers(&system, args.cpu, args.period)?)
+                // The cluster of this point, when it has one; stopped after it.
+                let cluster = if by_shards {
+                    let path = redis_path
+                        .as_deref()
+                        .context("api+auth+redis needs redis-server on PATH for its cluster")?;
+                    let options = redis_locator::ClusterOptions {
+                        shards: n,
+                        ..Default::default()
+                    };
+                    Some(redis_locator::ClusterTopology::start(path, options).await?)
                 } else {
                     None
                 };
-                let position = format!("[{done}/{total}] {} x{replicas}", scenario.name());
+                let store = match &cluster {
+                    Some(cluster) => Store::Cluster(cluster),
+                    None => Store::Single(&redis),
+                };
+                // The virtual users grow with the shards, as the traffic a larger store is
+                // built for would: a fixed few could not keep more servers busy through
+                // the quotas' throttling pauses.
+                // Each virtual user is a user of its own, so that the sessions spread over
+                // the slots as a real population's would (a user's keys share one slot).
+                let mut run_args = run_args.clone();
+                let mut options = run_args.server_options();
+                if by_shards {
+                    run_args.connections *= n;
+                    options.population = run_args.connections;
+                }
+                let system = FlowSystem::start_on(*flow, store, options, topology).await?;
+                let users = system.log_in(run_args.connections).await?;
+                let quotas = match (&cluster, limited) {
+                    (_, false) => None,
+                    (Some(cluster), true) => Some(limit_point(
+                        &system,
+                        &cluster.pids().into_iter().flatten().collect::<Vec<_>>(),
+                        sharded.server_cpu,
+                        sharded.shard_cpu,
+                        sharded_period(sharded, args.period),
+                    )?),
+                    (None, true) => Some(limit_point(&system, &[], args.cpu, 0.0, args.period)?),
+                };
+                let unit = if by_shards { " shard(s)" } else { "" };
+                let position = format!("[{done}/{total}] {} x{n}{unit}", scenario.name());
                 let mut closed = measure(&system, &users, Mode::Closed, &run_args, "max", &position).await?;
                 let rate =
                     *open_rate.get_or_insert(closed.result.throughput_rps * args.open_fraction / 100.0);
-                let label = "open";
                 let mut open = measure(
                     &system,
                     &users,
                     Mode::Open { rate: rate.max(1.0) },
                     &run_args,
-                    label,
+                    "open",
                     &position,
                 )
                 .await?;
                 let mut limits_now: Vec<GroupLimit> =
-                    point_limits.as_ref().map(CpuLimits::report).unwrap_or_default();
-                if let Ok(r) = &redis_limits {
+                    quotas.as_ref().map(CpuLimits::report).unwrap_or_default();
+                if cluster.is_none()
+                    && let Ok(r) = &redis_limits
+                {
                     limits_now.extend(r.report());
                 }
                 for run in [&mut closed, &mut open] {
                     run.scenario = Some(scenario.name().to_string());
                     run.limits = limits_now.clone();
-                    run.utilisation = utilisation(run, if limited { Some(args.cpu) } else { None });
+                    run.utilisation = utilisation(run);
                 }
                 println!(
-                    "      {} x{replicas}: saturated first: {}",
-                    flow,
-                    saturated(&closed, cores, if limited { Some(args.cpu) } else { None })
+                    "      {flow} x{n}{unit}: saturated first: {}",
+                    saturated(&closed, cores)
                 );
                 let util = closed
                     .utilisation
@@ -220,21 +335,25 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
                     .collect();
                 costs.push((tier_costs(&closed), util));
                 measured.push(Measured {
-                    replicas,
+                    replicas: system.topology.api_replicas,
                     auth_servers: system.topology.auth_servers,
+                    shards: system.topology.shards,
                     throughput: closed.result.throughput_rps,
                 });
                 file.runs.push(closed);
                 file.runs.push(open);
                 drop(system);
-                if let Some(limits) = point_limits.as_mut() {
-                    limits.release();
+                if let Some(mut quotas) = quotas {
+                    quotas.release();
                 }
+                drop(cluster);
             }
             let budget = Budget {
-                cpus_per_server: args.cpu,
+                cpus_per_server: if by_shards { sharded.server_cpu } else { args.cpu },
+                redis_cpus: if by_shards { sharded.shard_cpu } else { args.cpu },
                 cores,
-                auth_grows: *scenario == Scenario::ApiAuth,
+                auth_grows: *scenario != Scenario::Api,
+                per_shard: by_shards.then_some(sharded.per_shard),
             };
             let mut built = model::build(&flow.to_string(), scenario.name(), &costs, &budget, &measured);
             if !delay.is_zero() {
@@ -258,8 +377,15 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     Ok(file)
 }
 
-/// One group per API replica and per auth server, each with `cpus`.
-fn limit_servers(system: &FlowSystem, cpus: f64, period: Duration) -> anyhow::Result<CpuLimits> {
+/// One group per API replica and per auth server, each with `cpus`, and one per Redis
+/// shard in `shards`, each with `shard_cpus`.
+fn limit_point(
+    system: &FlowSystem,
+    shards: &[u32],
+    cpus: f64,
+    shard_cpus: f64,
+    period: Duration,
+) -> anyhow::Result<CpuLimits> {
     let mut limits = CpuLimits::open().map_err(anyhow::Error::msg)?;
     for (i, pid) in system.api_pids().into_iter().enumerate() {
         limits
@@ -271,7 +397,19 @@ fn limit_servers(system: &FlowSystem, cpus: f64, period: Duration) -> anyhow::Re
             .limit(&format!("auth-{i}"), &[pid], cpus, period)
             .map_err(anyhow::Error::msg)?;
     }
+    for (i, pid) in shards.iter().enumerate() {
+        limits
+            .limit(&format!("redis-{i}"), &[*pid], shard_cpus, period)
+            .map_err(anyhow::Error::msg)?;
+    }
     Ok(limits)
+}
+
+/// The quota period of the `api+auth+redis` scenario: the one asked for, lengthened so that
+/// the smallest quota is at least the 1 ms the kernel accepts.
+fn sharded_period(sharded: &ShardOptions, period: Duration) -> Duration {
+    let smallest = sharded.server_cpu.min(sharded.shard_cpu);
+    period.max(Duration::from_secs_f64(0.001 / smallest))
 }
 
 /// The report's tier name for a metered process.
@@ -291,17 +429,24 @@ fn tier_costs(run: &FlowRun) -> Costs {
         .collect()
 }
 
-/// Each limited tier's CPU use as a share of its quotas (all its processes together); the
-/// generator's in cores.
-fn utilisation(run: &FlowRun, cpus: Option<f64>) -> std::collections::BTreeMap<String, f64> {
+/// Each limited tier's CPU use as a share of its quotas (the groups its processes are
+/// in, together); the generator's in cores, and so is every tier of a run without limits.
+fn utilisation(run: &FlowRun) -> std::collections::BTreeMap<String, f64> {
     run.cpu
         .iter()
         .filter_map(|tier| {
             let used = tier.cores?;
             let name = tier_name(&tier.name).to_string();
-            match (name.as_str(), cpus) {
-                ("generator", _) | (_, None) => Some((name, used)),
-                (_, Some(q)) => Some((name, used / (q * tier.pids.len().max(1) as f64))),
+            let quota: f64 = run
+                .limits
+                .iter()
+                .filter(|l| l.pids.iter().any(|p| tier.pids.contains(p)))
+                .map(|l| l.cpus)
+                .sum();
+            if name == "generator" || quota <= 0.0 {
+                Some((name, used))
+            } else {
+                Some((name, used / quota))
             }
         })
         .collect()
@@ -330,8 +475,9 @@ impl crate::experiment::Experiment for Scale {
                 replicas: DEFAULT_REPLICAS.to_vec(),
                 cpu: DEFAULT_CPU,
                 period: DEFAULT_PERIOD,
-                scenarios: vec![Scenario::Api, Scenario::ApiAuth],
+                scenarios: vec![Scenario::Api, Scenario::ApiAuth, Scenario::ApiAuthRedis],
                 open_fraction: DEFAULT_OPEN_FRACTION,
+                sharded: ShardOptions::default(),
             })
             .await
             .map(drop)

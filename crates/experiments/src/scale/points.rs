@@ -2,6 +2,7 @@
 //! closed-loop maximum beside its open-loop run, and the series the chart draws.
 
 use report::charts::ScaleSeries;
+use results::scale::ModelPoint;
 use results::{FlowRun, ResultsFile};
 
 /// The scale experiment's series names (`api`, `api+auth`, with a delay when one was set),
@@ -16,6 +17,20 @@ pub(super) fn scale_scenarios(file: &ResultsFile) -> Vec<String> {
     out
 }
 
+/// Whether a series grows by Redis Cluster shards (`api+auth+redis`), not API replicas.
+pub(super) fn grows_by_shards(scenario: &str) -> bool {
+    scenario.starts_with("api+auth+redis")
+}
+
+/// A model point's size: its shards or its API replicas, as its series grows.
+pub(super) fn size_of(point: &ModelPoint, scenario: &str) -> usize {
+    if grows_by_shards(scenario) {
+        point.shards
+    } else {
+        point.replicas
+    }
+}
+
 pub(super) fn scale_series(file: &ResultsFile, scenario: &str) -> Vec<ScaleSeries> {
     file.models
         .iter()
@@ -25,9 +40,13 @@ pub(super) fn scale_series(file: &ResultsFile, scenario: &str) -> Vec<ScaleSerie
             measured: m
                 .points
                 .iter()
-                .filter_map(|p| Some((p.replicas, p.measured_rps?)))
+                .filter_map(|p| Some((size_of(p, scenario), p.measured_rps?)))
                 .collect(),
-            capacity: m.points.iter().map(|p| (p.replicas, p.capacity.rps)).collect(),
+            capacity: m
+                .points
+                .iter()
+                .map(|p| (size_of(p, scenario), p.capacity.rps))
+                .collect(),
             usl: m.usl,
         })
         .collect()
@@ -38,8 +57,6 @@ pub(super) fn scale_series(file: &ResultsFile, scenario: &str) -> Vec<ScaleSerie
 pub(super) struct ScalePoint<'a> {
     pub closed: &'a FlowRun,
     pub open: Option<&'a FlowRun>,
-    /// CPUs per limited server, when limits were applied.
-    pub cpus: Option<f64>,
 }
 
 impl ScalePoint<'_> {
@@ -49,6 +66,19 @@ impl ScalePoint<'_> {
 
     pub fn auth_servers(&self) -> usize {
         self.closed.topology.map(|t| t.auth_servers).unwrap_or(1)
+    }
+
+    pub fn shards(&self) -> usize {
+        self.closed.topology.map(|t| t.shards).unwrap_or(1)
+    }
+
+    /// What its series grows by: shards, or API replicas.
+    pub fn size(&self) -> usize {
+        if self.closed.scenario.as_deref().is_some_and(grows_by_shards) {
+            self.shards()
+        } else {
+            self.replicas()
+        }
     }
 }
 
@@ -72,7 +102,6 @@ pub(super) fn scale_points<'a>(file: &'a ResultsFile, scenario: &str) -> Vec<Sca
                     && o.scenario == closed.scenario
                     && o.topology == closed.topology
             }),
-            cpus: closed.limits.first().map(|l| l.cpus),
         })
         .collect()
 }

@@ -7,10 +7,10 @@ pub const SATURATED: f64 = 0.85;
 
 /// The tier that ran out first: the limited tier closest to its quota when it is above
 /// [`SATURATED`], else the generator when it used most of the cores the quotas leave.
-pub fn saturated(run: &FlowRun, cores: f64, cpus: Option<f64>) -> String {
-    let Some(q) = cpus else {
+pub fn saturated(run: &FlowRun, cores: f64) -> String {
+    if run.limits.is_empty() {
         return "unknown (no CPU limits)".into();
-    };
+    }
     let busiest = run
         .utilisation
         .iter()
@@ -21,13 +21,8 @@ pub fn saturated(run: &FlowRun, cores: f64, cpus: Option<f64>) -> String {
     {
         return format!("{name} ({:.0} % of its quota)", share * 100.0);
     }
-    let servers: usize = run
-        .cpu
-        .iter()
-        .filter(|t| t.name != "generator")
-        .map(|t| t.pids.len())
-        .sum();
-    let left = cores - servers as f64 * q;
+    let quotas: f64 = run.limits.iter().map(|l| l.cpus).sum();
+    let left = cores - quotas;
     if let Some(generator) = run.utilisation.get("generator")
         && *generator >= SATURATED * left
     {

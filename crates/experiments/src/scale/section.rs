@@ -10,7 +10,7 @@ use results::scale::ScaleModel;
 use results::units::*;
 use serde::Serialize;
 
-use super::points::{scale_points, scale_scenarios, scale_series};
+use super::points::{grows_by_shards, scale_points, scale_scenarios, scale_series, size_of};
 use super::saturation::saturated;
 
 const POINTS: &str = include_str!("scale-points.md.j2");
@@ -39,9 +39,15 @@ impl Part for Sections {
                 ScaleChart {
                     name: format!("scale-{slug}"),
                     title: format!(
-                        "Maximum throughput against API replicas ({})",
+                        "Maximum throughput against {} ({})",
+                        if grows_by_shards(&scenario) {
+                            "Redis Cluster shards"
+                        } else {
+                            "API replicas"
+                        },
                         scenario.split(" @ ").next().unwrap_or_default()
                     ),
+                    x_desc: x_desc(file, &scenario),
                     caption: format!(
                         "{}; dots: measured (closed loop), dashed: capacity model, thin: USL fit",
                         file.method.cpu_limits.split(';').next().unwrap_or_default()
@@ -63,6 +69,8 @@ impl Part for Sections {
 /// The scale tables' rows, formatted.
 #[derive(Serialize)]
 struct Tables {
+    /// The series grow by shards: the tables get a shards column.
+    by_shards: bool,
     points: Vec<PointRow>,
     far: Vec<FarRow>,
     assumptions: Option<String>,
@@ -71,6 +79,8 @@ struct Tables {
 #[derive(Serialize)]
 struct PointRow {
     flow: String,
+    /// Redis Cluster shards, in a series that grows by them.
+    shards: Option<usize>,
     replicas: usize,
     auth_servers: usize,
     max: String,
@@ -99,12 +109,36 @@ fn scenario_title(scenario: &str) -> String {
     let what = match base {
         "api" => "API replicas added, one auth server and one Redis",
         "api+auth" => "API replicas and session auth servers added together, one Redis",
+        "api+auth+redis" => "Redis Cluster shards added, each with its API replicas and session auth servers",
         other => other,
     };
     format!("{what}{delay}")
 }
 
+/// The x axis: what the series grows by, and what comes with each step.
+fn x_desc(file: &ResultsFile, scenario: &str) -> String {
+    if !grows_by_shards(scenario) {
+        return "API server replicas (each with its CPU quota)".into();
+    }
+    let per_shard = file
+        .runs
+        .iter()
+        .filter(|r| r.scenario.as_deref() == Some(scenario))
+        .find_map(|r| r.topology)
+        .map(|t| {
+            format!(
+                " (each with {} API replicas and {} auth servers)",
+                t.api_replicas / t.shards.max(1),
+                t.auth_servers / t.shards.max(1)
+            )
+        })
+        .unwrap_or_default();
+    format!("Redis Cluster shards{per_shard}")
+}
+
 fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
+    let by_shards = grows_by_shards(scenario);
+    let unit = if by_shards { "shard(s)" } else { "replica(s)" };
     let mut out = Vec::new();
     let cores = file.method.machine.cores as f64;
     let points = scale_points(file, scenario);
@@ -117,16 +151,16 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
         };
         let efficiency = model.efficiency.last().map(|(_, e)| *e).unwrap_or(0.0);
         lines.push(format!(
-            "- **{}**: {} req/s with {} replica(s), {} with {} (scaling efficiency {:.2}); what ran \
+            "- **{}**: {} req/s with {} {unit}, {} with {} (scaling efficiency {:.2}); what ran \
              out first at {}: {}.",
             model.flow,
             number(first.closed.result.throughput_rps),
-            first.replicas(),
+            first.size(),
             number(last.closed.result.throughput_rps),
-            last.replicas(),
+            last.size(),
             efficiency,
-            last.replicas(),
-            saturated(last.closed, cores, last.cpus)
+            last.size(),
+            saturated(last.closed, cores)
         ));
     }
     out.push(lines.join("\n"));
@@ -148,7 +182,7 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
                 let limit = points
                     .iter()
                     .find(|p| p.closed.flow == m.flow && p.replicas() == worst.0)
-                    .map(|p| saturated(p.closed, cores, p.cpus))
+                    .map(|p| saturated(p.closed, cores))
                     .unwrap_or_default();
                 format!(
                     "{} {} (lowest efficiency {:.2}, at {} replicas, where what ran out first was {limit})",
@@ -168,9 +202,25 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
             verdicts.join("; ")
         ));
     }
-    if let Some(session) = session {
+    if by_shards && let Some(session) = session {
+        // The store's scale-out target: max(n) / (n × max(1)) ≥ 0.8.
+        let worst = session
+            .efficiency
+            .iter()
+            .skip(1)
+            .copied()
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((n, e)) = worst {
+            out.push(format!(
+                "Against the store's scale-out target (max(n) / (n × max(1)) ≥ 0.8): {} (lowest \
+                 {e:.2}, at {n} shards).",
+                if e >= 0.8 { "met" } else { "missed" }
+            ));
+        }
+    }
+    if let Some(session) = session.filter(|_| !by_shards) {
         let flat_from = points.iter().filter(|p| p.closed.flow == "session").find(|p| {
-            let s = saturated(p.closed, cores, p.cpus);
+            let s = saturated(p.closed, cores);
             s.starts_with("auth") || s.starts_with("redis")
         });
         if let Some(p) = flat_from {
@@ -178,7 +228,7 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
                 "The session flow stopped growing once a shared tier ran out: from {} replica(s) on, \
                  {} held every request (capacity model at 64 replicas: {} req/s, bound by {}).",
                 p.replicas(),
-                saturated(p.closed, cores, p.cpus),
+                saturated(p.closed, cores),
                 session
                     .extrapolated
                     .last()
@@ -243,11 +293,12 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
             };
             PointRow {
                 flow: p.closed.flow.clone(),
+                shards: by_shards.then(|| p.shards()),
                 replicas: p.replicas(),
                 auth_servers: p.auth_servers(),
                 max: number(p.closed.result.throughput_rps),
                 efficiency: or_missing(
-                    model.and_then(|m| m.efficiency.iter().find(|(n, _)| *n == p.replicas())),
+                    model.and_then(|m| m.efficiency.iter().find(|(n, _)| *n == p.size())),
                     |(_, e)| format!("{e:.2}"),
                 ),
                 open: or_missing(p.open, |o| {
@@ -264,7 +315,7 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
                 auth: util("auth"),
                 redis: util("redis"),
                 generator: util("generator"),
-                ran_out: saturated(p.closed, cores, p.cpus),
+                ran_out: saturated(p.closed, cores),
             }
         })
         .collect();
@@ -272,7 +323,7 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
         .iter()
         .map(|m| {
             let at = |n: usize| {
-                or_missing(m.extrapolated.iter().find(|e| e.replicas == n), |e| {
+                or_missing(m.extrapolated.iter().find(|e| size_of(e, scenario) == n), |e| {
                     format!("{} ({})", number(e.capacity.rps), e.capacity.bound)
                 })
             };
@@ -282,7 +333,7 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
                 usl: or_missing(
                     m.extrapolated
                         .iter()
-                        .find(|e| e.replicas == 64)
+                        .find(|e| size_of(e, scenario) == 64)
                         .and_then(|e| e.usl_rps),
                     number,
                 ),
@@ -291,6 +342,7 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
         .collect();
     let assumptions = models.first().map(|m| m.assumptions.join("; "));
     let tables = Tables {
+        by_shards,
         points: rows,
         far,
         assumptions,

@@ -136,6 +136,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
         harness::system::ServerOptions {
             workers: 1,
             cuttable_links: false,
+            population: 0,
         },
         Topology::single(),
     )

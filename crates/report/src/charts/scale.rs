@@ -10,19 +10,21 @@ use super::style::*;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScaleSeries {
     pub flow: String,
-    /// (replicas, measured req/s)
+    /// (size, measured req/s)
     pub measured: Vec<(usize, f64)>,
-    /// (replicas, capacity model req/s)
+    /// (size, capacity model req/s)
     pub capacity: Vec<(usize, f64)>,
     pub usl: Option<results::scale::Usl>,
 }
 
-/// Throughput against API replicas for one scenario: measured points joined by a line,
+/// Throughput against the size (API replicas, or Redis Cluster shards) for one scenario: measured points joined by a line,
 /// the capacity model dashed, the USL fit thin.
 pub struct ScaleChart {
     pub name: String,
     pub title: String,
     pub caption: String,
+    /// What the series grow by, under the x axis.
+    pub x_desc: String,
     pub series: Vec<ScaleSeries>,
 }
 
@@ -52,7 +54,7 @@ impl Chart for ScaleChart {
             .x_labels(max_n + 1)
             .x_label_formatter(&|v| tick(v.round()))
             .y_label_formatter(&|v| tick(*v))
-            .x_desc("API server replicas (each with its CPU quota)")
+            .x_desc(&self.x_desc)
             .y_desc("maximum answers per second")
             .draw()?;
         for s in &self.series {
