@@ -13,7 +13,9 @@
 #    when a check fails;
 # 3. the Sentinel stack (docker-compose.sentinel.yml on top): the primary container killed,
 #    the flows back on the promoted replica, the session and the revocation from before the
-#    kill still holding.
+#    kill still holding;
+# 4. the Redis Cluster stack (docker-compose.cluster.yml on top): three shards, keys on more
+#    than one of them, logins, a logout and a revocation across them.
 #
 # Needs the base images debian:bookworm-slim and redis:7.0: pulled where a registry
 # answers, else built by docker/offline-images.sh. Every wait is bounded; both parts take
@@ -246,3 +248,60 @@ s=$(status -H "Authorization: Bearer $revoked" "$api_jwt_denylist/api/department
 [ "$(status -H 'Content-Type: application/json' -d "$login" "$session_auth/login")" = 200 ] ||
   fail "session-auth did not log in on the new primary"
 ok "after the failover: the session from before the kill answers 200, the revoked token is still refused, logins work"
+
+# 4. The Redis Cluster (docker-compose.cluster.yml on top): three shards formed by a one-shot
+#    container, every server reaching all three; the users' keys land on more than one
+#    shard, and logins, logouts and the denylist work across them.
+compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+export COMPOSE_PROJECT_NAME="authbench-cluster-$$"
+export COMPOSE_FILE="docker-compose.yml:docker-compose.cluster.yml"
+compose up -d >/dev/null 2>&1 || { compose up -d; fail "compose up with docker-compose.cluster.yml"; }
+deadline=$((SECONDS + 150))
+while :; do
+  ids=$(compose ps -q)
+  # The init container has done its work once it exited with 0; every other must be healthy.
+  waiting=$(for id in $ids; do docker inspect -f '{{.Name}} {{.State.Status}}/{{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-check{{end}}' "$id"; done |
+    grep -v ' healthy$' | grep -v 'redis-cluster-init.* exited/0 no-check$' || true)
+  count=$(echo "$ids" | wc -w)
+  [ -z "$waiting" ] && [ "$count" -eq 11 ] && break
+  [ $SECONDS -ge $deadline ] && fail "the cluster stack was not ready within 150 s ($count containers): $waiting"
+  sleep 1
+done
+ok "the cluster stack is healthy: three shards formed, the servers reaching all of them"
+
+session_auth="http://127.0.0.1:$(port session-auth 8081)"
+jwt_auth="http://127.0.0.1:$(port jwt-auth 8082)"
+api_session="http://127.0.0.1:$(port api-session 8080)"
+api_session_redis="http://127.0.0.1:$(port api-session-redis 8080)"
+api_jwt_denylist="http://127.0.0.1:$(port api-jwt-denylist 8080)"
+sessions=""
+for user in alice bob carol; do
+  id=$(curl -s -m 10 -H 'Content-Type: application/json' -d "{\"username\":\"$user\",\"password\":\"$user-demo-password\"}" "$session_auth/login" | json_field session_id)
+  [ -n "$id" ] || fail "$user's session login on the cluster returned no session_id"
+  for api in "$api_session" "$api_session_redis"; do
+    s=$(status -H "Authorization: Bearer $id" "$api/api/departments")
+    [ "$s" = 200 ] || fail "$api answered $s to $user's session on the cluster"
+  done
+  sessions="$sessions $id"
+done
+holding=0
+for node in redis redis-2 redis-3; do
+  keys=$(compose exec -T "$node" redis-cli --no-auth-warning dbsize | tr -d '\r')
+  [ "${keys:-0}" -gt 0 ] && holding=$((holding + 1))
+done
+[ "$holding" -ge 2 ] || fail "the three users' keys sit on $holding shard(s), want 2 or more"
+ok "three users' sessions answer 200 through api-session and api-session-redis, their keys on $holding of 3 shards"
+
+first=$(echo "$sessions" | awk '{print $1}')
+s=$(status -X POST -H "Authorization: Bearer $first" "$session_auth/logout")
+[ "$s" = 204 ] || fail "logout on the cluster answered $s"
+[ "$(status -H "Authorization: Bearer $first" "$api_session_redis/api/departments")" = 401 ] ||
+  fail "a logged-out session still answered on the cluster"
+revoked=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$jwt_auth/login" | json_field access_token)
+[ "$(status -H "Authorization: Bearer $revoked" "$api_jwt_denylist/api/departments")" = 200 ] ||
+  fail "api-jwt-denylist refused a fresh token on the cluster"
+s=$(status -d "token=$revoked" -d "client_id=authbench-login" "$jwt_auth/oauth/revoke")
+[ "$s" = 200 ] || fail "POST /oauth/revoke on the cluster answered $s"
+[ "$(status -H "Authorization: Bearer $revoked" "$api_jwt_denylist/api/departments")" = 401 ] ||
+  fail "api-jwt-denylist accepted a token revoked on the cluster"
+ok "on the cluster: a logout ends the session at once, a revoked token is refused by api-jwt-denylist"
