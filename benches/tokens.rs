@@ -22,7 +22,7 @@ fn tokens(c: &mut Criterion) {
         }
         group.finish();
     }
-    c.bench_function("session/new_id", |b| b.iter(new_session_id));
+    c.bench_function("session/new_id", |b| b.iter(|| new_session_id("bench-00000")));
 }
 
 criterion_group!(benches, tokens);

@@ -20,6 +20,9 @@ pub enum Kind {
     /// Results that no experiment measures but the report reads (criterion's output,
     /// given to `workbench report --criterion`).
     Input,
+    /// A model over other entries' results: it measures nothing and writes no file; the
+    /// report computes it (the bill).
+    Model,
 }
 
 /// A future an experiment's `compare` step returns.

@@ -10,8 +10,10 @@
 //! - [`throughput`]: closed-loop maximum per flow;
 //! - [`latency`]: open-loop sweep at fractions of each flow's maximum, and the link-delay
 //!   pass of `compare` ([`latency::Links`]);
-//! - [`scale`]: throughput against the number of API replicas under CPU quotas, with the
-//!   capacity model and a USL fit;
+//! - [`scale`]: throughput against the number of API replicas, and of Redis Cluster shards,
+//!   under CPU quotas, with the capacity model and a USL fit;
+//! - [`bill`]: what each architecture needs for 10 k-1 M req/s, computed by the report from
+//!   the other entries' results with [`harness::bill`] (a model: it measures nothing);
 //! - [`faults`]: every flow under load while Redis, then the session auth server, is away;
 //! - [`failover`]: every flow under load while a Sentinel primary is killed or a single
 //!   Redis restarts, and which acknowledged writes held;
@@ -26,6 +28,7 @@
 //!   section).
 
 pub mod accuracy;
+pub mod bill;
 pub mod calibrate;
 pub mod experiment;
 pub mod failover;

@@ -10,6 +10,7 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &crate::throughput::Throughput,
     &crate::latency::Latency,
     &crate::scale::Scale,
+    &crate::bill::Bill,
     &crate::latency::Links,
     &crate::faults::Faults,
     &crate::failover::Failover,

@@ -8,11 +8,14 @@
 //! - [`limits`]: CPU quotas per server process through cgroups;
 //! - [`placement`]: the generator on its own CPU(s), the servers on the rest;
 //! - [`model`]: the capacity model and the USL fit that explain the scale-out points;
+//! - [`bill`]: what each architecture needs for a target rate and user count, from the
+//!   measured costs;
 //! - [`progress`]: the progress bar of one run.
 //!
 //! It writes no results files and draws nothing: the experiments do the first, the report
 //! the second. The flows themselves are listed in [`results::flow`].
 
+pub mod bill;
 pub mod limits;
 pub mod login;
 pub mod loopback;

@@ -2,9 +2,10 @@
 //!
 //! - the **capacity model**: each tier can do (its CPUs × 10⁶ / its CPU µs per request)
 //!   requests per second; the system does what its tightest tier allows. The CPU costs come
-//!   from the measurement itself: for each tier, its cost per request at the point where it
-//!   was busiest (what it costs when it is the bottleneck), one cost vector for the whole
-//!   series. The CPUs come from the quotas;
+//!   from the measurement itself: for each tier, what it costs when it is the bottleneck,
+//!   the median of its costs over the points where it ran out (at least [`SATURATED`] of
+//!   its quota), or its cost at its busiest point where it never did; one cost vector for
+//!   the whole series. The CPUs come from the quotas;
 //! - the **Universal Scalability Law** (Gunther): X(N) = λN / (1 + σ(N−1) + κN(N−1)),
 //!   fitted to the measured points: λ the throughput of one replica, σ the share that
 //!   serialises (contention), κ the cost of keeping replicas coherent (crosstalk).
@@ -209,17 +210,29 @@ pub const EXTRAPOLATE_TO: [usize; 4] = [8, 16, 32, 64];
 /// Share of its quota each tier used at a point (the generator: cores).
 pub type Utilisation = BTreeMap<String, f64>;
 
-/// Per tier, the cost at the point where the tier's utilisation was highest; the median
-/// over the points for a tier with no utilisation figures (no CPU limits).
+/// A tier has run out at this share of its quota (the scale experiment's reading too).
+pub const SATURATED: f64 = 0.85;
+
+/// Per tier, its cost as the bottleneck: the median of its costs over the points where its
+/// utilisation reached [`SATURATED`] (one noisy point does not set it), else its cost at
+/// the point where its utilisation was highest; the median over all the points for a tier
+/// with no utilisation figures (no CPU limits).
 pub fn busiest_costs(points: &[(Costs, Utilisation)]) -> Costs {
     let costs: Vec<Costs> = points.iter().map(|(c, _)| c.clone()).collect();
     let mut out = median_costs(&costs);
     for (tier, cost) in out.iter_mut() {
-        let busiest = points
+        let measured: Vec<(f64, f64)> = points
             .iter()
-            .filter_map(|(c, u)| Some((u.get(tier)?, c.get(tier)?)))
-            .max_by(|a, b| a.0.total_cmp(b.0));
-        if let Some((_, us)) = busiest {
+            .filter_map(|(c, u)| Some((*u.get(tier)?, *c.get(tier)?)))
+            .collect();
+        let saturated: Vec<f64> = measured
+            .iter()
+            .filter(|(u, _)| *u >= SATURATED)
+            .map(|(_, us)| *us)
+            .collect();
+        if !saturated.is_empty() {
+            *cost = median(&saturated);
+        } else if let Some((_, us)) = measured.iter().max_by(|a, b| a.0.total_cmp(&b.0)) {
             *cost = *us;
         }
     }
@@ -314,7 +327,8 @@ pub fn build(
     let assumptions = vec![
         format!(
             "every server process gets {} CPU{}, as in the measurement, and each tier's CPU cost \
-             per request stays what it was where that tier was busiest",
+             per request stays what it was where that tier ran out (the median over such \
+             points; where it never did, its busiest point)",
             budget.cpus_per_server,
             if budget.redis_cpus == budget.cpus_per_server {
                 String::new()
@@ -380,6 +394,20 @@ mod tests {
             costs(&[("api", 40.0), ("auth", 25.0)]),
         ];
         assert_eq!(median_costs(&points), costs(&[("api", 24.0), ("auth", 25.0)]));
+    }
+
+    #[test]
+    fn a_tier_that_ran_out_at_several_points_is_costed_by_their_median() {
+        let util = |pairs: &[(&str, f64)]| -> Utilisation {
+            pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+        };
+        let points = [
+            (costs(&[("redis", 18.0)]), util(&[("redis", 0.95)])),
+            (costs(&[("redis", 23.0)]), util(&[("redis", 1.03)])),
+            (costs(&[("redis", 19.0)]), util(&[("redis", 0.95)])),
+            (costs(&[("redis", 40.0)]), util(&[("redis", 0.3)])),
+        ];
+        assert_eq!(busiest_costs(&points), costs(&[("redis", 19.0)]));
     }
 
     #[test]

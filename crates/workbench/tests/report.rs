@@ -72,7 +72,7 @@ fn report(name: &str) -> PathBuf {
     report
 }
 
-const CHARTS: [(&str, &str); 18] = [
+const CHARTS: [(&str, &str); 19] = [
     ("state-sessions", "Redis memory against live sessions"),
     ("state-token-size", "Authorization header size against roles"),
     ("fault-redis", "Every flow under load while redis is away"),
@@ -103,6 +103,7 @@ const CHARTS: [(&str, &str); 18] = [
     ("token-verify", "Verifying one access token"),
     ("token-verify-criterion", "Verifying one access token"),
     ("revocation", "Revocation lag against requests per second"),
+    ("bill", "CPUs each architecture needs for a target rate"),
 ];
 
 struct Image {
@@ -185,6 +186,8 @@ fn the_report_shows_every_chart_the_key_figures_from_the_results_and_the_method(
         "### Noise",
         "## The load generator beside wrk",
         "## Scale-out: API replicas added, one auth server and one Redis",
+        "## The bill: what each architecture needs",
+        "| 100 000 | 1 000 000 | session |",
         "## Link delay",
         "Extrapolated to 64 API replicas",
         "## Login cost",

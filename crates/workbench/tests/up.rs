@@ -156,15 +156,7 @@ async fn up_with_a_sentinel_store_keeps_its_sessions_through_a_killed_primary() 
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let session: Value = client
-        .post(format!("{}/login", url("SESSION_AUTH")))
-        .json(&json!({"username": "alice", "password": "alice-demo-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = log_in_as_alice(&client, &url("SESSION_AUTH")).await;
     let id = session["session_id"]
         .as_str()
         .expect("a session through the sentinels")
@@ -215,4 +207,56 @@ async fn up_with_a_sentinel_store_keeps_its_sessions_through_a_killed_primary() 
     }
 
     up.interrupt().await;
+}
+
+#[tokio::test]
+async fn up_with_a_cluster_store_serves_sessions_and_revocations_from_its_shards() {
+    let mut up = Up::start(&["up", "--store", "cluster"]).await;
+    let url = |name: &str| up.url(name);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let session = log_in_as_alice(&client, &url("SESSION_AUTH")).await;
+    let id = session["session_id"].as_str().expect("a session on the cluster");
+    for api in ["API_SESSION", "API_SESSION_REDIS"] {
+        let status = client
+            .get(format!("{}/api/me", url(api)))
+            .bearer_auth(id)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{api}");
+    }
+    let tokens = log_in_as_alice(&client, &url("JWT_AUTH")).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let revoked = client
+        .post(format!("{}/oauth/revoke", url("JWT_AUTH")))
+        .form(&[("token", token), ("client_id", "authbench-login")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let refused = client
+        .get(format!("{}/api/me", url("API_JWT_DENYLIST")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(up.interrupt().await.success());
+}
+
+/// alice's login answer at the auth server `auth`.
+async fn log_in_as_alice(client: &reqwest::Client, auth: &str) -> Value {
+    client
+        .post(format!("{auth}/login"))
+        .json(&json!({"username": "alice", "password": "alice-demo-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }

@@ -2,8 +2,8 @@
 
 use results::FlowRun;
 
-/// A tier counts as saturated at this share of its quota.
-pub const SATURATED: f64 = 0.85;
+/// A tier counts as saturated at this share of its quota (the capacity model's threshold).
+pub use harness::model::SATURATED;
 
 /// The tier that ran out first: the limited tier closest to its quota when it is above
 /// [`SATURATED`], else the generator when it used most of the cores the quotas leave.

@@ -3,6 +3,7 @@
 //! uses the DejaVu Sans font embedded in the binary, so a machine without system fonts
 //! renders the same labels.
 
+pub mod bill;
 pub mod cpu;
 pub mod faults;
 pub mod link_delay;
@@ -17,6 +18,7 @@ pub mod throughput;
 pub mod token_costs;
 pub mod token_size;
 
+pub use bill::{BillChart, BillSeries};
 pub use cpu::{CpuChart, TIERS};
 pub use faults::{FaultChart, FaultSeries};
 pub use link_delay::{DelaySeries, LinkDelayChart};

@@ -38,20 +38,8 @@ impl Chart for SessionMemoryChart {
         text(grid(&mut chart.configure_mesh()))
             .x_labels(10)
             .y_labels(40)
-            .x_label_formatter(&|v| {
-                if one_two_five(*v) {
-                    number(*v)
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|v| {
-                if one_two_five(*v) {
-                    format!("{} MB", tick(*v))
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| log_tick(*v, number))
+            .y_label_formatter(&|v| log_tick(*v, |v| format!("{} MB", tick(v))))
             .x_desc("live sessions")
             .y_desc("Redis used_memory above its starting level")
             .draw()?;

@@ -180,6 +180,11 @@ pub fn decades(lo: f64, hi: f64) -> std::ops::Range<f64> {
 }
 
 /// Only 1, 2 and 5 times a power of ten get a label on a log axis.
+/// A log axis's label: `show(v)` at 1, 2 and 5 times a power of ten, nothing between.
+pub fn log_tick(v: f64, show: impl Fn(f64) -> String) -> String {
+    if one_two_five(v) { show(v) } else { String::new() }
+}
+
 pub fn one_two_five(v: f64) -> bool {
     let mantissa = v / 10f64.powf(v.log10().floor());
     [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 0.01)

@@ -22,7 +22,8 @@ pub struct UpArgs {
     port_base: Option<u16>,
     /// The session store: one Redis (`single`), or a primary, two replicas and three
     /// sentinels (`sentinel`, down-after 1 s, the writes that matter waiting for one
-    /// replica), which the servers follow through a failover: kill the primary and watch.
+    /// replica), which the servers follow through a failover: kill the primary and watch;
+    /// or a Redis Cluster of three shards (`cluster`), each user's keys on one of them.
     #[arg(long, value_enum, default_value = "single")]
     store: StoreKind,
 }
@@ -31,6 +32,7 @@ pub struct UpArgs {
 pub enum StoreKind {
     Single,
     Sentinel,
+    Cluster,
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -39,8 +41,20 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let redis = redis_locator::locate_with(persistence)
         .await
         .context("failed to find or start Redis")?;
+    let cluster = match args.store {
+        StoreKind::Cluster => {
+            let path = redis_locator::find_on_path("redis-server")
+                .context("--store cluster starts redis-server processes: install redis-server")?;
+            let options = redis_locator::ClusterOptions {
+                persistence,
+                ..Default::default()
+            };
+            Some(redis_locator::ClusterTopology::start(&path, options).await?)
+        }
+        _ => None,
+    };
     let sentinel = match args.store {
-        StoreKind::Single => None,
+        StoreKind::Single | StoreKind::Cluster => None,
         StoreKind::Sentinel => {
             let path = redis_locator::find_on_path("redis-server")
                 .context("--store sentinel starts redis-server processes: install redis-server")?;
@@ -75,6 +89,11 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         });
         settings.redis.durability.wait_replicas = 1;
     }
+    if let Some(cluster) = &cluster {
+        settings.redis.cluster = Some(authbench_core::settings::ClusterSettings {
+            nodes: cluster.addresses(),
+        });
+    }
     let system = LoopbackSystem::start(&settings, [ports[2], ports[3], ports[4], ports[5], ports[6]])?;
 
     let source = match redis.source() {
@@ -95,6 +114,9 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     if let Some(topology) = &sentinel {
         print!("{}", sentinel_banner(topology).await);
     }
+    if let Some(cluster) = &cluster {
+        print!("{}", cluster_banner(cluster));
+    }
     print!(
         "{}",
         banner(&system.urls, &page_url, redis.url(), source, args.alg)
@@ -106,6 +128,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let _ = page_task.await;
     system.stop().await;
     drop(sentinel);
+    drop(cluster);
     drop(redis);
     Ok(())
 }
@@ -138,6 +161,31 @@ kill -9 $(redis-cli -p {primary_port} info server | sed -n 's/^process_id:\([0-9
         first_sentinel_port = sentinels.first().and_then(|s| s.rsplit(':').next()).unwrap_or(""),
         primary_port = primary.rsplit(':').next().unwrap_or(""),
         down_after = topology.options().down_after.as_millis(),
+    )
+}
+
+/// What `--store cluster` adds to the banner: the shards and how to see each one's keys.
+fn cluster_banner(cluster: &redis_locator::ClusterTopology) -> String {
+    let shards = cluster.addresses();
+    let port = |addr: &str| addr.rsplit(':').next().unwrap_or("").to_string();
+    format!(
+        r#"
+The servers' session store is a Redis Cluster ({described}); each user's keys
+share a hash tag, so a user's sessions, index and denylist entries sit on one shard. The
+teaching page keeps the single Redis named above.
+
+  shards        {list}
+
+# the keys each shard holds, after a few users have logged in
+{counts}
+"#,
+        described = cluster.options().describe(),
+        list = shards.join(", "),
+        counts = shards
+            .iter()
+            .map(|a| format!("redis-cli -p {} dbsize", port(a)))
+            .collect::<Vec<_>>()
+            .join("\n"),
     )
 }
 
