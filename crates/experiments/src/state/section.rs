@@ -104,9 +104,11 @@ fn read_token_sizes(state: &StateResults) -> Vec<String> {
         .filter(|t| t.roles == state.tokens.iter().map(|t| t.roles).min().unwrap_or(0))
         .map(|t| format!("{} {} B", t.algorithm, number(t.header_bytes as f64)))
         .collect();
+    // `Authorization: Bearer <id>`, as the token's header is counted.
+    let session_header = "Authorization: Bearer ".len() + authbench_core::session_store::SESSION_ID_LEN;
     out.push(format!(
-        "What the JWT flow sends instead of a session id (a session id's header is 65 bytes): with \
-         the fewest roles measured, {}.",
+        "What the JWT flow sends instead of a session id (a session id's header is {session_header} \
+         bytes): with the fewest roles measured, {}.",
         smallest.join(", ")
     ));
     let limits: Vec<String> = state
