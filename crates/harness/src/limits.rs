@@ -32,6 +32,7 @@ impl CpuLimits {
     /// sentence, why limits cannot be applied here.
     pub fn open() -> Result<CpuLimits, String> {
         let (hierarchy, home) = find_home()?;
+        remove_stale(&home);
         let root = home.join(format!("authbench-{}", std::process::id()));
         std::fs::create_dir_all(&root)
             .map_err(|e| format!("cannot create the cgroup {} ({e}); run as root", root.display()))?;
@@ -150,6 +151,41 @@ impl Drop for CpuLimits {
     }
 }
 
+/// Removes the groups left by workbench processes that are gone: a run stopped by a signal
+/// never drops its [`CpuLimits`], so its `authbench-<pid>` folder stays behind (its server
+/// processes die with it). Any process still in one goes back to `home` first.
+fn remove_stale(home: &Path) {
+    let Ok(entries) = std::fs::read_dir(home) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("authbench-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let dir = entry.path();
+        for group in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if group.path().is_dir() {
+                let procs = std::fs::read_to_string(group.path().join("cgroup.procs")).unwrap_or_default();
+                for pid in procs.lines() {
+                    let _ = std::fs::write(home.join("cgroup.procs"), pid);
+                }
+                let _ = std::fs::remove_dir(group.path());
+            }
+        }
+        if std::fs::remove_dir(&dir).is_ok() {
+            tracing::info!(group = %dir.display(), "removed the CPU groups of a run that was stopped");
+        }
+    }
+}
+
 fn write(path: &Path, value: &str) -> Result<(), String> {
     std::fs::write(path, value).map_err(|e| format!("cannot write `{value}` to {} ({e})", path.display()))
 }
@@ -193,6 +229,29 @@ fn find_home() -> Result<(Hierarchy, PathBuf), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_groups_of_a_stopped_run_are_removed_and_a_live_runs_kept() {
+        let home = std::env::temp_dir().join(format!(
+            "authbench-limits-test-{}",
+            authbench_core::secret::random_id()
+        ));
+        // A pid above any pid_max: no such process. And this test's own.
+        let stale = home.join("authbench-4294967290");
+        let live = home.join(format!("authbench-{}", std::process::id()));
+        std::fs::create_dir_all(stale.join("api-0")).unwrap();
+        std::fs::create_dir_all(stale.join("redis")).unwrap();
+        std::fs::create_dir_all(live.join("api-0")).unwrap();
+        std::fs::create_dir_all(home.join("someone-else")).unwrap();
+        remove_stale(&home);
+        assert!(!stale.exists(), "the stopped run's groups are gone");
+        assert!(
+            live.join("api-0").exists(),
+            "a running workbench keeps its groups"
+        );
+        assert!(home.join("someone-else").exists(), "other groups are left alone");
+        std::fs::remove_dir_all(&home).unwrap();
+    }
 
     /// CPU seconds used by `pid` so far, from /proc.
     fn cpu_secs(pid: u32) -> f64 {
