@@ -52,14 +52,6 @@ impl Population {
         &self.file
     }
 
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
     /// User `i`'s name and password (the users taken in turn).
     pub fn credentials(&self, i: usize) -> (&str, &str) {
         (&self.names[i % self.names.len()], self.password.expose_secret())

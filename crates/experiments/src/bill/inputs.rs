@@ -1,8 +1,11 @@
 //! The bill's inputs, read from a results folder, each naming where it came from.
 
 use harness::bill::{FlowCosts, Shared};
+use harness::model::{Costs, median_costs};
 use report::Suite;
-use results::{FlowRun, ResultsFile, median};
+use results::{FlowRun, ResultsFile};
+
+use crate::scale::tier_costs;
 
 /// The architectures the bill prices, as the throughput experiment names their flows.
 pub const PRICED: [&str; 5] = [
@@ -23,19 +26,9 @@ pub struct BillInputs {
 }
 
 /// The median over `runs` of each tier's CPU µs per request, with the auth servers under
-/// one name (`auth`).
-fn tier_medians(runs: &[&FlowRun]) -> std::collections::BTreeMap<String, f64> {
-    let mut tiers: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
-    for run in runs {
-        for (name, us) in &run.cpu_us_per_request {
-            let tier = match name.as_str() {
-                "session-auth" | "jwt-auth" => "auth",
-                other => other,
-            };
-            tiers.entry(tier.to_string()).or_default().push(*us);
-        }
-    }
-    tiers.into_iter().map(|(t, v)| (t, median(&v))).collect()
+/// one name (`auth`), as the scale experiment names the tiers.
+fn tier_medians(runs: &[&FlowRun]) -> Costs {
+    median_costs(&runs.iter().map(|r| tier_costs(r)).collect::<Vec<_>>())
 }
 
 fn runs<'a>(file: &'a ResultsFile, flow: &str, label: &str) -> Vec<&'a FlowRun> {

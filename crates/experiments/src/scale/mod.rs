@@ -421,7 +421,7 @@ pub fn tier_name(process: &str) -> &str {
 }
 
 /// CPU µs per request by tier (`api`, `auth`, `redis`, `generator`).
-fn tier_costs(run: &FlowRun) -> Costs {
+pub(crate) fn tier_costs(run: &FlowRun) -> Costs {
     run.cpu_us_per_request
         .iter()
         .filter(|(name, _)| name.as_str() != "total")
