@@ -66,5 +66,7 @@ fn hop(mode: ApiMode) -> &'static str {
         ApiMode::Jwt => "signature verified locally",
         ApiMode::SessionCached => "introspection at the session auth server, or its cached answer",
         ApiMode::JwtDenylist => "signature verified locally, then the denylist read from Redis",
+        ApiMode::ApiKey => "API key looked up in PostgreSQL",
+        ApiMode::JwtUserdb => "signature verified locally, then the user read from PostgreSQL",
     }
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use actix_web::{App, web};
+use authbench_core::database::Database;
 use authbench_core::denylist::Denylist;
 use authbench_core::jws::VerifyKey;
 use authbench_core::secret::SecretError;
@@ -16,8 +17,8 @@ use crate::departments::Departments;
 use crate::middleware::Authenticator;
 use crate::routes;
 use crate::verifier::{
-    CachedIntrospectionVerifier, DenylistVerifier, IntrospectionVerifier, JwksCache, JwtVerifier, KeySource,
-    RedisSessionVerifier, SharedKey, Verifier,
+    ApiKeyVerifier, CachedIntrospectionVerifier, DenylistVerifier, IntrospectionVerifier, JwksCache,
+    JwtVerifier, KeySource, RedisSessionVerifier, SharedKey, UserDbVerifier, Verifier,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,13 @@ pub enum BuildError {
     Introspection(#[from] crate::verifier::IntrospectionSetupError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(
+        "API mode {0} reads the user database on every request: set database.url \
+         (APP_DATABASE__URL=postgres://user:password@host:port/database)"
+    )]
+    NoDatabase(ApiMode),
+    #[error(transparent)]
+    Database(#[from] authbench_core::database::DbError),
 }
 
 /// The verifier the settings ask for.
@@ -46,6 +54,9 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
             timeout,
             settings.api.introspection_http,
         )?)
+    };
+    let database = || -> Result<Database, BuildError> {
+        Database::from_settings(settings)?.ok_or(BuildError::NoDatabase(settings.api.mode))
     };
     Ok(match settings.api.mode {
         ApiMode::Session => Verifier::Introspection(introspection()?),
@@ -62,6 +73,11 @@ pub fn verifier(settings: &Settings) -> Result<Verifier, BuildError> {
         ApiMode::JwtDenylist => Verifier::Denylist(Box::new(DenylistVerifier::new(
             jwt_verifier(settings)?,
             Denylist::new(redis()?, &settings.redis.key_prefix, timeout),
+        ))),
+        ApiMode::ApiKey => Verifier::ApiKey(ApiKeyVerifier::new(database()?)),
+        ApiMode::JwtUserdb => Verifier::UserDb(Box::new(UserDbVerifier::new(
+            jwt_verifier(settings)?,
+            database()?,
         ))),
     })
 }
@@ -105,10 +121,11 @@ pub struct Application;
 impl Application {
     pub fn build(settings: &Settings) -> Result<RunningServer, BuildError> {
         let verifier = verifier(settings)?;
-        let cookie_name = if settings.api.mode.takes_session_ids() {
-            settings.cookies.session_cookie()
-        } else {
-            settings.cookies.token_cookie()
+        // API keys come only in the Authorization header: programs send them, not browsers.
+        let cookie_name = match settings.api.mode {
+            mode if mode.takes_session_ids() => settings.cookies.session_cookie(),
+            ApiMode::ApiKey => String::new(),
+            _ => settings.cookies.token_cookie(),
         };
         let mode = verifier.mode();
         let auth = web::Data::new(Authenticator {

@@ -22,15 +22,24 @@ pub enum ApiMode {
     /// Like `jwt`, then ask Redis whether the token (its `jti`) or every token of its user
     /// issued before a cut-off was revoked: the usual hybrid, one Redis read per request.
     JwtDenylist,
+    /// An opaque API key, looked up in PostgreSQL on every request with its user and
+    /// scopes (seed 004's API-key flow). Needs `database`.
+    ApiKey,
+    /// Like `jwt`, then the user and roles loaded from PostgreSQL on every request (Django
+    /// REST framework simplejwt's shape): role changes, a disabled user and a logout's
+    /// cut-off take effect at once. Needs `database`.
+    JwtUserdb,
 }
 
 impl ApiMode {
-    pub const ALL: [ApiMode; 5] = [
+    pub const ALL: [ApiMode; 7] = [
         ApiMode::Session,
         ApiMode::SessionRedis,
         ApiMode::Jwt,
         ApiMode::SessionCached,
         ApiMode::JwtDenylist,
+        ApiMode::ApiKey,
+        ApiMode::JwtUserdb,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,10 +49,17 @@ impl ApiMode {
             ApiMode::Jwt => "jwt",
             ApiMode::SessionCached => "session-cached",
             ApiMode::JwtDenylist => "jwt-denylist",
+            ApiMode::ApiKey => "api-key",
+            ApiMode::JwtUserdb => "jwt-userdb",
         }
     }
 
-    /// `true` when the credential is a session id (else a JWT access token).
+    /// `true` when the API server reads the user database on every request.
+    pub fn needs_database(self) -> bool {
+        matches!(self, ApiMode::ApiKey | ApiMode::JwtUserdb)
+    }
+
+    /// `true` when the credential is a session id (else a JWT access token or an API key).
     pub fn takes_session_ids(self) -> bool {
         matches!(
             self,
@@ -62,7 +78,7 @@ impl std::str::FromStr for ApiMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ApiMode::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
-            format!("unknown API mode `{s}`: use session, session-redis, session-cached, jwt or jwt-denylist")
+            format!("unknown API mode `{s}`: use session, session-redis, session-cached, jwt, jwt-denylist, api-key or jwt-userdb")
         })
     }
 }

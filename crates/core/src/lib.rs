@@ -10,6 +10,7 @@
 pub mod claims;
 pub mod credential;
 pub mod csrf;
+pub mod database;
 pub mod denylist;
 pub mod error;
 pub mod flows;

@@ -16,10 +16,20 @@ use std::time::Duration;
 
 use redis::AsyncCommands;
 
+use crate::database::{Database, DbError};
 use crate::denylist::Denylist;
 use crate::redis_conn::{CallError, RedisLink};
 use crate::session_store::{SessionStore, StoreError};
-use crate::users::UserDirectory;
+use crate::users::{AuthenticatedUser, UserDirectory};
+
+/// Why the roles of a user could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RolesError {
+    #[error(transparent)]
+    Redis(#[from] CallError),
+    #[error("the user database: {0}")]
+    Database(#[from] DbError),
+}
 
 /// Role overrides in Redis. Cheap to clone.
 #[derive(Clone)]
@@ -54,16 +64,32 @@ impl RoleOverrides {
     }
 
     /// The roles `sub` has now (an administrator's change, else the directory's); `None`
-    /// when the user no longer exists. A refresh puts these in the new access token.
+    /// when the user no longer exists. A refresh puts these in the new access token. With a
+    /// database the directory's roles are the administrator's: no override applies.
     pub async fn roles_now(
         &self,
         users: &UserDirectory,
         sub: &str,
-    ) -> Result<Option<Vec<String>>, CallError> {
-        match users.roles_of(sub) {
-            Some(listed) => self.resolve(sub, listed).await.map(Some),
-            None => Ok(None),
+    ) -> Result<Option<Vec<String>>, RolesError> {
+        let listed = users.roles_of(sub).await?;
+        match listed {
+            Some(listed) if users.database().is_none() => Ok(Some(self.resolve(sub, listed).await?)),
+            other => Ok(other),
         }
+    }
+
+    /// The roles to put in a session or token at login: with a database the user's row
+    /// holds them already, else an administrator's override or the file's.
+    pub async fn at_login(
+        &self,
+        users: &UserDirectory,
+        user: AuthenticatedUser,
+    ) -> Result<AuthenticatedUser, CallError> {
+        if users.database().is_some() {
+            return Ok(user);
+        }
+        let roles = self.resolve(&user.sub, user.roles).await?;
+        Ok(AuthenticatedUser { roles, ..user })
     }
 
     pub async fn set(&self, sub: &str, roles: &[String]) -> Result<(), CallError> {
@@ -81,6 +107,10 @@ impl RoleOverrides {
 pub enum RoleChangeError {
     #[error("cannot record the new roles: {0}")]
     Overrides(#[from] CallError),
+    #[error("cannot record the new roles in the user database: {0}")]
+    Database(#[from] DbError),
+    #[error("the user database has no user `{0}`")]
+    UnknownUser(String),
     #[error("cannot update the user's sessions: {0}")]
     Sessions(#[from] StoreError),
 }
@@ -94,9 +124,12 @@ pub struct RoleChange {
 
 /// Gives `sub` the roles `roles` in every flow at once (see the module comment).
 /// `token_lifetime` is the longest an access token issued before now stays valid (access
-/// lifetime plus leeway): the cut-off on the denylist lasts that long.
+/// lifetime plus leeway): the cut-off on the denylist lasts that long. With a `database`,
+/// the roles are written to the user's row there (where `jwt-userdb` and `api-key` servers
+/// read them on every request) instead of an override in Redis.
 pub async fn change_roles(
     redis: impl Into<RedisLink>,
+    database: Option<&Database>,
     key_prefix: &str,
     timeout: Duration,
     sub: &str,
@@ -104,9 +137,18 @@ pub async fn change_roles(
     token_lifetime: Duration,
 ) -> Result<RoleChange, RoleChangeError> {
     let redis = redis.into();
-    RoleOverrides::new(redis.clone(), key_prefix, timeout)
-        .set(sub, roles)
-        .await?;
+    match database {
+        Some(db) => {
+            if !db.set_roles(sub, roles).await? {
+                return Err(RoleChangeError::UnknownUser(sub.to_string()));
+            }
+        }
+        None => {
+            RoleOverrides::new(redis.clone(), key_prefix, timeout)
+                .set(sub, roles)
+                .await?
+        }
+    }
     let sessions_updated = SessionStore::new(redis.clone(), key_prefix, timeout)
         .set_roles_of_user(sub, roles)
         .await?;

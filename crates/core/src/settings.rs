@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 pub use crate::flows::{ApiMode, IntrospectionHttp, SigningAlgorithm};
@@ -61,7 +61,13 @@ pub struct Settings {
     pub dependency_timeout_ms: u64,
     pub redis: RedisSettings,
     /// The user directory file; a relative path is taken from the configuration folder.
+    /// With a database, its users are added to the database at start and the database is
+    /// the directory.
     pub users_file: PathBuf,
+    /// PostgreSQL for the users, their roles and their API keys (`APP_DATABASE__URL`);
+    /// none: the users file is the directory and the API-key flow is off.
+    #[serde(default)]
+    pub database: Option<DatabaseSettings>,
     pub cookies: CookieSettings,
     pub introspection: IntrospectionSettings,
     pub session: SessionSettings,
@@ -107,7 +113,30 @@ impl std::fmt::Debug for RedisSettings {
     }
 }
 
-/// A Redis URL with its password replaced by `***`, for messages and logs:
+/// The user database. Its `Debug` shows no password.
+#[derive(Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `postgres://user:password@host:port/database`.
+    pub url: SecretString,
+    /// Connections each server keeps open to it.
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+}
+
+fn default_pool_size() -> usize {
+    crate::database::DEFAULT_POOL_SIZE
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redacted_url(self.url.expose_secret()))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+/// A Redis or PostgreSQL URL with its password replaced by `***`, for messages and logs:
 /// `redis://user:secret@host:6379/0` as `redis://user:***@host:6379/0`; a URL without
 /// credentials as it is.
 pub fn redacted_url(url: &str) -> String {

@@ -95,11 +95,10 @@ impl LoginThrottle {
     ) -> Result<AuthenticatedUser, LoginError> {
         let address = req.peer_addr().map(|a| a.ip());
         let user = self.authenticate(users, username, password, address).await?;
-        let roles = overrides
-            .resolve(&user.sub, user.roles)
+        overrides
+            .at_login(users, user)
             .await
-            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
-        Ok(AuthenticatedUser { roles, ..user })
+            .map_err(|e| LoginError::Unavailable(e.to_string()))
     }
 
     /// Checks a password with the directory, within the limits: 429 when a counter is

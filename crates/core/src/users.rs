@@ -1,7 +1,8 @@
-//! The user directory: users, their argon2id password hashes and their roles, loaded from
-//! a settings file. It stands for the database the seeds mention ("the server retrieves
-//! the user's permissions from the database"): login looks the user up, checks the
-//! password and fetches the roles.
+//! The user directory: users, their argon2id password hashes and their roles. By default
+//! loaded from a settings file and held in memory; given a database ([`crate::database`]),
+//! the database the seeds mention ("the server retrieves the user's permissions from the
+//! database"): login looks the user up, checks the password and fetches the roles there, and
+//! the file only seeds it (`workbench db init`).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,6 +14,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::database::{Database, DbError};
 use crate::error::LoginError;
 
 /// A user as the directory file lists it.
@@ -48,15 +50,20 @@ pub enum DirectoryError {
     BadHash(String),
     #[error("user `{0}` is listed twice")]
     Duplicate(String),
+    #[error("the user database's settings: {0}")]
+    Database(DbError),
 }
 
 /// Users by name. Cheap to clone (shared).
 #[derive(Clone)]
 pub struct UserDirectory {
+    /// The file's users (with a database, only what seeded it).
     users: Arc<HashMap<String, UserRecord>>,
     /// Verified instead of a real hash when the user does not exist, so that an unknown
     /// user and a wrong password cost the same time.
     dummy_hash: Arc<String>,
+    /// Where the users live when not in the file.
+    database: Option<Database>,
 }
 
 impl UserDirectory {
@@ -94,7 +101,36 @@ impl UserDirectory {
         Ok(UserDirectory {
             users: Arc::new(users),
             dummy_hash: Arc::new(dummy_hash),
+            database: None,
         })
+    }
+
+    /// The directory the settings describe: the users file, and the database when one is
+    /// configured (then the database answers and the file is only its seed).
+    pub fn from_settings(settings: &crate::Settings) -> Result<Self, DirectoryError> {
+        let directory = Self::load(&settings.users_file)?;
+        match Database::from_settings(settings).map_err(DirectoryError::Database)? {
+            Some(database) => Ok(directory.with_database(database)),
+            None => Ok(directory),
+        }
+    }
+
+    /// This directory with its users in `database` instead of in memory.
+    pub fn with_database(mut self, database: Database) -> Self {
+        self.database = Some(database);
+        self
+    }
+
+    /// The database the users live in, if not in the file.
+    pub fn database(&self) -> Option<&Database> {
+        self.database.as_ref()
+    }
+
+    /// The users the file lists (what seeds a database).
+    pub fn records(&self) -> Vec<UserRecord> {
+        let mut records: Vec<UserRecord> = self.users.values().cloned().collect();
+        records.sort_by(|a, b| a.username.cmp(&b.username));
+        records
     }
 
     pub fn len(&self) -> usize {
@@ -105,9 +141,17 @@ impl UserDirectory {
         self.users.is_empty()
     }
 
-    /// The roles of a user who exists, as the directory lists them now.
-    pub fn roles_of(&self, username: &str) -> Option<Vec<String>> {
-        self.users.get(username).map(|u| u.roles.clone())
+    /// The roles of a user who exists (and, in a database, is not disabled), as the
+    /// directory lists them now.
+    pub async fn roles_of(&self, username: &str) -> Result<Option<Vec<String>>, DbError> {
+        match &self.database {
+            None => Ok(self.users.get(username).map(|u| u.roles.clone())),
+            Some(db) => Ok(db
+                .find_user(username)
+                .await?
+                .filter(|u| !u.disabled)
+                .map(|u| u.roles)),
+        }
     }
 
     /// Checks a password. An unknown user and a wrong password take the same time and
@@ -117,7 +161,20 @@ impl UserDirectory {
         username: &str,
         password: SecretString,
     ) -> Result<AuthenticatedUser, LoginError> {
-        let user = self.users.get(username).cloned();
+        let user = match &self.database {
+            None => self.users.get(username).cloned(),
+            Some(db) => db
+                .find_user(username)
+                .await
+                .map_err(|e| LoginError::Unavailable(format!("the user database: {e}")))?
+                // A disabled user is refused like an unknown one, after the same work.
+                .filter(|u| !u.disabled)
+                .map(|u| UserRecord {
+                    username: u.username,
+                    password_hash: u.password_hash,
+                    roles: u.roles,
+                }),
+        };
         let hash = match &user {
             Some(u) => u.password_hash.clone(),
             None => self.dummy_hash.as_ref().clone(),

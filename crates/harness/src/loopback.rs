@@ -27,8 +27,10 @@ impl Urls {
 }
 
 /// Both architectures in this process: the session auth server, the JWT auth server and
-/// one API server per mode, all with `settings` (the API servers on `api_ports`, 0 for a
-/// free one). `up` and the teaching demos start the system this way.
+/// one API server per mode, all with `settings` (the API servers on `api_ports` in the order
+/// of [`ApiMode::ALL`], 0 or none for a free one). The modes that read the user database
+/// (`api-key`, `jwt-userdb`) run only when the settings name one. `up` and the teaching
+/// demos start the system this way.
 pub struct LoopbackSystem {
     pub urls: Urls,
     handles: Vec<ServerHandle>,
@@ -36,14 +38,18 @@ pub struct LoopbackSystem {
 }
 
 impl LoopbackSystem {
-    pub fn start(settings: &Settings, api_ports: [u16; 5]) -> anyhow::Result<LoopbackSystem> {
+    pub fn start(settings: &Settings, api_ports: &[u16]) -> anyhow::Result<LoopbackSystem> {
         let mut servers: Vec<RunningServer> = Vec::new();
         servers.push(
             session_auth::Application::build(settings).context("failed to start the session auth server")?,
         );
         servers.push(jwt_auth::Application::build(settings).context("failed to start the JWT auth server")?);
         let mut api = Vec::new();
-        for (mode, port) in ApiMode::ALL.into_iter().zip(api_ports) {
+        let modes = ApiMode::ALL
+            .into_iter()
+            .filter(|m| settings.database.is_some() || !m.needs_database());
+        for (i, mode) in modes.enumerate() {
+            let port = api_ports.get(i).copied().unwrap_or(0);
             let mut api_settings = settings.clone();
             api_settings.api.mode = mode;
             api_settings.api.listen.port = port;

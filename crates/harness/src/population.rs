@@ -68,11 +68,14 @@ impl Drop for Population {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_population_is_a_users_file_the_directory_loads_and_that_goes_away() {
+    #[tokio::test]
+    async fn a_population_is_a_users_file_the_directory_loads_and_that_goes_away() {
         let population = Population::create(3).unwrap();
         let directory = authbench_core::users::UserDirectory::load(population.file()).unwrap();
-        assert_eq!(directory.roles_of("bench-00002"), Some(vec!["user".to_string()]));
+        assert_eq!(
+            directory.roles_of("bench-00002").await.unwrap(),
+            Some(vec!["user".to_string()])
+        );
         assert_eq!(population.credentials(4).0, "bench-00001");
         let dir = population.file().parent().unwrap().to_path_buf();
         drop(population);

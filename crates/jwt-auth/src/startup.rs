@@ -136,7 +136,7 @@ impl Application {
         let state = web::Data::new(State {
             families: Families::new(conn.clone(), prefix, timeout, policy.refresh_ttl),
             issuer: TokenIssuer::with_ring(key_ring(settings, key)?, policy),
-            users: UserDirectory::load(&settings.users_file)?,
+            users: UserDirectory::from_settings(settings)?,
             cookie_name: settings.cookies.token_cookie(),
             cookie_secure: settings.cookies.secure,
             overrides: RoleOverrides::new(conn.clone(), prefix, timeout),

@@ -59,7 +59,7 @@ impl Application {
         if idle == 0 || absolute == 0 || idle > absolute {
             return Err(BuildError::Lifetimes { idle, absolute });
         }
-        let users = UserDirectory::load(&settings.users_file)?;
+        let users = UserDirectory::from_settings(settings)?;
         let conn = redis_conn::RedisLink::from_settings(&settings.redis, settings.dependency_timeout())?;
         let state = web::Data::new(State {
             throttle: LoginThrottle::new(

@@ -105,6 +105,8 @@ fn api_name(mode: ApiMode) -> &'static str {
         ApiMode::Jwt => "api-jwt",
         ApiMode::SessionCached => "api-session-cached",
         ApiMode::JwtDenylist => "api-jwt-denylist",
+        ApiMode::ApiKey => "api-key",
+        ApiMode::JwtUserdb => "api-jwt-userdb",
     }
 }
 

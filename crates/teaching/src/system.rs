@@ -61,7 +61,7 @@ impl DemoSystem {
         settings.api.session_auth_url = format!("http://127.0.0.1:{session_auth_port}");
         settings.jwt.issuer = format!("http://127.0.0.1:{jwt_auth_port}");
         settings.jwt.jwks_url = format!("{}/.well-known/jwks.json", settings.jwt.issuer);
-        let servers = LoopbackSystem::start(&settings, [0; 5])?;
+        let servers = LoopbackSystem::start(&settings, &[])?;
         Ok(DemoSystem {
             settings,
             redis_link,

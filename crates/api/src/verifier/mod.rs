@@ -1,16 +1,20 @@
 //! One verifier per flow. Each turns a credential into an [`Identity`] or a refusal.
 
+mod api_key;
 mod cached;
 mod denylist;
 mod introspection;
 mod jwt;
 mod redis_session;
+mod userdb;
 
+pub use api_key::ApiKeyVerifier;
 pub use cached::CachedIntrospectionVerifier;
 pub use denylist::DenylistVerifier;
 pub use introspection::{IntrospectionSetupError, IntrospectionVerifier};
 pub use jwt::{JwksCache, JwtVerifier, KeySource, SharedKey};
 pub use redis_session::RedisSessionVerifier;
+pub use userdb::UserDbVerifier;
 
 use authbench_core::settings::ApiMode;
 use authbench_core::{AuthError, Identity};
@@ -22,6 +26,8 @@ pub enum Verifier {
     Jwt(Box<JwtVerifier>),
     CachedIntrospection(CachedIntrospectionVerifier),
     Denylist(Box<DenylistVerifier>),
+    ApiKey(ApiKeyVerifier),
+    UserDb(Box<UserDbVerifier>),
 }
 
 impl Verifier {
@@ -32,6 +38,8 @@ impl Verifier {
             Verifier::Jwt(_) => ApiMode::Jwt,
             Verifier::CachedIntrospection(_) => ApiMode::SessionCached,
             Verifier::Denylist(_) => ApiMode::JwtDenylist,
+            Verifier::ApiKey(_) => ApiMode::ApiKey,
+            Verifier::UserDb(_) => ApiMode::JwtUserdb,
         }
     }
 
@@ -42,6 +50,8 @@ impl Verifier {
             Verifier::Jwt(v) => v.verify(credential).await,
             Verifier::CachedIntrospection(v) => v.verify(credential).await,
             Verifier::Denylist(v) => v.verify(credential).await,
+            Verifier::ApiKey(v) => v.verify(credential).await,
+            Verifier::UserDb(v) => v.verify(credential).await,
         }
     }
 
@@ -53,6 +63,8 @@ impl Verifier {
             Verifier::Jwt(v) => v.ready().await,
             Verifier::CachedIntrospection(v) => v.ready().await,
             Verifier::Denylist(v) => v.ready().await,
+            Verifier::ApiKey(v) => v.ready().await,
+            Verifier::UserDb(v) => v.ready().await,
         }
     }
 }

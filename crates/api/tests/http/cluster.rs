@@ -95,6 +95,7 @@ async fn on_a_three_shard_cluster_sessions_role_changes_logouts_and_revocations_
     assert_eq!(admin_check(ApiMode::JwtDenylist, token.clone()).await, 400);
     let changed = authbench_core::roles::change_roles(
         link.clone(),
+        Some(&system.database),
         prefix,
         Duration::from_secs(1),
         "alice",

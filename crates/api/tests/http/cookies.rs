@@ -37,7 +37,8 @@ fn cookie_for(system: &TestSystem, mode: ApiMode, credential: &str) -> String {
 async fn a_page_on_another_site_cannot_change_state_with_the_users_cookie() {
     let system = spawn_system().await;
 
-    for mode in ApiMode::ALL {
+    // API keys are never taken from a cookie (see the next test).
+    for mode in ApiMode::ALL.into_iter().filter(|m| *m != ApiMode::ApiKey) {
         let credential = system.credential(mode, ADMIN).await;
         let cookie = cookie_for(&system, mode, &credential);
         let own = system.api(mode).to_string();

@@ -1,5 +1,6 @@
-//! A whole system for one test: Redis (behind a link proxy, or a Redis Cluster), the
-//! session auth server (behind another), the JWT auth server, and one API server per mode.
+//! A whole system for one test: Redis (behind a link proxy, or a Redis Cluster), a database
+//! of its own in the test binary's PostgreSQL (behind a link proxy too), the session auth
+//! server (behind another), the JWT auth server, and one API server per mode.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -33,6 +34,23 @@ pub struct TestSystem {
     handles: Vec<ServerHandle>,
     /// The store, stopped when the system is dropped.
     pub store: Store,
+    /// The system's own database (users, roles, API keys), as its servers reach it.
+    pub database: authbench_core::database::Database,
+    /// Every connection to the database passes here.
+    pub database_link: LinkProxy,
+}
+
+/// The PostgreSQL every system of this test binary gets a database in: found or started
+/// once (`pg-locator`), stopped when the binary exits.
+async fn postgres() -> &'static pg_locator::LocalPostgres {
+    static POSTGRES: tokio::sync::OnceCell<pg_locator::LocalPostgres> = tokio::sync::OnceCell::const_new();
+    POSTGRES
+        .get_or_init(|| async {
+            pg_locator::locate()
+                .await
+                .unwrap_or_else(|e| panic!("a PostgreSQL for the tests: {e}"))
+        })
+        .await
 }
 
 /// The Redis a test system runs on.
@@ -104,6 +122,19 @@ async fn start_servers(
     redis_link: Option<LinkProxy>,
 ) -> TestSystem {
     settings.dependency_timeout_ms = 500;
+    // A database of the system's own, behind a link a test can cut.
+    let postgres = postgres().await;
+    let name = format!("authbench_test_{}", authbench_core::secret::random_id());
+    let direct_url = postgres
+        .create_database(&name)
+        .await
+        .expect("a database for the test");
+    let database_link = LinkProxy::start(pg_socket_addr(&direct_url)).await.unwrap();
+    let url = direct_url.replace(&pg_host_port(&direct_url), &database_link.addr().to_string());
+    settings.database = Some(authbench_core::settings::DatabaseSettings {
+        url: url.into(),
+        pool_size: 4,
+    });
     for listen in [
         &mut settings.session_auth,
         &mut settings.jwt_auth,
@@ -112,6 +143,14 @@ async fn start_servers(
         listen.workers = Some(1);
     }
     configure(&mut settings);
+    let database = authbench_core::database::Database::from_settings(&settings)
+        .expect("database settings")
+        .expect("a database");
+    let directory = authbench_core::users::UserDirectory::load(&settings.users_file).unwrap();
+    database
+        .prepare(&directory)
+        .await
+        .expect("the schema and the demo users");
 
     let mut handles = Vec::new();
     let mut start = |server: authbench_core::server::RunningServer| {
@@ -159,7 +198,20 @@ async fn start_servers(
         jwt_key,
         handles,
         store,
+        database,
+        database_link,
     }
+}
+
+/// `host:port` of a `postgres://` URL.
+fn pg_host_port(url: &str) -> String {
+    let rest = url.split_once('@').map(|(_, r)| r).unwrap_or(url);
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+fn pg_socket_addr(url: &str) -> std::net::SocketAddr {
+    use std::net::ToSocketAddrs;
+    pg_host_port(url).to_socket_addrs().unwrap().next().unwrap()
 }
 
 impl Drop for TestSystem {
@@ -224,16 +276,38 @@ impl TestSystem {
         response.json().await.unwrap()
     }
 
-    /// A credential for `mode`: a session id, or an access token.
+    /// A credential for `mode`: a session id, an access token, or an API key.
     pub async fn credential(&self, mode: ApiMode, user: (&str, &str)) -> String {
         if mode.takes_session_ids() {
             self.session_of(user).await
+        } else if mode == ApiMode::ApiKey {
+            self.api_key_of(user).await["key"].as_str().unwrap().to_string()
         } else {
-            self.tokens_of(user).await["access_token"]
-                .as_str()
-                .unwrap()
-                .to_string()
+            self.access_token_of(user).await
         }
+    }
+
+    pub async fn access_token_of(&self, user: (&str, &str)) -> String {
+        self.tokens_of(user).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Logs in at the JWT auth server and issues an API key with every role of the user;
+    /// returns the issue's answer.
+    pub async fn api_key_of(&self, user: (&str, &str)) -> Value {
+        let token = self.access_token_of(user).await;
+        let response = self
+            .client
+            .post(format!("{}/api-keys", self.jwt_auth))
+            .bearer_auth(token)
+            .json(&json!({"name": "test"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
     }
 
     pub async fn logout(&self, session_id: &str) {

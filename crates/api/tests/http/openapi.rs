@@ -30,6 +30,8 @@ async fn every_server_serves_an_openapi_document_of_its_routes_with_bearer_and_c
                 "/oauth/revoke",
                 "/oauth/introspect",
                 "/.well-known/jwks.json",
+                "/api-keys",
+                "/api-keys/{id}",
                 "/healthz",
                 "/readyz",
             ],

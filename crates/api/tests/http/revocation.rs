@@ -49,14 +49,17 @@ async fn a_revoked_token_is_refused_at_once_by_jwt_denylist_and_accepted_by_plai
 }
 
 #[tokio::test]
-async fn a_role_change_reaches_session_flows_and_jwt_denylist_at_once_session_cached_within_its_ttl_and_jwt_not_at_all()
+async fn a_role_change_reaches_session_flows_the_database_flows_and_jwt_denylist_at_once_session_cached_within_its_ttl_and_jwt_not_at_all()
  {
     let system = spawn_system_with(|s| s.api.introspection_cache_ttl_ms = CACHE_TTL_MS).await;
     let session = system.session_of(ADMIN).await;
     let token = system.credential(ApiMode::Jwt, ADMIN).await;
+    let key = system.credential(ApiMode::ApiKey, ADMIN).await;
     let credential = |mode: ApiMode| {
         if mode.takes_session_ids() {
             &session
+        } else if mode == ApiMode::ApiKey {
+            &key
         } else {
             &token
         }
@@ -73,6 +76,7 @@ async fn a_role_change_reaches_session_flows_and_jwt_denylist_at_once_session_ca
         authbench_core::redis_conn::connect(&system.settings.redis.url, Duration::from_secs(1)).unwrap();
     let changed = authbench_core::roles::change_roles(
         conn,
+        Some(&system.database),
         &system.settings.redis.key_prefix,
         Duration::from_secs(1),
         "alice",
@@ -84,7 +88,13 @@ async fn a_role_change_reaches_session_flows_and_jwt_denylist_at_once_session_ca
     let changed_at = Instant::now();
     assert_eq!(changed.sessions_updated, 1);
 
-    for mode in [ApiMode::Session, ApiMode::SessionRedis] {
+    // The flows that read the user database on every request see the new roles there.
+    for mode in [
+        ApiMode::Session,
+        ApiMode::SessionRedis,
+        ApiMode::ApiKey,
+        ApiMode::JwtUserdb,
+    ] {
         assert_eq!(
             admin_check(&system, mode, credential(mode)).await,
             403,

@@ -98,7 +98,7 @@ async fn an_empty_department_name_is_a_400() {
 async fn the_login_cookie_works_as_well_as_the_bearer_header_in_every_mode() {
     let system = spawn_system().await;
 
-    for mode in ApiMode::ALL {
+    for mode in ApiMode::ALL.into_iter().filter(|m| *m != ApiMode::ApiKey) {
         let credential = system.credential(mode, USER).await;
         let cookie = if mode.takes_session_ids() {
             format!("session_id={credential}")
@@ -115,6 +115,28 @@ async fn the_login_cookie_works_as_well_as_the_bearer_header_in_every_mode() {
             .unwrap();
 
         assert_eq!(response.status(), 200, "{mode}");
+    }
+}
+
+#[tokio::test]
+async fn an_api_key_is_taken_from_the_authorization_header_and_never_from_a_cookie() {
+    let system = spawn_system().await;
+    let key = system.credential(ApiMode::ApiKey, USER).await;
+    assert_eq!(system.get(ApiMode::ApiKey, "/api/me", &key).await.status(), 200);
+    for name in ["access_token", "session_id", "api_key"] {
+        let response = system
+            .client
+            .get(format!("{}/api/me", system.api(ApiMode::ApiKey)))
+            .header("cookie", format!("{name}={key}"))
+            .send()
+            .await
+            .unwrap();
+        let (status, challenge) = crate::helpers::status_and_challenge(&response);
+        assert_eq!(
+            (status, challenge.as_str()),
+            (401, "Bearer realm=\"authbench\""),
+            "{name}"
+        );
     }
 }
 

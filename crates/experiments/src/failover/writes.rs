@@ -192,6 +192,7 @@ async fn role_loop(client: &reqwest::Client, auth: &str, target: &RoleTarget, st
         let sent = std::time::Instant::now();
         match authbench_core::roles::change_roles(
             target.redis.clone(),
+            None,
             &target.key_prefix,
             target.timeout,
             ROLE_USER.0,

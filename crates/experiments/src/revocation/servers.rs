@@ -68,6 +68,7 @@ impl ArmSystem {
         let lifetime = Duration::from_secs(self.settings.jwt.access_ttl_secs + self.settings.jwt.leeway_secs);
         authbench_core::roles::change_roles(
             conn,
+            None,
             &self.settings.redis.key_prefix,
             timeout,
             "alice",

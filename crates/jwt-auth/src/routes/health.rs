@@ -1,5 +1,6 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (Redis answers too: logins,
-//! refreshes and revocations need it; the API's `jwt` mode does not).
+//! refreshes and revocations need it; the API's `jwt` mode does not; and the user database,
+//! when there is one).
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -15,8 +16,17 @@ pub async fn healthz() -> HttpResponse {
     get,
     path = "/readyz",
     tag = "health",
-    responses((status = 200, description = "Redis answers"), (status = 503, description = "Redis does not"))
+    responses((status = 200, description = "Redis and the user database (if any) answer"), (status = 503, description = "One of them does not"))
 )]
 pub async fn readyz(state: web::Data<State>) -> HttpResponse {
+    if let Some(database) = state.users.database()
+        && let Err(e) = database.ping().await
+    {
+        return authbench_core::error::json_error(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            &e.to_string(),
+        );
+    }
     authbench_core::server::redis_readiness(state.denylist.ping().await)
 }

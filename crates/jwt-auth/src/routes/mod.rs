@@ -1,5 +1,6 @@
 //! The JWT auth server's routes.
 
+mod api_keys;
 mod health;
 mod jwks;
 mod login;
@@ -13,7 +14,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(
         title = "authbench JWT auth server",
-        description = "The Self-Contained Token architecture's auth server: JWT login, refresh, the OAuth 2.0 token endpoint (RFC 6749), revocation (RFC 7009), introspection (RFC 7662) and the JWKS."
+        description = "The Self-Contained Token architecture's auth server: JWT login, refresh, the OAuth 2.0 token endpoint (RFC 6749), revocation (RFC 7009), introspection (RFC 7662), the JWKS, and the API keys of the API-key flow (with a user database)."
     ),
     paths(
         login::login,
@@ -22,6 +23,9 @@ use utoipa::OpenApi;
         oauth::revoke,
         oauth::introspect,
         jwks::jwks,
+        api_keys::issue,
+        api_keys::list,
+        api_keys::revoke,
         health::healthz,
         health::readyz
     ),
@@ -39,6 +43,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/oauth/revoke").post(oauth::revoke))
         .service(web::resource("/oauth/introspect").post(oauth::introspect))
         .service(web::resource("/.well-known/jwks.json").get(jwks::jwks))
+        .service(
+            web::resource("/api-keys")
+                .post(api_keys::issue)
+                .get(api_keys::list),
+        )
+        .service(web::resource("/api-keys/{id}").delete(api_keys::revoke))
         .service(web::resource("/healthz").get(health::healthz))
         .service(web::resource("/readyz").get(health::readyz))
         .service(web::resource("/openapi.json").get(authbench_core::openapi::document));

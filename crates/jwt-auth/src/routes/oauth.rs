@@ -90,6 +90,18 @@ impl From<CallError> for OAuthError {
     }
 }
 
+impl From<authbench_core::roles::RolesError> for OAuthError {
+    fn from(e: authbench_core::roles::RolesError) -> Self {
+        OAuthError::unavailable(e)
+    }
+}
+
+impl From<authbench_core::database::DbError> for OAuthError {
+    fn from(e: authbench_core::database::DbError) -> Self {
+        OAuthError::unavailable(e)
+    }
+}
+
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -395,6 +407,7 @@ pub async fn revoke(
                 .denylist
                 .revoke_token(&claims.jti, &claims.sub, claims.exp, leeway)
                 .await?;
+            cut_off(&state, &claims.sub).await?;
             tracing::debug!(sub = %claims.sub, "access token revoked");
         }
         Ok(_) => {}
@@ -403,6 +416,7 @@ pub async fn revoke(
                 && claims.client_id == client.client_id
             {
                 state.families.revoke(&claims).await?;
+                cut_off(&state, &claims.sub).await?;
                 tracing::debug!(sub = %claims.sub, "refresh-token family revoked");
             }
         }
@@ -410,6 +424,16 @@ pub async fn revoke(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())
+}
+
+/// With a user database, a revocation is a logout for the API servers that read the user on
+/// every request (`jwt-userdb`): every token of the user issued before now is cut off on the
+/// user's row, committed before the answer.
+async fn cut_off(state: &State, sub: &str) -> Result<(), OAuthError> {
+    if let Some(database) = state.users.database() {
+        database.cut_off_tokens(sub).await?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -57,7 +57,7 @@ pub async fn refresh(
         .overrides
         .roles_now(&state.users, &claims.sub)
         .await
-        .map_err(unavailable)?
+        .map_err(|e| AuthError::unavailable(e.to_string()))?
         .ok_or_else(|| AuthError::invalid_token("the token's user no longer exists"))?;
     let access = state.issuer.issue_access(&claims.sub, &roles)?;
     Ok(token_answer(

@@ -325,6 +325,7 @@ async fn a_role_change_reaches_the_next_refresh() {
 
     authbench_core::roles::change_roles(
         conn,
+        None,
         &app.settings.redis.key_prefix,
         std::time::Duration::from_secs(1),
         "alice",

@@ -78,6 +78,7 @@ async fn a_role_change_reaches_every_live_session_and_the_next_login() {
 
     let change = authbench_core::roles::change_roles(
         conn,
+        None,
         &app.settings.redis.key_prefix,
         Duration::from_secs(1),
         "alice",

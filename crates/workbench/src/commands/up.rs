@@ -94,7 +94,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             nodes: cluster.addresses(),
         });
     }
-    let system = LoopbackSystem::start(&settings, [ports[2], ports[3], ports[4], ports[5], ports[6]])?;
+    let system = LoopbackSystem::start(&settings, &ports[2..])?;
 
     let source = match redis.source() {
         Source::Env => "from REDIS_URL",
