@@ -133,9 +133,31 @@ pub async fn shutdown_signal() {
 /// The answer of an auth server's `/readyz`: 200 when Redis answered its ping, else 503
 /// with the reason.
 pub fn redis_readiness(ping: Result<(), impl std::fmt::Display>) -> actix_web::HttpResponse {
-    match ping {
-        Ok(()) => actix_web::HttpResponse::Ok().json(serde_json::json!({"status": "ready", "redis": "ok"})),
-        Err(e) => actix_web::HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"status": "unavailable", "redis": e.to_string()})),
+    readiness(ping, None)
+}
+
+/// The answer of an auth server's `/readyz` with a user database: 200 when Redis and the
+/// database (`None`: there is none) both answered, else 503 with each one's state.
+pub fn readiness(
+    redis: Result<(), impl std::fmt::Display>,
+    database: Option<Result<(), crate::database::DbError>>,
+) -> actix_web::HttpResponse {
+    let state = |r: Result<(), String>| match r {
+        Ok(()) => ("ok".to_string(), true),
+        Err(e) => (e, false),
+    };
+    let (redis, redis_ok) = state(redis.map_err(|e| e.to_string()));
+    let mut body = serde_json::json!({"redis": redis});
+    let mut ready = redis_ok;
+    if let Some(database) = database {
+        let (database, database_ok) = state(database.map_err(|e| e.to_string()));
+        body["database"] = serde_json::Value::String(database);
+        ready &= database_ok;
+    }
+    body["status"] = serde_json::Value::from(if ready { "ready" } else { "unavailable" });
+    if ready {
+        actix_web::HttpResponse::Ok().json(body)
+    } else {
+        actix_web::HttpResponse::ServiceUnavailable().json(body)
     }
 }

@@ -212,6 +212,28 @@ impl Drop for ServerGuard {
     }
 }
 
+/// Removes the folders of private clusters whose process is gone: a process killed outright
+/// takes its server with it but cannot remove the folder.
+fn remove_stale_folders() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("authbench-postgres-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Who the private cluster runs as: this user when it is not root, else `postgres` (Debian's
 /// package creates it) or `nobody`.
 fn server_user() -> Option<(u32, u32)> {
@@ -240,6 +262,7 @@ pub async fn start_process(bin: &Path) -> Result<LocalPostgres, LocateError> {
         reason,
     };
     let user = server_user();
+    remove_stale_folders();
     let dir = std::env::temp_dir().join(format!("authbench-postgres-{}-{}", std::process::id(), unique()));
     let data = dir.join("data");
     std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;

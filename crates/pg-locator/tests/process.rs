@@ -93,6 +93,7 @@ fn a_killed_parent_takes_its_private_postgres_with_it() {
     }
     let mut parts = line.split_whitespace().skip(1);
     let pid: u32 = parts.next().unwrap().parse().unwrap();
+    let data = std::path::PathBuf::from(parts.next().unwrap());
     assert!(!is_gone(pid));
 
     child.kill().unwrap();
@@ -106,4 +107,14 @@ fn a_killed_parent_takes_its_private_postgres_with_it() {
         is_gone(pid),
         "postgres {pid} outlived the process that started it"
     );
+
+    // The killed process could not remove its folder; the next start does.
+    let folder = data.parent().unwrap().to_path_buf();
+    assert!(folder.exists());
+    let next = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(start_process(&find_binaries().unwrap()))
+        .unwrap();
+    assert!(!folder.exists(), "{} is left behind", folder.display());
+    drop(next);
 }

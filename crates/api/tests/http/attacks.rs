@@ -15,7 +15,8 @@
 //!   `jwt-auth: oauth::reusing_a_rotated_refresh_token_revokes_the_whole_family`;
 //! - an access token from a rotated-out key after its grace period:
 //!   `rotation::an_access_token_from_a_rotated_out_key_after_its_grace_period_is_refused`;
-//! - a short HMAC secret: `a_short_hmac_secret_stops_every_server_that_would_use_it` here.
+//! - a short HMAC secret: `a_short_hmac_secret_stops_every_server_that_would_use_it` here;
+//! - a revoked API key, and a disabled user's key: `database.rs`.
 
 use std::time::Duration;
 
@@ -475,4 +476,61 @@ async fn a_short_hmac_secret_stops_every_server_that_would_use_it() {
         .err()
         .expect("the API server refuses it");
     assert!(api.to_string().contains("at least 32"), "{api}");
+}
+
+#[tokio::test]
+async fn unknown_malformed_and_misplaced_api_keys_are_refused_before_or_after_the_lookup() {
+    let system = spawn_system().await;
+    let key = system.credential(ApiMode::ApiKey, USER).await;
+    let unknown = authbench_core::database::api_keys::new_key();
+    let token = system.credential(ApiMode::Jwt, USER).await;
+    for (case, credential) in [
+        ("an unknown key of the right shape", unknown.clone()),
+        ("the key less one character", key[..key.len() - 1].to_string()),
+        ("the key and one more character", format!("{key}A")),
+        ("another prefix", key.replacen("abk_", "sk_l", 1)),
+        ("the key with its last character changed", {
+            let mut k = key.clone();
+            let last = if k.ends_with('A') { 'B' } else { 'A' };
+            k.pop();
+            k.push(last);
+            k
+        }),
+        ("a JWT where a key belongs", token.clone()),
+        ("a session id where a key belongs", system.session_of(USER).await),
+    ] {
+        let response = system.get(ApiMode::ApiKey, "/api/me", &credential).await;
+        assert_invalid_token(&response, case);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_token", "{case}");
+    }
+    // A key is no token and no session id anywhere else.
+    for mode in [
+        ApiMode::Jwt,
+        ApiMode::JwtUserdb,
+        ApiMode::Session,
+        ApiMode::SessionRedis,
+    ] {
+        assert_invalid_token(
+            &system.get(mode, "/api/me", &key).await,
+            &format!("a key at {mode}"),
+        );
+    }
+    // Never from the query string: a URL ends up in logs and browser histories.
+    for name in ["api_key", "access_token", "key"] {
+        let response = system
+            .client
+            .get(format!("{}/api/me?{name}={key}", system.api(ApiMode::ApiKey)))
+            .send()
+            .await
+            .unwrap();
+        let (status, challenge) = status_and_challenge(&response);
+        assert_eq!(
+            (status, challenge.as_str()),
+            (401, "Bearer realm=\"authbench\""),
+            "?{name}="
+        );
+    }
+    // The real key still works: none of the above locked it out.
+    assert_eq!(system.get(ApiMode::ApiKey, "/api/me", &key).await.status(), 200);
 }

@@ -19,14 +19,9 @@ pub async fn healthz() -> HttpResponse {
     responses((status = 200, description = "Redis and the user database (if any) answer"), (status = 503, description = "One of them does not"))
 )]
 pub async fn readyz(state: web::Data<State>) -> HttpResponse {
-    if let Some(database) = state.users.database()
-        && let Err(e) = database.ping().await
-    {
-        return authbench_core::error::json_error(
-            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            &e.to_string(),
-        );
-    }
-    authbench_core::server::redis_readiness(state.denylist.ping().await)
+    let database = match state.users.database() {
+        Some(db) => Some(db.ping().await),
+        None => None,
+    };
+    authbench_core::server::readiness(state.denylist.ping().await, database)
 }

@@ -1,4 +1,5 @@
-//! `GET /healthz` (the process answers) and `GET /readyz` (Redis answers too).
+//! `GET /healthz` (the process answers) and `GET /readyz` (Redis answers too, and the user
+//! database when there is one).
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -14,8 +15,12 @@ pub async fn healthz() -> HttpResponse {
     get,
     path = "/readyz",
     tag = "health",
-    responses((status = 200, description = "Redis answers"), (status = 503, description = "Redis does not"))
+    responses((status = 200, description = "Redis and the user database (if any) answer"), (status = 503, description = "One of them does not"))
 )]
 pub async fn readyz(state: web::Data<State>) -> HttpResponse {
-    authbench_core::server::redis_readiness(state.store.ping().await)
+    let database = match state.users.database() {
+        Some(db) => Some(db.ping().await),
+        None => None,
+    };
+    authbench_core::server::readiness(state.store.ping().await, database)
 }
