@@ -121,6 +121,10 @@ pub struct DatabaseSettings {
     /// Connections each server keeps open to it.
     #[serde(default = "default_pool_size")]
     pub pool_size: usize,
+    /// A file holding the password (a container secret, `/run/secrets/...`), used instead
+    /// of one in `url`, which then need not name any.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
 }
 
 fn default_pool_size() -> usize {
@@ -132,6 +136,7 @@ impl std::fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &redacted_url(self.url.expose_secret()))
             .field("pool_size", &self.pool_size)
+            .field("password_file", &self.password_file)
             .finish()
     }
 }

@@ -3,6 +3,8 @@
 //! - [`system`]: one flow's servers, each started as its own `workbench serve` process,
 //!   with user-space delay links between them, and the users logged in through it;
 //! - [`loopback`]: both architectures in this process (for `up` and the teaching demos);
+//! - [`database`]: the PostgreSQL the database flows (`api-key`, `jwt-userdb`) run on, one
+//!   per workbench process with a fresh database per flow system;
 //! - [`run`]: the options every load experiment shares, finding Redis, and one measured
 //!   run with CPU metered per tier;
 //! - [`limits`]: CPU quotas per server process through cgroups;
@@ -16,6 +18,7 @@
 //! the second. The flows themselves are listed in [`results::flow`].
 
 pub mod bill;
+pub mod database;
 pub mod limits;
 pub mod login;
 pub mod loopback;

@@ -71,3 +71,52 @@ pub async fn login(
         .json()
         .await?)
 }
+
+/// Trades each virtual user's access token (its `Authorization` header) for an API key
+/// issued at the JWT auth server `auth`, for the `api-key` flow.
+pub async fn trade_for_api_keys(
+    auth: &str,
+    users: Vec<Vec<(HeaderName, HeaderValue)>>,
+) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
+    let client = reqwest::Client::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, headers) in users.into_iter().enumerate() {
+        let (client, auth) = (client.clone(), auth.to_string());
+        tasks.spawn(async move {
+            let bearer = headers
+                .iter()
+                .find(|(name, _)| *name == AUTHORIZATION)
+                .map(|(_, value)| value.to_str().unwrap_or_default().to_string())
+                .context("a virtual user without an access token")?;
+            let key = issue_key(&client, &auth, &bearer).await?;
+            anyhow::Ok((
+                i,
+                vec![(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {key}"))?)],
+            ))
+        });
+    }
+    let mut traded = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        traded.push(done.context("a key task failed")??);
+    }
+    traded.sort_by_key(|(i, _)| *i);
+    Ok(traded.into_iter().map(|(_, headers)| headers).collect())
+}
+
+/// Issues an API key at the JWT auth server `auth` for the holder of `authorization`
+/// (`Bearer <access token>`); returns the key.
+pub async fn issue_key(client: &reqwest::Client, auth: &str, authorization: &str) -> anyhow::Result<String> {
+    let answer: serde_json::Value = client
+        .post(format!("{auth}/api-keys"))
+        .header(reqwest::header::AUTHORIZATION, authorization)
+        .json(&serde_json::json!({ "name": "workbench" }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    answer["key"]
+        .as_str()
+        .map(str::to_string)
+        .context("the key answer held no key")
+}

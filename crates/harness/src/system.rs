@@ -36,6 +36,8 @@ pub enum Dependency {
     Redis,
     /// The session auth server, as the API servers reach it.
     SessionAuth,
+    /// PostgreSQL, as every server of a database flow reaches it.
+    Database,
 }
 
 impl Dependency {
@@ -43,6 +45,7 @@ impl Dependency {
         match self {
             Dependency::Redis => "redis",
             Dependency::SessionAuth => "session-auth",
+            Dependency::Database => "postgres",
         }
     }
 }
@@ -53,7 +56,10 @@ impl std::str::FromStr for Dependency {
         match s {
             "redis" => Ok(Dependency::Redis),
             "session-auth" => Ok(Dependency::SessionAuth),
-            other => Err(format!("unknown dependency `{other}`: redis or session-auth")),
+            "postgres" => Ok(Dependency::Database),
+            other => Err(format!(
+                "unknown dependency `{other}`: redis, session-auth or postgres"
+            )),
         }
     }
 }
@@ -145,6 +151,8 @@ pub struct FlowSystem {
     cuttable: Vec<(Dependency, linkproxy::LinkProxy)>,
     /// The users the auth servers know, when not the demo users.
     population: Option<Population>,
+    /// The PostgreSQL of a database flow, and the URL of the flow's own database on it.
+    postgres: Option<(std::sync::Arc<pg_locator::LocalPostgres>, String)>,
 }
 
 impl FlowSystem {
@@ -290,6 +298,39 @@ impl FlowSystem {
         if let Some(population) = &population {
             env.push(("APP_USERS_FILE".into(), population.file().display().to_string()));
         }
+        let postgres = if flow.needs_database() {
+            let postgres = crate::database::shared().await?;
+            let users_file = match &population {
+                Some(p) => p.file().to_path_buf(),
+                None => config_dir.join("users.yaml"),
+            };
+            let url = crate::database::fresh(&postgres, &users_file).await?;
+            Some((postgres, url))
+        } else {
+            None
+        };
+        // Every server of a database flow reaches PostgreSQL the way it reaches Redis: through
+        // the fault experiment's cuttable link, or a delay link, or directly.
+        if let Some((_, url)) = &postgres {
+            let addr = pg_addr(url)?;
+            let reached = if options.cuttable_links {
+                let proxy = linkproxy::LinkProxy::start(addr).await?;
+                let via = proxy.addr();
+                cuttable.push((Dependency::Database, proxy));
+                via
+            } else if !delay.is_zero() {
+                let link = linkproxy::DelayLink::start(addr, delay)?;
+                let via = link.addr();
+                links.push(link);
+                via
+            } else {
+                addr
+            };
+            env.push((
+                "APP_DATABASE__URL".into(),
+                url.replacen(&addr.to_string(), &reached.to_string(), 1),
+            ));
+        }
         env.sort();
         let with = |extra: Vec<(&str, String)>| {
             let mut all = env.clone();
@@ -371,6 +412,7 @@ impl FlowSystem {
             _links: links,
             cuttable,
             population,
+            postgres,
         })
     }
 
@@ -433,8 +475,14 @@ impl FlowSystem {
         &self.apis[0].url
     }
 
+    /// The URL of the flow's own database (a database flow only), reached directly.
+    pub fn database_url(&self) -> Option<&str> {
+        self.postgres.as_ref().map(|(_, url)| url.as_str())
+    }
+
     /// The processes to meter: the API servers, the auth servers, Redis (every shard, when
-    /// the flow uses it and the workbench started it) and the generator (this process).
+    /// the flow uses it and the workbench started it), PostgreSQL (for a database flow) and
+    /// the generator (this process).
     pub fn tiers(&self) -> Vec<Tier> {
         let mut tiers = vec![Tier::new("api", self.api_pids())];
         if let Some(auth) = self.auths.first() {
@@ -443,13 +491,29 @@ impl FlowSystem {
         if !self.redis_pids.is_empty() {
             tiers.push(Tier::new("redis", self.redis_pids.clone()));
         }
+        // The postmaster and its backends now (a backend per pooled connection, opened by the
+        // warm-up), when the workbench started the server.
+        if let Some((postgres, _)) = &self.postgres
+            && postgres.pid().is_some()
+        {
+            tiers.push(Tier::new("postgres", postgres.server_pids()));
+        }
         tiers.push(Tier::new("generator", vec![std::process::id()]));
         tiers
     }
 
     /// Logs `count` virtual users in through the flow's auth server and returns the header
-    /// each one sends (none for the baseline).
+    /// each one sends (none for the baseline; for `api-key`, a key each issued after the
+    /// login).
     pub async fn log_in(&self, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
+        let users = self.log_in_users(count).await?;
+        match (self.flow, self.auth_url()) {
+            (Flow::ApiKey, Some(auth)) => crate::login::trade_for_api_keys(auth, users).await,
+            _ => Ok(users),
+        }
+    }
+
+    async fn log_in_users(&self, count: usize) -> anyhow::Result<Vec<Vec<(HeaderName, HeaderValue)>>> {
         match &self.population {
             None => log_in(self.auth_url(), count).await,
             Some(population) => {
@@ -461,6 +525,17 @@ impl FlowSystem {
             }
         }
     }
+}
+
+/// The address of a `postgres://user:password@host:port/database` URL.
+fn pg_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let rest = url.rsplit_once('@').map(|(_, r)| r).unwrap_or(url);
+    let host_port = rest.split('/').next().unwrap_or(rest);
+    host_port
+        .to_socket_addrs()?
+        .next()
+        .with_context(|| format!("{host_port} does not resolve"))
 }
 
 fn redis_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {

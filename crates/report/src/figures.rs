@@ -83,7 +83,7 @@ pub fn cpu_stacks(file: &ResultsFile, label: &str) -> Vec<Stack> {
     for flow in flows {
         let runs: Vec<&&FlowRun> = runs_of.iter().filter(|r| r.flow == flow).collect();
         let mut tiers = Vec::new();
-        for tier in ["api", "auth", "redis", "generator"] {
+        for tier in ["api", "auth", "redis", "postgres", "generator"] {
             let values: Vec<f64> = runs
                 .iter()
                 .filter_map(|r| {
@@ -109,13 +109,14 @@ pub fn cpu_stacks(file: &ResultsFile, label: &str) -> Vec<Stack> {
 /// [`note_steps`] and its legend: 3 and 6 (the request in and the answer out, the no-auth
 /// route's work), 4 (the API server checks: over a hop, or locally with a signature), 5 (the
 /// auth server and Redis, the session flow's far side of the hop).
-pub const NOTE_STEPS: [(&str, &str); 6] = [
+pub const NOTE_STEPS: [(&str, &str); 7] = [
     ("route", "3, 6: request in, answer out (the no-auth route)"),
     ("hop", "4: the API server's side of the hop"),
     ("signature", "4: the signature alone (raw primitive)"),
     ("check", "4: the rest of the local check"),
     ("auth", "5: the auth server"),
     ("redis", "5: Redis"),
+    ("postgres", "5: PostgreSQL (the database flows' lookup)"),
 ];
 
 /// Each flow's CPU per request split into the note's steps: the no-auth route's API
@@ -155,7 +156,7 @@ pub fn note_steps(stacks: &[Stack], costs: &[results::OpCost]) -> Vec<Stack> {
                     (false, _) => steps.push(("hop".into(), above)),
                 }
             }
-            for far in ["auth", "redis"] {
+            for far in ["auth", "redis", "postgres"] {
                 if let Some(us) = stack.tier(far).filter(|us| *us > 0.0) {
                     steps.push((far.to_string(), us));
                 }

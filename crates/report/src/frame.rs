@@ -43,6 +43,7 @@ struct Measured {
     placement: String,
     link_delay: String,
     redis: String,
+    database: String,
     server_workers: usize,
 }
 
@@ -78,6 +79,7 @@ struct KeyFigureRow {
     api: String,
     auth: String,
     redis: String,
+    postgres: String,
     generator: String,
     p50: String,
     p99: String,
@@ -200,6 +202,7 @@ fn measured(file: &ResultsFile) -> Measured {
         ),
         link_delay: m.link_delay.clone(),
         redis: m.redis.clone(),
+        database: m.database.clone(),
         server_workers: m.server_workers,
     }
 }
@@ -262,6 +265,7 @@ fn key_figures(file: &ResultsFile, latency: Option<&ResultsFile>) -> KeyFigures 
                 api: tier("api"),
                 auth: tier("auth"),
                 redis: tier("redis"),
+                postgres: tier("postgres"),
                 generator: tier("generator"),
                 p50,
                 p99,

@@ -28,6 +28,10 @@ pub enum Flow {
     /// `session` with the introspection hop over HTTP/2 without TLS (h2c) instead of
     /// HTTP/1.1: the same architecture, another wire. Not in [`Flow::ALL`].
     SessionH2,
+    /// An opaque API key looked up in PostgreSQL on every request (seed 004).
+    ApiKey,
+    /// HS256 verified locally, then the user loaded from PostgreSQL (the simplejwt shape).
+    JwtUserdb,
 }
 
 /// The introspection cache lifetime of `session-cached` when none is named (the settings'
@@ -38,7 +42,7 @@ impl Flow {
     /// Every flow, in the order reports show them: what the throughput and latency
     /// experiments measure by default, and every name `--flows` takes (`session-cached-<ttl>`
     /// names another cache lifetime).
-    pub const ALL: [Flow; 9] = [
+    pub const ALL: [Flow; 11] = [
         Flow::Baseline,
         Flow::Session,
         Flow::SessionRedis,
@@ -48,6 +52,8 @@ impl Flow {
         Flow::Jwt(SigningAlgorithm::ES256),
         Flow::Jwt(SigningAlgorithm::RS256),
         Flow::JwtDenylist,
+        Flow::JwtUserdb,
+        Flow::ApiKey,
     ];
 
     /// The reference flows, measured beside [`Flow::ALL`] where an experiment says so: the
@@ -63,13 +69,15 @@ impl Flow {
             Flow::SessionRedis => ApiMode::SessionRedis,
             Flow::SessionCached(_) => ApiMode::SessionCached,
             Flow::JwtDenylist => ApiMode::JwtDenylist,
+            Flow::ApiKey => ApiMode::ApiKey,
+            Flow::JwtUserdb => ApiMode::JwtUserdb,
         }
     }
 
     pub fn algorithm(self) -> Option<SigningAlgorithm> {
         match self {
             Flow::Jwt(alg) => Some(alg),
-            Flow::JwtDenylist | Flow::JwtFloor => Some(SigningAlgorithm::HS256),
+            Flow::JwtDenylist | Flow::JwtFloor | Flow::JwtUserdb => Some(SigningAlgorithm::HS256),
             _ => None,
         }
     }
@@ -82,9 +90,18 @@ impl Flow {
         )
     }
 
-    /// `true` when the flow's auth server is the JWT auth server.
+    /// `true` when the flow's auth server is the JWT auth server (which also issues the
+    /// `api-key` flow's keys).
     pub fn is_jwt(self) -> bool {
-        matches!(self, Flow::Jwt(_) | Flow::JwtDenylist | Flow::JwtFloor)
+        matches!(
+            self,
+            Flow::Jwt(_) | Flow::JwtDenylist | Flow::JwtFloor | Flow::JwtUserdb | Flow::ApiKey
+        )
+    }
+
+    /// `true` when the API server reads PostgreSQL on every request.
+    pub fn needs_database(self) -> bool {
+        matches!(self, Flow::ApiKey | Flow::JwtUserdb)
     }
 
     pub fn path(self) -> &'static str {
@@ -100,12 +117,12 @@ impl Flow {
     }
 
     /// One-way crossings of a server-to-server link per request: API→auth→Redis and back
-    /// is 4, API→Redis and back is 2, a local check crosses none. `session-cached` counts
+    /// is 4, API→Redis (or PostgreSQL) and back is 2, a local check crosses none. `session-cached` counts
     /// its cache hits, which cross none (a miss crosses 4).
     pub fn link_crossings(self) -> u32 {
         match self {
             Flow::Session | Flow::SessionH2 => 4,
-            Flow::SessionRedis | Flow::JwtDenylist => 2,
+            Flow::SessionRedis | Flow::JwtDenylist | Flow::ApiKey | Flow::JwtUserdb => 2,
             Flow::Baseline | Flow::Jwt(_) | Flow::SessionCached(_) | Flow::JwtFloor => 0,
         }
     }
@@ -130,6 +147,8 @@ impl fmt::Display for Flow {
             Flow::JwtDenylist => f.write_str("jwt-denylist"),
             Flow::JwtFloor => f.write_str("jwt-floor"),
             Flow::SessionH2 => f.write_str("session-h2"),
+            Flow::ApiKey => f.write_str("api-key"),
+            Flow::JwtUserdb => f.write_str("jwt-userdb"),
         }
     }
 }

@@ -66,6 +66,9 @@ pub struct Method {
     pub placement: Option<crate::placement::Placement>,
     pub link_delay: String,
     pub redis: String,
+    /// Where the database flows' PostgreSQL came from (empty when no flow used one).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub database: String,
     pub machine: Machine,
     /// `release` or `debug`: numbers from a debug build are not comparable.
     pub build: String,
@@ -91,6 +94,7 @@ impl Method {
             placement: None,
             link_delay: "none: loopback".into(),
             redis: String::new(),
+            database: String::new(),
             machine: Machine::read(),
             build: if cfg!(debug_assertions) {
                 "debug"

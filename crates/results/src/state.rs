@@ -13,6 +13,21 @@ pub struct StateResults {
     /// Redis memory of the JWT denylist against the number of revoked tokens.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub denylist: Vec<DenylistMemory>,
+    /// PostgreSQL bytes of the `api-key` flow's keys (and their users) against their number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_keys: Vec<TableBytes>,
+}
+
+/// A table's size on disk with its indexes (`pg_total_relation_size`) at a number of rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableBytes {
+    pub rows: usize,
+    /// The `api_keys` table with its indexes.
+    pub key_bytes: u64,
+    pub bytes_per_key: f64,
+    /// The `users` table with its indexes (one user per key here).
+    pub user_bytes: u64,
+    pub bytes_per_user: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -46,7 +46,20 @@ pub async fn run(args: Options) -> anyhow::Result<()> {
         Scenario::Web => Some(WEB_LIFETIME_SECS),
         _ => None,
     };
-    let system = DemoSystem::start(lifetime).await?;
+    // `compare` adds the seeds' third flow, the API key looked up in PostgreSQL, where one
+    // can be found or started.
+    let postgres = if args.scenario == Scenario::Compare {
+        match pg_locator::locate().await {
+            Ok(postgres) => Some(postgres),
+            Err(e) => {
+                eprintln!("note: the api-key flow is left out: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let system = DemoSystem::start_with(lifetime, postgres).await?;
     if args.scenario == Scenario::Web {
         let system = std::sync::Arc::new(system);
         let (url, page) = web::start(system.clone())?;

@@ -62,6 +62,28 @@ async fn log_in_to_both(n: &Narrator, s: &DemoSystem) -> anyhow::Result<(String,
     Ok((sid, access, refresh))
 }
 
+/// Issues an API key at the JWT auth server for the holder of `access`; returns the key.
+async fn issue_api_key(n: &Narrator, s: &DemoSystem, access: &str) -> anyhow::Result<String> {
+    n.step(
+        "2b",
+        "Issue an API key for a program (seed 004): only its SHA-256 is stored",
+        "프로그램용 API 키 발급 (시드 004): SHA-256 값만 저장된다",
+    );
+    let answer = n
+        .exchange(
+            "client",
+            "jwt-auth",
+            n.client()
+                .post(format!("{}/api-keys", s.urls().jwt_auth))
+                .bearer_auth(access)
+                .json(&serde_json::json!({ "name": "demo" })),
+        )
+        .await?;
+    answer
+        .field("key")
+        .ok_or_else(|| anyhow::anyhow!("the API key answer held no key"))
+}
+
 async fn session_logout(n: &Narrator, s: &DemoSystem, sid: &str) -> anyhow::Result<Answer> {
     n.exchange(
         "client",
@@ -472,6 +494,17 @@ pub async fn compare(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         "나란히: 두 흐름으로 같은 API를 호출한다",
     );
     let (sid, access, _) = log_in_to_both(n, s).await?;
+    // The seeds' third flow (seed 004): an API key, issued to the logged-in user, looked up
+    // in PostgreSQL on every call.
+    let key = if s.has_database() {
+        Some(issue_api_key(n, s, &access).await?)
+    } else {
+        n.say(
+            "No PostgreSQL here: the API-key flow is left out (apt-get install postgresql).",
+            "PostgreSQL이 없어 API 키 흐름은 빠진다 (apt-get install postgresql).",
+        );
+        None
+    };
     n.step(
         "3",
         &format!("One call each, then {CALLS} more each, timed"),
@@ -479,15 +512,22 @@ pub async fn compare(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
     );
     call(n, s, ApiMode::Session, &sid).await?;
     call(n, s, ApiMode::Jwt, &access).await?;
-    let mut rows = Vec::new();
-    for (mode, credential, hops) in [
+    if let Some(key) = &key {
+        call(n, s, ApiMode::ApiKey, key).await?;
+    }
+    let mut flows = vec![
         (
             ApiMode::Session,
             &sid,
             "client → api-session → session-auth → Redis",
         ),
         (ApiMode::Jwt, &access, "client → api-jwt"),
-    ] {
+    ];
+    if let Some(key) = &key {
+        flows.push((ApiMode::ApiKey, key, "client → api-key → PostgreSQL"));
+    }
+    let mut rows = Vec::new();
+    for (mode, credential, hops) in flows {
         let mut totals = Vec::new();
         let mut checks = Vec::new();
         for _ in 0..CALLS {
@@ -521,8 +561,8 @@ pub async fn compare(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
         );
     }
     n.say(
-        "\"check\" is the API server's own Server-Timing: for session, the whole introspection hop.",
-        "\"확인\"은 API 서버의 Server-Timing 값이다: 세션의 경우 인트로스펙션 홉 전체.",
+        "\"check\" is the API server's own Server-Timing: for session, the whole introspection hop; for api-key, the database lookup.",
+        "\"확인\"은 API 서버의 Server-Timing 값이다: 세션의 경우 인트로스펙션 홉 전체, API 키의 경우 데이터베이스 조회.",
     );
     price_steps(n);
     Ok(())

@@ -25,28 +25,47 @@ pub struct DemoSystem {
     /// Held to keep a private Redis running, when the demo started one (in a mutex only
     /// so that the teaching page can share the system between threads).
     _redis: Option<std::sync::Mutex<redis_locator::LocalRedis>>,
+    /// Held to keep a private PostgreSQL running, for the `api-key` flow of `compare`.
+    _postgres: Option<pg_locator::LocalPostgres>,
 }
 
 impl DemoSystem {
     /// Starts the system; `lifetime_secs` shortens the access token's lifetime and the
-    /// session's idle timeout (with no leeway) when given.
-    pub(crate) async fn start(lifetime_secs: Option<u64>) -> anyhow::Result<DemoSystem> {
+    /// session's idle timeout (with no leeway) when given. With the user database
+    /// `postgres` (a database of the demo's own is made there), the `api-key` and
+    /// `jwt-userdb` API servers run too.
+    pub(crate) async fn start_with(
+        lifetime_secs: Option<u64>,
+        postgres: Option<pg_locator::LocalPostgres>,
+    ) -> anyhow::Result<DemoSystem> {
         let redis = redis_locator::locate()
             .await
             .context("the session flow needs Redis")?;
-        let mut system = DemoSystem::start_on(redis.socket_addr().await?, lifetime_secs).await?;
+        let database = match &postgres {
+            Some(postgres) => Some(demo_database(postgres).await?),
+            None => None,
+        };
+        let mut system = DemoSystem::start_on(redis.socket_addr().await?, lifetime_secs, database).await?;
         system._redis = Some(std::sync::Mutex::new(redis));
+        system._postgres = postgres;
         Ok(system)
     }
 
-    /// Starts the system on a Redis that is already running (`up` shares its own).
+    /// Starts the system on a Redis that is already running (`up` shares its own), and with
+    /// the user database at `database` (a URL) when given.
     pub async fn start_on(
         redis: std::net::SocketAddr,
         lifetime_secs: Option<u64>,
+        database: Option<String>,
     ) -> anyhow::Result<DemoSystem> {
         let redis_link = linkproxy::LinkProxy::start(redis).await?;
         let mut settings = Settings::loopback(&format!("redis://{}", redis_link.addr()))
             .context("failed to load settings")?;
+        settings.database = database.map(|url| authbench_core::settings::DatabaseSettings {
+            url: url.into(),
+            pool_size: 4,
+            password_file: None,
+        });
         settings.redis.key_prefix = "authbench-demo".into();
         if let Some(secs) = lifetime_secs {
             settings.jwt.access_ttl_secs = secs;
@@ -67,7 +86,13 @@ impl DemoSystem {
             redis_link,
             servers,
             _redis: None,
+            _postgres: None,
         })
+    }
+
+    /// `true` when the `api-key` and `jwt-userdb` API servers run.
+    pub fn has_database(&self) -> bool {
+        self.settings.database.is_some()
     }
 
     /// Where each server of the demo listens.
@@ -95,6 +120,18 @@ impl DemoSystem {
             Duration::from_secs(2),
         )?)
     }
+}
+
+/// A database of the demo's own on `postgres`, migrated and seeded with the demo users.
+async fn demo_database(postgres: &pg_locator::LocalPostgres) -> anyhow::Result<String> {
+    let name = format!("authbench_demo_{}", authbench_core::secret::random_id());
+    let url = postgres.create_database(&name).await?;
+    let settings = Settings::load_profile(authbench_core::Profile::Dev)?;
+    let directory = authbench_core::users::UserDirectory::load(&settings.users_file)?;
+    authbench_core::database::Database::new(&url.clone().into(), 1, Duration::from_secs(10))?
+        .prepare(&directory)
+        .await?;
+    Ok(url)
 }
 
 /// A credential with one change: in a JWT's payload "user" becomes "admin" (the signature

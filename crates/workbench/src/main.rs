@@ -5,5 +5,8 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     authbench_core::telemetry::init("warn");
-    workbench::run(workbench::Cli::parse()).await
+    let outcome = workbench::run(workbench::Cli::parse()).await;
+    // A private PostgreSQL the database flows started stops here, and its folder goes.
+    harness::database::shutdown().await;
+    outcome
 }

@@ -7,7 +7,9 @@ use authbench_core::settings::ApiMode;
 use linkproxy::Mode;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN, TestSystem, USER, assert_invalid_token, eventually, spawn_system};
+use crate::helpers::{
+    ADMIN, TestSystem, USER, assert_invalid_token, eventually, spawn_system, spawn_system_with,
+};
 
 async fn issue(system: &TestSystem, token: &str, body: Value) -> reqwest::Response {
     system
@@ -329,4 +331,38 @@ async fn every_request_is_one_indexed_lookup_on_pooled_connections() {
         backends_before,
         "no connection opened per request in steady state"
     );
+}
+
+#[tokio::test]
+async fn the_database_password_can_come_from_a_secret_file_instead_of_the_url() {
+    let dir = std::env::temp_dir().join(format!(
+        "authbench-secret-{}",
+        authbench_core::secret::random_id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let secret = dir.join("postgres_password");
+    let system = spawn_system_with(|settings| {
+        let db = settings.database.as_mut().unwrap();
+        let url = secrecy::ExposeSecret::expose_secret(&db.url).to_string();
+        // postgres://user:password@host:port/db -> postgres://user@host:port/db
+        let (scheme_user, rest) = url.split_once(':').unwrap();
+        let (user_password, host) = rest.rsplit_once('@').unwrap();
+        let (user, password) = user_password.rsplit_once(':').unwrap();
+        std::fs::write(&secret, format!("{password}\n")).unwrap();
+        db.url = format!("{scheme_user}:{user}@{host}").into();
+        assert!(!secrecy::ExposeSecret::expose_secret(&db.url).contains(password));
+        db.password_file = Some(secret.clone());
+    })
+    .await;
+    let key = system.credential(ApiMode::ApiKey, USER).await;
+    assert_eq!(system.get(ApiMode::ApiKey, "/api/me", &key).await.status(), 200);
+    let ready = system
+        .client
+        .get(format!("{}/readyz", system.jwt_auth))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["database"], "ok", "{body}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

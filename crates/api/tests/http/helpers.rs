@@ -134,6 +134,7 @@ async fn start_servers(
     settings.database = Some(authbench_core::settings::DatabaseSettings {
         url: url.into(),
         pool_size: 4,
+        password_file: None,
     });
     for listen in [
         &mut settings.session_auth,

@@ -83,10 +83,18 @@ impl Database {
     /// A pool of at most `pool_size` connections to `url`; none is opened until first use,
     /// so a server starts while the database is down (and its `/readyz` says so).
     pub fn new(url: &SecretString, pool_size: usize, timeout: Duration) -> Result<Self, DbError> {
-        let mut config: tokio_postgres::Config = url
+        let config: tokio_postgres::Config = url
             .expose_secret()
             .parse()
             .map_err(|e: tokio_postgres::Error| DbError::Query(format!("the database URL: {e}")))?;
+        Database::with_config(config, pool_size, timeout)
+    }
+
+    fn with_config(
+        mut config: tokio_postgres::Config,
+        pool_size: usize,
+        timeout: Duration,
+    ) -> Result<Self, DbError> {
         config.connect_timeout(timeout);
         config.application_name("authbench");
         let manager = Manager::from_config(
@@ -109,10 +117,24 @@ impl Database {
 
     /// The pool the settings describe, or `None` when no database is configured.
     pub fn from_settings(settings: &crate::Settings) -> Result<Option<Self>, DbError> {
-        match &settings.database {
-            Some(db) => Database::new(&db.url, db.pool_size, settings.dependency_timeout()).map(Some),
-            None => Ok(None),
+        let Some(db) = &settings.database else {
+            return Ok(None);
+        };
+        let mut config: tokio_postgres::Config = db
+            .url
+            .expose_secret()
+            .parse()
+            .map_err(|e: tokio_postgres::Error| DbError::Query(format!("the database URL: {e}")))?;
+        if let Some(file) = &db.password_file {
+            let password = std::fs::read_to_string(file).map_err(|e| {
+                DbError::Query(format!(
+                    "cannot read database.password_file {}: {e}",
+                    file.display()
+                ))
+            })?;
+            config.password(password.trim_end_matches(['\r', '\n']));
         }
+        Database::with_config(config, db.pool_size, settings.dependency_timeout()).map(Some)
     }
 
     /// Runs `work` on a pooled connection, within the dependency timeout.

@@ -1,6 +1,6 @@
 //! `workbench faults`: every flow under a constant open-loop load at once, then a
 //! dependency goes away for a while and comes back: first Redis, then the session auth
-//! server. The dependency is stopped at the network (the link to it refuses connections
+//! server, then PostgreSQL (the database flows'). The dependency is stopped at the network (the link to it refuses connections
 //! and drops the open ones, as a stopped process does; its data survives, as with a
 //! persistent Redis), so the servers themselves are not touched. Each flow's 100 ms
 //! timeline shows what its users saw; [`FaultSummary`] reads time-to-fail, time-to-recover,
@@ -19,10 +19,12 @@ use results::Topology;
 use results::faults::FaultSummary;
 use results::{FlowRun, ResultsFile};
 
-pub const DEFAULT_FLOWS: [Flow; 3] = [
+pub const DEFAULT_FLOWS: [Flow; 5] = [
     Flow::Session,
     Flow::SessionRedis,
     Flow::Jwt(authbench_core::settings::SigningAlgorithm::HS256),
+    Flow::JwtUserdb,
+    Flow::ApiKey,
 ];
 
 pub const DEFAULT_RATE: f64 = 40.0;
@@ -48,7 +50,7 @@ pub struct Options {
     pub before: Duration,
     /// Load after the dependency returns, to see the recovery.
     pub after: Duration,
-    /// Dependencies to take away, in turn: redis, session-auth.
+    /// Dependencies to take away, in turn: redis, session-auth, postgres.
     pub dependencies: Vec<Dependency>,
 }
 
@@ -142,6 +144,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
             ));
         }
     }
+    file.method.database = harness::database::described().await;
     let path = file.write(&out)?;
     println!("results: {}", path.display());
     Ok(file)
@@ -254,7 +257,7 @@ impl crate::experiment::Experiment for Faults {
     }
 
     fn step(&self) -> Option<&'static str> {
-        Some("faults: Redis, then the session auth server, away under load")
+        Some("faults: Redis, the session auth server, then PostgreSQL, away under load")
     }
 
     fn compare<'a>(&'a self, plan: &'a crate::experiment::Compare) -> crate::experiment::Step<'a> {
@@ -268,7 +271,7 @@ impl crate::experiment::Experiment for Faults {
                 outage: DEFAULT_OUTAGE,
                 before: DEFAULT_BEFORE,
                 after: DEFAULT_AFTER,
-                dependencies: vec![Dependency::Redis, Dependency::SessionAuth],
+                dependencies: vec![Dependency::Redis, Dependency::SessionAuth, Dependency::Database],
             })
             .await
             .map(drop)

@@ -179,6 +179,7 @@ pub async fn sweep(args: Options, experiment: &str) -> anyhow::Result<ResultsFil
             }
         }
     }
+    file.method.database = harness::database::described().await;
     let path = file.write(&out)?;
     println!("results: {}", path.display());
     Ok(file)

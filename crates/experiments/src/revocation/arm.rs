@@ -24,6 +24,7 @@ pub(super) async fn run_arm(
         None => Duration::from_secs(600),
     };
     let system = ArmSystem::start(redis_url, flow, lifetime)
+        .await
         .with_context(|| format!("cannot start the servers of {flow}"))?;
     let cache_ttl = match flow {
         Flow::SessionCached(ms) => Some(Duration::from_millis(ms)),

@@ -94,6 +94,9 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
         arms.push((Flow::SessionCached(ttl.as_millis().max(1) as u64), None));
     }
     arms.push((Flow::JwtDenylist, None));
+    // The database flows read the user (and the key) on every request.
+    arms.push((Flow::JwtUserdb, None));
+    arms.push((Flow::ApiKey, None));
     for minutes in &args.lifetimes {
         arms.push((Flow::Jwt(SigningAlgorithm::HS256), Some(*minutes)));
     }
@@ -167,6 +170,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
         args.seconds_per_minute,
         60 / args.seconds_per_minute
     ));
+    file.method.database = harness::database::described().await;
     let path = file.write(&args.out)?;
     println!("results: {}", path.display());
     Ok(file)

@@ -8,7 +8,8 @@ use authbench_core::settings::SigningAlgorithm;
 use results::Flow;
 
 /// One arm's servers, in this process: a session auth server, a JWT auth server and an API
-/// server in the arm's mode, with their own Redis key prefix.
+/// server in the arm's mode, with their own Redis key prefix (and, for a database flow, a
+/// database of their own).
 pub(super) struct ArmSystem {
     pub(super) settings: Settings,
     pub(super) session_auth: String,
@@ -18,8 +19,19 @@ pub(super) struct ArmSystem {
 }
 
 impl ArmSystem {
-    pub(super) fn start(redis_url: &str, flow: Flow, lifetime: Duration) -> anyhow::Result<ArmSystem> {
+    pub(super) async fn start(redis_url: &str, flow: Flow, lifetime: Duration) -> anyhow::Result<ArmSystem> {
         let mut settings = Settings::loopback(redis_url)?;
+        // The database flows get a database of their own, where the users, roles and keys
+        // live for every server of the arm.
+        if flow.needs_database() {
+            let postgres = harness::database::shared().await?;
+            let url = harness::database::fresh(&postgres, &settings.users_file).await?;
+            settings.database = Some(authbench_core::settings::DatabaseSettings {
+                url: url.into(),
+                pool_size: 4,
+                password_file: None,
+            });
+        }
         settings.jwt.algorithm = SigningAlgorithm::HS256;
         settings.jwt.leeway_secs = 0;
         settings.jwt.access_ttl_secs = lifetime.as_secs().max(1);
@@ -66,9 +78,10 @@ impl ArmSystem {
         let conn = authbench_core::redis_conn::connect(&self.settings.redis.url, timeout)?;
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
         let lifetime = Duration::from_secs(self.settings.jwt.access_ttl_secs + self.settings.jwt.leeway_secs);
+        let database = authbench_core::database::Database::from_settings(&self.settings)?;
         authbench_core::roles::change_roles(
             conn,
-            None,
+            database.as_ref(),
             &self.settings.redis.key_prefix,
             timeout,
             "alice",

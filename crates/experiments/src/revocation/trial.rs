@@ -35,6 +35,12 @@ enum Credential {
         refresh: String,
         exp: u64,
     },
+    /// An API key (`api-key`), with the access token that issued it and can revoke it.
+    Key {
+        key: String,
+        id: i64,
+        access: String,
+    },
 }
 
 /// How the API answered one call.
@@ -150,6 +156,26 @@ async fn log_in(
     flow: Flow,
     (user, password): (&str, &str),
 ) -> anyhow::Result<Credential> {
+    if flow == Flow::ApiKey {
+        let answer = harness::system::login(client, &system.jwt_auth, (user, password)).await?;
+        let access = answer
+            .access_token
+            .context("the JWT login gave no access_token")?;
+        let issued: serde_json::Value = client
+            .post(format!("{}/api-keys", system.jwt_auth))
+            .bearer_auth(&access)
+            .json(&serde_json::json!({ "name": "revocation trial" }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        return Ok(Credential::Key {
+            key: issued["key"].as_str().context("no key")?.to_string(),
+            id: issued["id"].as_i64().context("no key id")?,
+            access,
+        });
+    }
     if flow.is_session() {
         let answer = harness::system::login(client, &system.session_auth, (user, password)).await?;
         return Ok(Credential::Session(
@@ -209,6 +235,16 @@ async fn revoke(
             client
                 .post(format!("{}/logout", system.session_auth))
                 .bearer_auth(id)
+                .send()
+                .await?
+                .error_for_status()?;
+            Ok(())
+        }
+        (Event::Logout, Credential::Key { id, access, .. }) => {
+            // An API key's "logout" is its revocation by its owner.
+            client
+                .delete(format!("{}/api-keys/{id}", system.jwt_auth))
+                .bearer_auth(access)
                 .send()
                 .await?
                 .error_for_status()?;
@@ -283,6 +319,7 @@ async fn send(
     let bearer = match credential {
         Credential::Session(id) => id,
         Credential::Tokens { access, .. } => access,
+        Credential::Key { key, .. } => key,
     };
     let request = match event {
         Event::Logout => client.get(format!("{}/api/me", system.api)),

@@ -372,6 +372,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
             file.models.push(built);
         }
     }
+    file.method.database = harness::database::described().await;
     let path = file.write(&out)?;
     println!("results: {}", path.display());
     Ok(file)

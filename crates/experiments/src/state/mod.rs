@@ -10,6 +10,8 @@
 //! - The denylist: Redis memory against the number of revoked, unexpired access tokens
 //!   (`jwt-denylist`'s state; a plain JWT flow keeps nothing on the server), written
 //!   through the denylist itself, as bytes per entry.
+//! - API keys: PostgreSQL bytes (table and indexes) against the number of keys, one user
+//!   each, as the `api-key` flow stores them (the `jwt-userdb` flow keeps only the users).
 
 mod section;
 
@@ -30,6 +32,7 @@ use results::state::{DenylistMemory, LimitProbe, SessionMemory, StateResults, To
 pub const DEFAULT_SESSIONS: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 pub const DEFAULT_ROLES: [usize; 11] = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 pub const DEFAULT_DENYLIST: [usize; 3] = [1_000, 10_000, 100_000];
+pub const DEFAULT_API_KEYS: [usize; 3] = [1_000, 10_000, 100_000];
 
 /// What one run of this experiment is asked.
 #[derive(Debug, Clone)]
@@ -42,6 +45,8 @@ pub struct Options {
     pub roles: Vec<usize>,
     /// Numbers of revoked tokens to measure the denylist at.
     pub denylist: Vec<usize>,
+    /// Numbers of API keys to measure PostgreSQL at (none: PostgreSQL is not asked for).
+    pub api_keys: Vec<usize>,
 }
 
 /// `Authorization: Bearer ` before the token.
@@ -203,7 +208,17 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
          credentials of each length to a running API server (jwt-hs256)"
             .into(),
     );
+    if !args.api_keys.is_empty() {
+        state.api_keys = api_key_bytes(&args.api_keys).await?;
+        file.notes.push(
+            "API keys are inserted straight into a fresh database of the flow's schema (one \
+             user and one live key each, a 32-byte hash, one scope), and measured with \
+             pg_total_relation_size after VACUUM ANALYZE: heap, indexes and their free space"
+                .into(),
+        );
+    }
     file.state = Some(state);
+    file.method.database = harness::database::described().await;
     let path = file.write(&args.out)?;
     println!("results: {}", path.display());
     Ok(file)
@@ -374,6 +389,7 @@ impl crate::experiment::Experiment for State {
                 sessions: DEFAULT_SESSIONS.to_vec(),
                 roles: DEFAULT_ROLES.to_vec(),
                 denylist: DEFAULT_DENYLIST.to_vec(),
+                api_keys: DEFAULT_API_KEYS.to_vec(),
             })
             .await
             .map(drop)
@@ -383,4 +399,64 @@ impl crate::experiment::Experiment for State {
     fn report(&self) -> Option<&'static dyn report::Part> {
         Some(&section::Sections)
     }
+}
+
+/// PostgreSQL bytes of `counts` API keys (one user each), in a database of their own.
+async fn api_key_bytes(counts: &[usize]) -> anyhow::Result<Vec<results::state::TableBytes>> {
+    let postgres = harness::database::shared().await?;
+    let name = format!("authbench_state_{}", authbench_core::secret::random_id());
+    let url = postgres.create_database(&name).await?;
+    let database = authbench_core::database::Database::new(&url.clone().into(), 1, Duration::from_secs(60))?;
+    database.migrate().await?;
+    let client = pg_locator::connect(&url).await?;
+    let hash = authbench_core::users::hash_password(&authbench_core::secret::random_secret())
+        .map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?;
+    let mut counts = counts.to_vec();
+    counts.sort_unstable();
+    let mut out = Vec::new();
+    let mut have = 0i64;
+    for count in counts {
+        let count = count as i64;
+        client
+            .execute(
+                "INSERT INTO users (username, password_hash, roles)
+                 SELECT 'state-user-' || i, $1, ARRAY['user'] FROM generate_series($2::bigint, $3::bigint) AS i",
+                &[&hash, &(have + 1), &count],
+            )
+            .await?;
+        client
+            .execute(
+                "INSERT INTO api_keys (user_id, key_hash, hint, name, scopes, created_at_ms, expires_at_ms)
+                 SELECT u.id, sha256(convert_to(u.username || random()::text, 'UTF8')), 'abk_' || substr(md5(u.username), 1, 4),
+                        'state', ARRAY['user'], 0, 9000000000000
+                 FROM users u WHERE u.id > $1 AND u.id <= $2",
+                &[&have, &count],
+            )
+            .await?;
+        have = count;
+        client
+            .batch_execute("VACUUM ANALYZE users; VACUUM ANALYZE api_keys")
+            .await?;
+        let row = client
+            .query_one(
+                "SELECT pg_total_relation_size('api_keys'), pg_total_relation_size('users')",
+                &[],
+            )
+            .await?;
+        let (key_bytes, user_bytes): (i64, i64) = (row.get(0), row.get(1));
+        println!(
+            "{count} API keys: {:.1} MB in PostgreSQL ({:.0} bytes per key, {:.0} per user)",
+            key_bytes as f64 / 1e6,
+            key_bytes as f64 / count as f64,
+            user_bytes as f64 / count as f64
+        );
+        out.push(results::state::TableBytes {
+            rows: count as usize,
+            key_bytes: key_bytes as u64,
+            bytes_per_key: key_bytes as f64 / count as f64,
+            user_bytes: user_bytes as u64,
+            bytes_per_user: user_bytes as f64 / count as f64,
+        });
+    }
+    Ok(out)
 }

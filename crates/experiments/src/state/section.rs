@@ -86,6 +86,16 @@ fn read_sessions(state: &StateResults) -> Vec<String> {
             number(10.0 * held * last.bytes_per_entry / 1000.0)
         ));
     }
+    if let Some(last) = state.api_keys.last() {
+        out.push(format!(
+            "The api-key flow keeps every key in PostgreSQL: {} bytes per key (table and \
+             indexes) and {} per user at {} keys; jwt-userdb keeps only the users. Both live \
+             on disk for as long as the keys and users do, not in memory per active user.",
+            number(last.bytes_per_key),
+            number(last.bytes_per_user),
+            number(last.rows as f64)
+        ));
+    }
     if let Some(last) = state.sessions.last() {
         out.push(format!(
             "Creating them through the store ran at {} sessions per second; that is the store \

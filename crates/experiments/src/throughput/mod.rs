@@ -54,6 +54,7 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     if let Some(line) = against_baseline(&file) {
         println!("{line}");
     }
+    file.method.database = harness::database::described().await;
     let path = file.write(&out)?;
     println!("results: {}", path.display());
     Ok(file)

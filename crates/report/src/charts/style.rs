@@ -51,6 +51,9 @@ pub fn flow_color(flow: &str) -> RGBColor {
         Ok(Flow::JwtDenylist) => RGBColor(188, 189, 34),
         Ok(Flow::JwtFloor) => RGBColor(174, 199, 232),
         Ok(Flow::SessionH2) => RGBColor(255, 152, 150),
+        // The database flows: greens apart from EdDSA's.
+        Ok(Flow::JwtUserdb) => RGBColor(0, 100, 60),
+        Ok(Flow::ApiKey) => RGBColor(120, 80, 0),
         Ok(Flow::SessionCached(_)) | Err(_) => {
             let hash = flow
                 .bytes()
@@ -69,6 +72,7 @@ pub fn tier_color(tier: &str) -> RGBColor {
         "api" => RGBColor(31, 119, 180),
         "auth" => RGBColor(255, 127, 14),
         "redis" => RGBColor(214, 39, 40),
+        "postgres" => RGBColor(117, 107, 177),
         "generator" => RGBColor(190, 190, 190),
         // The note's steps (`figures::NOTE_STEPS`); `auth` and `redis` as above.
         "route" => RGBColor(158, 202, 225),

@@ -30,8 +30,8 @@ pub struct FaultsArgs {
     /// Load after the dependency returns, to see the recovery.
     #[arg(long, default_value = "4s", value_parser = parse_duration)]
     pub after: Duration,
-    /// Dependencies to take away, in turn: redis, session-auth.
-    #[arg(long, value_delimiter = ',', default_value = "redis,session-auth")]
+    /// Dependencies to take away, in turn: redis, session-auth, postgres.
+    #[arg(long, value_delimiter = ',', default_value = "redis,session-auth,postgres")]
     pub dependencies: Vec<Dependency>,
 }
 

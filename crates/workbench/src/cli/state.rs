@@ -18,6 +18,10 @@ pub struct StateArgs {
     /// Numbers of revoked tokens to measure the denylist at.
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_DENYLIST)]
     pub denylist: Vec<usize>,
+    /// Numbers of API keys to measure PostgreSQL at (`--api-keys ''`: none, and no
+    /// PostgreSQL needed).
+    #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_API_KEYS)]
+    pub api_keys: Vec<usize>,
 }
 
 impl From<StateArgs> for state::Options {
@@ -27,6 +31,7 @@ impl From<StateArgs> for state::Options {
             sessions: a.sessions,
             roles: a.roles,
             denylist: a.denylist,
+            api_keys: a.api_keys,
         }
     }
 }

@@ -105,9 +105,13 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     };
     // The teaching page runs on servers of its own (with short lifetimes, and a link to
     // Redis its Stop button can cut), sharing this Redis.
-    let demo = teaching::DemoSystem::start_on(redis.socket_addr().await?, Some(teaching::WEB_LIFETIME_SECS))
-        .await
-        .context("failed to start the teaching page's servers")?;
+    let demo = teaching::DemoSystem::start_on(
+        redis.socket_addr().await?,
+        Some(teaching::WEB_LIFETIME_SECS),
+        None,
+    )
+    .await
+    .context("failed to start the teaching page's servers")?;
     let (page_url, page) = teaching::web::start(std::sync::Arc::new(demo))?;
     let page_handle = page.handle();
     let page_task = tokio::spawn(page);
