@@ -3,10 +3,12 @@
 # Docker engine answers):
 #
 # 1. testcontainers: the HTTP tests (tests/http of each server) again, each with its own Redis
-#    container (AUTHBENCH_REDIS=container), where `cargo test` used a redis-server process;
+#    container (AUTHBENCH_REDIS=container) and the API tests' PostgreSQL in a container
+#    (AUTHBENCH_POSTGRES=container), where `cargo test` used private processes;
 # 2. the compose smoke test: builds the authbench image from host binaries, brings the
 #    compose file up under a private project name with ephemeral ports and two api-jwt
-#    replicas, walks all five API modes with curl, revokes a token (jwt-denylist must
+#    replicas, walks all seven API modes with curl (an API key issued, used and revoked;
+#    jwt-userdb refusing a token after its user's logout), revokes a token (jwt-denylist must
 #    refuse it, plain jwt still accepts it), stops Redis (session calls and jwt-denylist must
 #    get 503 fast, plain JWT calls 200), starts it again (session calls must recover),
 #    measures the flows with the loadgen service, then removes everything it made, also
@@ -17,7 +19,7 @@
 # 4. the Redis Cluster stack (docker-compose.cluster.yml on top): three shards, keys on more
 #    than one of them, logins, a logout and a revocation across them.
 #
-# Needs the base images debian:bookworm-slim and redis:7.0: pulled where a registry
+# Needs the base images debian:bookworm-slim, redis:7.0 and postgres:15: pulled where a registry
 # answers, else built by docker/offline-images.sh. Every wait is bounded; both parts take
 # about two minutes after the release build.
 set -euo pipefail
@@ -36,16 +38,16 @@ else
   exit 1
 fi
 
-for image in debian:bookworm-slim redis:7.0; do
+for image in debian:bookworm-slim redis:7.0 postgres:15; do
   if ! docker image inspect "$image" >/dev/null 2>&1 && ! timeout 120 docker pull -q "$image" >/dev/null 2>&1; then
     echo "container tests: FAILED, base image $image is missing and cannot be pulled: run sudo docker/offline-images.sh" >&2
     exit 1
   fi
 done
 
-echo "testcontainers: every server's HTTP tests, each with a Redis container of its own"
+echo "testcontainers: every server's HTTP tests, each with a Redis container of its own, PostgreSQL in a container"
 log=$(mktemp /tmp/authbench-testcontainers.XXXXXX)
-if ! AUTHBENCH_REDIS=container cargo test --workspace --locked -q --test http >"$log" 2>&1; then
+if ! AUTHBENCH_REDIS=container AUTHBENCH_POSTGRES=container cargo test --workspace --locked -q --test http >"$log" 2>&1; then
   cat "$log" >&2
   rm -f "$log"
   echo "not ok - the HTTP tests failed with Redis in containers" >&2
@@ -54,7 +56,7 @@ fi
 passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
 rm -f "$log"
 [ "$passed" -gt 0 ] || { echo "not ok - no HTTP test ran with Redis in containers" >&2; exit 1; }
-echo "ok - $passed HTTP tests pass with Redis in containers (testcontainers)"
+echo "ok - $passed HTTP tests pass with Redis and PostgreSQL in containers (testcontainers)"
 
 project="authbench-smoke-$$"
 results=$(mktemp -d /tmp/authbench-smoke-results.XXXXXX)
@@ -68,6 +70,12 @@ export AUTHBENCH_LOAD_DURATION=2s
 export AUTHBENCH_SESSION_AUTH_PORT="" AUTHBENCH_JWT_AUTH_PORT=""
 export AUTHBENCH_API_SESSION_PORTS="" AUTHBENCH_API_SESSION_REDIS_PORTS="" AUTHBENCH_API_JWT_PORTS=""
 export AUTHBENCH_API_SESSION_CACHED_PORTS="" AUTHBENCH_API_JWT_DENYLIST_PORTS=""
+export AUTHBENCH_API_KEY_PORTS="" AUTHBENCH_API_JWT_USERDB_PORTS=""
+# A password of this run's own, as a secret file.
+export AUTHBENCH_POSTGRES_PASSWORD_FILE
+AUTHBENCH_POSTGRES_PASSWORD_FILE=$(mktemp /tmp/authbench-smoke-pg.XXXXXX)
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$AUTHBENCH_POSTGRES_PASSWORD_FILE"
+chmod 644 "$AUTHBENCH_POSTGRES_PASSWORD_FILE"
 export AUTHBENCH_JWT_SECRET AUTHBENCH_INTROSPECTION_SECRET
 AUTHBENCH_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 AUTHBENCH_INTROSPECTION_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -82,6 +90,7 @@ cleanup() {
   compose --profile loadgen down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
   docker image rm -f "$AUTHBENCH_IMAGE" >/dev/null 2>&1 || true
   rm -rf "$results"
+  rm -f "$AUTHBENCH_POSTGRES_PASSWORD_FILE"
   if [ "$status" -eq 0 ]; then echo "compose smoke test: passed"; else echo "compose smoke test: FAILED" >&2; fi
 }
 trap cleanup EXIT
@@ -89,22 +98,30 @@ trap cleanup EXIT
 fail() { echo "not ok - $*" >&2; exit 1; }
 ok() { echo "ok - $*"; }
 
+# wait_ready N SECONDS WHAT: waits until the project's N long-running containers are healthy
+# and its one-shot containers (db-init, redis-cluster-init) have exited with 0. Counted from
+# Docker's own labels, so Compose v1 and v2 (whose `ps` leaves exited containers out) agree.
+wait_ready() {
+  local want=$1 within=$2 what=$3 deadline=$((SECONDS + $2)) ids states waiting count
+  while :; do
+    ids=$(docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")
+    states=$(for id in $ids; do docker inspect -f '{{.Name}} {{.State.Status}}/{{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-check{{end}}' "$id"; done)
+    waiting=$(echo "$states" | grep -v ' healthy$' | grep -v -E '(db-init|redis-cluster-init).* exited/0 no-check$' || true)
+    count=$(echo "$states" | grep -c -v -E '(db-init|redis-cluster-init)' || true)
+    [ -z "$waiting" ] && [ "$count" -eq "$want" ] && return 0
+    [ $SECONDS -ge $deadline ] && fail "$what: not ready within $within s ($count of $want long-running containers): $waiting"
+    sleep 1
+  done
+}
+
 echo "building the release binaries and the image (target host)"
 cargo build --release --locked -q -p api -p session-auth -p jwt-auth -p workbench
 compose build -q session-auth >/dev/null
 
 # docker-compose v1 has no `up --wait`: wait for every health check here.
 compose up -d --scale api-jwt=2 >/dev/null 2>&1 || { compose up -d --scale api-jwt=2; fail "compose up"; }
-deadline=$((SECONDS + 120))
-while :; do
-  ids=$(compose ps -q)
-  unhealthy=$(for id in $ids; do docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-check{{end}}' "$id"; done | grep -v ' healthy$' || true)
-  count=$(echo "$ids" | wc -w)
-  [ -z "$unhealthy" ] && [ "$count" -eq 9 ] && break
-  [ $SECONDS -ge $deadline ] && fail "not all 9 containers healthy within 120 s ($count up): $unhealthy"
-  sleep 1
-done
-ok "all 9 containers (redis, two auth servers, api-session, api-session-redis, api-session-cached, 2 x api-jwt, api-jwt-denylist) are healthy"
+wait_ready 12 120 "the stack"
+ok "all 12 servers (redis, postgres, two auth servers, api-session, api-session-redis, api-session-cached, 2 x api-jwt, api-jwt-denylist, api-key, api-jwt-userdb) are healthy; db-init ran once and exited 0"
 
 port() { compose port "$1" "$2" | tail -1 | sed 's/.*://'; }
 session_auth="http://127.0.0.1:$(port session-auth 8081)"
@@ -114,6 +131,8 @@ api_session_redis="http://127.0.0.1:$(port api-session-redis 8080)"
 api_jwt="http://127.0.0.1:$(port api-jwt 8080)"
 api_session_cached="http://127.0.0.1:$(port api-session-cached 8080)"
 api_jwt_denylist="http://127.0.0.1:$(port api-jwt-denylist 8080)"
+api_key="http://127.0.0.1:$(port api-key 8080)"
+api_jwt_userdb="http://127.0.0.1:$(port api-jwt-userdb 8080)"
 
 # status URL [curl args...]: the HTTP status, or 000 when nothing answered within 5 s.
 status() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@" || true; }
@@ -130,11 +149,33 @@ for api in "$api_session" "$api_session_redis" "$api_session_cached"; do
   s=$(status -H "Authorization: Bearer $session_id" "$api/api/departments")
   [ "$s" = 200 ] || fail "$api/api/departments with the session id answered $s"
 done
-for api in "$api_jwt" "$api_jwt_denylist"; do
+for api in "$api_jwt" "$api_jwt_denylist" "$api_jwt_userdb"; do
   s=$(status -H "Authorization: Bearer $token" "$api/api/departments")
   [ "$s" = 200 ] || fail "$api/api/departments with the token answered $s"
 done
-ok "/api/departments answers 200 through all five API modes"
+issued=$(curl -s -m 10 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"name":"smoke"}' "$jwt_auth/api-keys")
+api_key_value=$(echo "$issued" | json_field key)
+api_key_id=$(echo "$issued" | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+[ -n "$api_key_value" ] && [ -n "$api_key_id" ] || fail "POST /api-keys gave no key: $issued"
+s=$(status -H "Authorization: Bearer $api_key_value" "$api_key/api/departments")
+[ "$s" = 200 ] || fail "$api_key/api/departments with the API key answered $s"
+ok "/api/departments answers 200 through all seven API modes (an API key issued at jwt-auth for api-key)"
+
+s=$(status -X DELETE -H "Authorization: Bearer $token" "$jwt_auth/api-keys/$api_key_id")
+[ "$s" = 204 ] || fail "DELETE /api-keys/$api_key_id answered $s"
+s=$(status -H "Authorization: Bearer $api_key_value" "$api_key/api/departments")
+[ "$s" = 401 ] || fail "api-key answered $s to a revoked key (want 401)"
+bob='{"username":"bob","password":"bob-demo-password"}'
+bob_tokens=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$bob" "$jwt_auth/login")
+bob_access=$(echo "$bob_tokens" | json_field access_token)
+bob_refresh=$(echo "$bob_tokens" | json_field refresh_token)
+s=$(status -d "token=$bob_refresh" -d "client_id=authbench-login" "$jwt_auth/oauth/revoke")
+[ "$s" = 200 ] || fail "bob's logout (POST /oauth/revoke) answered $s"
+s=$(status -H "Authorization: Bearer $bob_access" "$api_jwt_userdb/api/me")
+[ "$s" = 401 ] || fail "api-jwt-userdb answered $s to a token from before its user's logout (want 401)"
+s=$(status -H "Authorization: Bearer $bob_access" "$api_jwt/api/me")
+[ "$s" = 200 ] || fail "api-jwt answered $s to bob's unexpired token (want 200)"
+ok "PostgreSQL's flows: a revoked key is refused at once; after a logout jwt-userdb refuses the old token, plain jwt still takes it"
 
 # RFC 7009: a revoked access token is refused at once by api-jwt-denylist; plain api-jwt
 # accepts it until it expires (the JWT flow's known weak spot).
@@ -192,9 +233,9 @@ compose --profile loadgen run --rm -T loadgen >"$results/loadgen.log" 2>&1 ||
   { cat "$results/loadgen.log" >&2; fail "the loadgen service failed"; }
 [ -s "$results/remote.json" ] || fail "the loadgen service wrote no results/remote.json"
 runs=$(grep -c '"label": "max"' "$results/remote.json")
-[ "$runs" -eq 6 ] || fail "remote.json holds $runs runs, want 6 (baseline, session, session-redis, jwt-hs256, session-cached, jwt-denylist)"
+[ "$runs" -eq 8 ] || fail "remote.json holds $runs runs, want 8 (baseline, session, session-redis, jwt-hs256, session-cached, jwt-denylist, jwt-userdb, api-key)"
 grep -q '"api_replicas": 2' "$results/remote.json" || fail "the loadgen service did not see both api-jwt replicas"
-ok "the loadgen service measured 6 flows (api-jwt as 2 replicas) into the mounted folder"
+ok "the loadgen service measured 8 flows (api-jwt as 2 replicas) into the mounted folder"
 
 # 3. The Sentinel topology (docker-compose.sentinel.yml on top): the primary container is
 #    killed under a few requests; the servers must follow the promoted replica without a
@@ -204,15 +245,7 @@ compose --profile loadgen down -v --remove-orphans --timeout 5 >/dev/null 2>&1 |
 export COMPOSE_PROJECT_NAME="authbench-sentinel-$$"
 export COMPOSE_FILE="docker-compose.yml:docker-compose.sentinel.yml"
 compose up -d >/dev/null 2>&1 || { compose up -d; fail "compose up with docker-compose.sentinel.yml"; }
-deadline=$((SECONDS + 150))
-while :; do
-  ids=$(compose ps -q)
-  unhealthy=$(for id in $ids; do docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-check{{end}}' "$id"; done | grep -v ' healthy$' || true)
-  count=$(echo "$ids" | wc -w)
-  [ -z "$unhealthy" ] && [ "$count" -eq 13 ] && break
-  [ $SECONDS -ge $deadline ] && fail "not all 13 containers of the Sentinel stack healthy within 150 s ($count up): $unhealthy"
-  sleep 1
-done
+wait_ready 16 150 "the Sentinel stack"
 ok "the Sentinel stack is healthy: a primary, two replicas, three sentinels and the servers"
 
 session_auth="http://127.0.0.1:$(port session-auth 8081)"
@@ -220,6 +253,8 @@ jwt_auth="http://127.0.0.1:$(port jwt-auth 8082)"
 api_session="http://127.0.0.1:$(port api-session 8080)"
 api_session_redis="http://127.0.0.1:$(port api-session-redis 8080)"
 api_jwt_denylist="http://127.0.0.1:$(port api-jwt-denylist 8080)"
+api_key="http://127.0.0.1:$(port api-key 8080)"
+api_jwt_userdb="http://127.0.0.1:$(port api-jwt-userdb 8080)"
 session_id=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$session_auth/login" | json_field session_id)
 [ -n "$session_id" ] || fail "session login through the sentinels returned no session_id"
 token=$(curl -s -m 10 -H 'Content-Type: application/json' -d "$login" "$jwt_auth/login" | json_field access_token)
@@ -256,17 +291,7 @@ compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
 export COMPOSE_PROJECT_NAME="authbench-cluster-$$"
 export COMPOSE_FILE="docker-compose.yml:docker-compose.cluster.yml"
 compose up -d >/dev/null 2>&1 || { compose up -d; fail "compose up with docker-compose.cluster.yml"; }
-deadline=$((SECONDS + 150))
-while :; do
-  ids=$(compose ps -q)
-  # The init container has done its work once it exited with 0; every other must be healthy.
-  waiting=$(for id in $ids; do docker inspect -f '{{.Name}} {{.State.Status}}/{{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-check{{end}}' "$id"; done |
-    grep -v ' healthy$' | grep -v 'redis-cluster-init.* exited/0 no-check$' || true)
-  count=$(echo "$ids" | wc -w)
-  [ -z "$waiting" ] && [ "$count" -eq 11 ] && break
-  [ $SECONDS -ge $deadline ] && fail "the cluster stack was not ready within 150 s ($count containers): $waiting"
-  sleep 1
-done
+wait_ready 13 150 "the cluster stack"
 ok "the cluster stack is healthy: three shards formed, the servers reaching all of them"
 
 session_auth="http://127.0.0.1:$(port session-auth 8081)"
@@ -274,6 +299,8 @@ jwt_auth="http://127.0.0.1:$(port jwt-auth 8082)"
 api_session="http://127.0.0.1:$(port api-session 8080)"
 api_session_redis="http://127.0.0.1:$(port api-session-redis 8080)"
 api_jwt_denylist="http://127.0.0.1:$(port api-jwt-denylist 8080)"
+api_key="http://127.0.0.1:$(port api-key 8080)"
+api_jwt_userdb="http://127.0.0.1:$(port api-jwt-userdb 8080)"
 sessions=""
 for user in alice bob carol; do
   id=$(curl -s -m 10 -H 'Content-Type: application/json' -d "{\"username\":\"$user\",\"password\":\"$user-demo-password\"}" "$session_auth/login" | json_field session_id)

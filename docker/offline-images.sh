@@ -120,7 +120,7 @@ ENTRY
   tar -C "$work/postgres" --numeric-owner -c . |
     docker import --message "authbench: Debian $SUITE postgresql-15 from debootstrap" \
       --change 'USER postgres' --change 'ENV PGDATA=/var/lib/postgresql/data' \
-      --change 'EXPOSE 5432' --change 'STOPSIGNAL SIGINT' \
+      --change 'EXPOSE 5432' \
       --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
       - "$POSTGRES_IMAGE" >/dev/null
 else

@@ -605,7 +605,9 @@ fn price_steps(n: &Narrator) {
             .get(..10)
             .unwrap_or(&file.method.started_at)
     );
-    for stack in FLOWS.iter().filter_map(|f| steps.iter().find(|s| s.flow == *f)) {
+    // The API-key flow too, where the results priced it.
+    let shown = FLOWS.iter().chain(&["api-key"]);
+    for stack in shown.filter_map(|f| steps.iter().find(|s| s.flow == *f)) {
         println!("  {}", step_line(stack));
     }
 }
@@ -622,6 +624,7 @@ fn step_line(stack: &report::figures::Stack) -> String {
                 "signature" => "4 signature",
                 "check" => "4 check",
                 "auth" => "5 auth server",
+                "postgres" => "5 PostgreSQL",
                 _ => "5 Redis",
             };
             format!("{step} {us:.1}")

@@ -147,12 +147,17 @@ fn the_outage_demo_fails_the_session_flows_with_503_and_keeps_the_jwt_flow() {
 }
 
 #[test]
-fn the_compare_demo_tabulates_hops_and_timings_of_both_flows() {
+fn the_compare_demo_tabulates_hops_and_timings_of_the_three_flows() {
     let out = demo(&["compare"]);
 
     assert!(out.contains("session      client → api-session → session-auth → Redis"));
     assert!(out.contains("jwt          client → api-jwt"));
-    assert_eq!(client_statuses(&out), [200, 200, 200, 200]);
+    // The seeds' third flow: an API key issued (201), then looked up in PostgreSQL.
+    assert!(
+        out.contains("api-key      client → api-key → PostgreSQL"),
+        "{out}"
+    );
+    assert_eq!(client_statuses(&out), [200, 200, 201, 200, 200, 200]);
 
     // The note's steps priced in CPU per request, from the reference results the
     // repository carries (no `results/` where the test runs).

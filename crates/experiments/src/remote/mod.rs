@@ -111,12 +111,17 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
         } else {
             None
         };
-        let users = log_in(auth, args.connections).await.with_context(|| {
+        let mut users = log_in(auth, args.connections).await.with_context(|| {
             format!(
                 "{flow}: the virtual users could not log in at {}",
                 auth.unwrap_or("-")
             )
         })?;
+        if *flow == Flow::ApiKey {
+            users = harness::login::trade_for_api_keys(&args.jwt_auth, users)
+                .await
+                .with_context(|| format!("api-key: no keys were issued at {}", args.jwt_auth))?;
+        }
         let plan = Plan {
             mode: Mode::Closed,
             warmup: Duration::ZERO,

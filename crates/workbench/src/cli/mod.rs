@@ -89,6 +89,8 @@ pub enum Command {
     Serve(commands::serve::ServeArgs),
     /// Print an argon2id hash of a password (read from stdin) for configuration/users.yaml.
     HashPassword,
+    /// The user database: `db init` migrates it and seeds the users file's users.
+    Db(commands::db::DbArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -174,6 +176,7 @@ impl Command {
             Command::Demo(args) => teaching::run(args.into()).await,
             Command::Serve(args) => commands::serve::run(args).await,
             Command::HashPassword => commands::hash_password::run(),
+            Command::Db(args) => commands::db::run(args).await,
         }
     }
 }

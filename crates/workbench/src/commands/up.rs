@@ -17,7 +17,8 @@ pub struct UpArgs {
     #[arg(long, default_value = "HS256")]
     alg: SigningAlgorithm,
     /// Use fixed ports from this one up (session auth, JWT auth, then the API servers:
-    /// session, session-redis, jwt, session-cached, jwt-denylist) instead of free ones.
+    /// session, session-redis, jwt, session-cached, jwt-denylist, and with --database
+    /// api-key, jwt-userdb) instead of free ones.
     #[arg(long)]
     port_base: Option<u16>,
     /// The session store: one Redis (`single`), or a primary, two replicas and three
@@ -26,6 +27,11 @@ pub struct UpArgs {
     /// or a Redis Cluster of three shards (`cluster`), each user's keys on one of them.
     #[arg(long, value_enum, default_value = "single")]
     store: StoreKind,
+    /// Keep the users, roles and API keys in PostgreSQL (DATABASE_URL, else a private
+    /// cluster from PostgreSQL's binaries, else a container) and run the API servers that
+    /// read it on every request: api-key (seed 004) and jwt-userdb.
+    #[arg(long)]
+    database: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -65,8 +71,16 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             Some(redis_locator::SentinelTopology::start(&path, options).await?)
         }
     };
+    let postgres = match args.database {
+        true => Some(
+            pg_locator::locate()
+                .await
+                .context("--database needs PostgreSQL")?,
+        ),
+        false => None,
+    };
     let mut ports = Vec::new();
-    for i in 0..7u16 {
+    for i in 0..9u16 {
         ports.push(match args.port_base {
             Some(base) => base.checked_add(i).context("--port-base is too high")?,
             None => free_port().context("failed to find a free port")?,
@@ -93,6 +107,24 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         settings.redis.cluster = Some(authbench_core::settings::ClusterSettings {
             nodes: cluster.addresses(),
         });
+    }
+    if let Some(postgres) = &postgres {
+        // DATABASE_URL's database as it is; on a server of its own, a database named authbench.
+        let url = match postgres.source() {
+            pg_locator::Source::Env => postgres.url().to_string(),
+            _ => postgres.create_database("authbench").await?,
+        };
+        settings.database = Some(authbench_core::settings::DatabaseSettings {
+            url: url.into(),
+            pool_size: authbench_core::database::DEFAULT_POOL_SIZE,
+            password_file: None,
+        });
+        let database = authbench_core::database::Database::from_settings(&settings)?.context("a database")?;
+        let directory = authbench_core::users::UserDirectory::load(&settings.users_file)?;
+        database
+            .prepare(&directory)
+            .await
+            .context("failed to prepare the database")?;
     }
     let system = LoopbackSystem::start(&settings, &ports[2..])?;
 
@@ -125,6 +157,9 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         "{}",
         banner(&system.urls, &page_url, redis.url(), source, args.alg)
     );
+    if postgres.is_some() {
+        print!("{}", database_banner(&system.urls));
+    }
 
     shutdown_signal().await;
     eprintln!("\nstopping...");
@@ -134,6 +169,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     drop(sentinel);
     drop(cluster);
     drop(redis);
+    drop(postgres);
     Ok(())
 }
 
@@ -190,6 +226,31 @@ teaching page keeps the single Redis named above.
             .map(|a| format!("redis-cli -p {} dbsize", port(a)))
             .collect::<Vec<_>>()
             .join("\n"),
+    )
+}
+
+/// What `--database` adds to the banner: the two API servers that read PostgreSQL and how
+/// to get an API key.
+fn database_banner(urls: &Urls) -> String {
+    let login =
+        r#"-H 'content-type: application/json' -d '{"username":"alice","password":"alice-demo-password"}'"#;
+    format!(
+        r#"
+With --database (users, roles and API keys in PostgreSQL):
+
+  API server, api-key        {api_key}   (looks the API key up in PostgreSQL)
+  API server, jwt-userdb     {api_userdb}   (verifies the token, then loads the user)
+
+export API_KEY_SERVER={api_key} API_JWT_USERDB={api_userdb}
+AT=$(curl -s -X POST $JWT_AUTH/login {login} | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+# issue an API key (shown once; only its SHA-256 is stored)                      -> 201
+KEY=$(curl -s -X POST $JWT_AUTH/api-keys -H "Authorization: Bearer $AT" -H 'content-type: application/json' -d '{{"name":"cli"}}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
+curl -i $API_KEY_SERVER/api/departments -H "Authorization: Bearer $KEY"
+curl -s $JWT_AUTH/api-keys -H "Authorization: Bearer $AT"
+curl -i $API_JWT_USERDB/api/me -H "Authorization: Bearer $AT"
+"#,
+        api_key = urls.api(ApiMode::ApiKey),
+        api_userdb = urls.api(ApiMode::JwtUserdb),
     )
 }
 
