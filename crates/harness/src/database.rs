@@ -27,8 +27,11 @@ pub async fn shared() -> anyhow::Result<Arc<LocalPostgres>> {
     // placement.
     for pid in postgres.server_pids() {
         if let Err(e) = crate::placement::place_server(pid) {
-            eprintln!("note: cannot place PostgreSQL (pid {pid}) on the servers' CPUs: {e}");
-            break;
+            // A helper that ended in between (the start-up process) needs no place.
+            if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                eprintln!("note: cannot place PostgreSQL (pid {pid}) on the servers' CPUs: {e}");
+                break;
+            }
         }
     }
     *slot = Some(postgres.clone());

@@ -748,7 +748,18 @@ fn a_primary_kill_with_wait_and_a_restart_with_aof_lose_no_acknowledged_write_an
 #[test]
 fn state_measures_bytes_per_session_token_sizes_and_the_real_credential_limit() {
     let out = tempdir();
-    let file = workbench(&["state", "--sessions", "200,2000", "--roles", "0,8,64"], &out);
+    let file = workbench(
+        &[
+            "state",
+            "--sessions",
+            "200,2000",
+            "--roles",
+            "0,8,64",
+            "--api-keys",
+            "500,2000",
+        ],
+        &out,
+    );
     let state = &file["state"];
     let sessions = state["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 2);
@@ -793,6 +804,21 @@ fn state_measures_bytes_per_session_token_sizes_and_the_real_credential_limit() 
         at["www_authenticate"].as_str().unwrap().contains("malformed"),
         "{at}"
     );
+    // PostgreSQL's bytes per API key (table and indexes), at each count asked for: more
+    // than the 32-byte hash alone, less than a kilobyte, and the table grows with the keys.
+    let keys = state["api_keys"].as_array().unwrap();
+    assert_eq!(
+        keys.iter()
+            .map(|k| k["rows"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [500, 2000]
+    );
+    for k in keys {
+        let per = k["bytes_per_key"].as_f64().unwrap();
+        assert!((32.0..1024.0).contains(&per), "{k}");
+        assert!(k["bytes_per_user"].as_f64().unwrap() > 0.0, "{k}");
+    }
+    assert!(keys[1]["key_bytes"].as_u64() > keys[0]["key_bytes"].as_u64());
     let over = probe(8193);
     assert_eq!(over["status"], 431);
     assert!(
@@ -927,6 +953,8 @@ fn revocation_reaches_session_flows_and_the_denylist_at_once_the_cache_within_it
             "session-redis",
             "session-cached (400 ms cache)",
             "jwt-denylist",
+            "jwt-userdb",
+            "api-key",
             "jwt-hs256 (2 min tokens)"
         ]
     );
@@ -943,7 +971,7 @@ fn revocation_reaches_session_flows_and_the_denylist_at_once_the_cache_within_it
             assert_eq!(t["regranted"], false, "{case}");
             match label {
                 // Not one request is granted after the revocation.
-                "session" | "session-redis" | "jwt-denylist" => {
+                "session" | "session-redis" | "jwt-denylist" | "jwt-userdb" | "api-key" => {
                     assert_eq!(t["granted_after"], 0, "{case}");
                     assert_eq!(bound, 0.0, "{case}");
                 }
@@ -965,7 +993,7 @@ fn revocation_reaches_session_flows_and_the_denylist_at_once_the_cache_within_it
             }
         }
     }
-    assert_eq!(arms[4]["scale"], 60.0);
+    assert_eq!(arms[6]["scale"], 60.0);
 
     // Each flow priced by its closed-loop maximum.
     let priced: Vec<&str> = file["runs"]
@@ -981,6 +1009,8 @@ fn revocation_reaches_session_flows_and_the_denylist_at_once_the_cache_within_it
             "session-redis",
             "session-cached-400ms",
             "jwt-denylist",
+            "jwt-userdb",
+            "api-key",
             "jwt-hs256"
         ]
     );
