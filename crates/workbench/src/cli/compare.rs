@@ -26,9 +26,9 @@ pub struct CompareArgs {
     /// up to 90 % of the slowest flow's maximum.
     #[arg(long, default_value_t = experiments::latency::COMMON_RATES)]
     pub common_rates: usize,
-    /// Length of each point of the latency sweep (9 flows × 12 points: about 7 minutes at
+    /// Length of each point of the latency sweep (11 flows × 12 points: about 8 minutes at
     /// the default, with its 1 s warm-up).
-    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    #[arg(long, default_value = "2500ms", value_parser = parse_duration)]
     pub latency_duration: Duration,
     /// A first look in about 3 minutes: five flows, one round of 2 s, the latency sweep at
     /// 10/50/90/110 % and three common rates, the link pass, state and token costs; no
