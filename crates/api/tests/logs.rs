@@ -2,6 +2,8 @@
 //! server of a system runs with a subscriber that records everything up to TRACE while the
 //! credentials are used, refused and revoked, and the record is searched for each of them.
 
+// The HTTP tests' system, of which this test uses a part.
+#[allow(dead_code)]
 #[path = "http/helpers.rs"]
 mod helpers;
 
