@@ -23,10 +23,11 @@ pub struct CpuChart {
     pub parts: &'static [(&'static str, &'static str)],
 }
 
-pub const TIERS: [(&str, &str); 4] = [
+pub const TIERS: [(&str, &str); 5] = [
     ("api", "API server"),
     ("auth", "auth server"),
     ("redis", "Redis"),
+    ("postgres", "PostgreSQL"),
     ("generator", "load generator"),
 ];
 
@@ -43,7 +44,13 @@ impl Chart for CpuChart {
         let top = self.stacks.iter().map(Stack::total).fold(1.0, f64::max) * headroom;
         let mut chart = plot(&area, 48, 80).build_cartesian_2d(slots(names.len()), 0.0..top)?;
         let label = segment_label(&names);
+        // The flows' names fit their slots: a smaller font when there are many (a character
+        // about 0.45 of the font's size wide, over a 1050-pixel plot).
+        let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(1).max(1) as f64;
+        let fit = 1050.0 / names.len().max(1) as f64 / (0.45 * longest);
+        let label_size = fit.clamp(10.0, 17.0).floor();
         text(&mut chart.configure_mesh())
+            .x_label_style((FONT, label_size))
             .disable_x_mesh()
             .x_labels(names.len())
             .x_label_formatter(&label)
