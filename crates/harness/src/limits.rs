@@ -80,6 +80,26 @@ impl CpuLimits {
         Ok(())
     }
 
+    /// Adds `pids` to the existing group `name`, as many as are still running: a process
+    /// that ended since it was listed is refused by the kernel and skipped. Returns how many
+    /// joined.
+    pub fn join(&mut self, name: &str, pids: &[u32]) -> usize {
+        let Some((path, limit)) = self.groups.iter_mut().find(|(_, g)| g.name == name) else {
+            return 0;
+        };
+        let mut joined = 0;
+        for pid in pids {
+            if limit.pids.contains(pid) {
+                continue;
+            }
+            if write(&path.join("cgroup.procs"), &pid.to_string()).is_ok() {
+                limit.pids.push(*pid);
+                joined += 1;
+            }
+        }
+        joined
+    }
+
     /// What the groups' files say now, with the throttling counters.
     pub fn report(&self) -> Vec<GroupLimit> {
         self.groups

@@ -81,20 +81,19 @@ pub fn capacity(
     let cpus = |tier: &str| match tier {
         "api" => replicas as f64 * q,
         "auth" => auth_servers as f64 * q,
+        // One PostgreSQL, held to the store's quota (the database flows).
+        "postgres" => budget.redis_cpus,
         _ => shards.max(1) as f64 * budget.redis_cpus,
     };
-    for tier in ["api", "auth", "redis"] {
+    for tier in ["api", "auth", "redis", "postgres"] {
         if let Some(us) = costs.get(tier).filter(|us| **us > IDLE_US) {
             tiers.push((tier, cpus(tier) * 1e6 / us));
         }
     }
     if with_generator && let Some(us) = costs.get("generator").filter(|us| **us > IDLE_US) {
-        let redis = if costs.contains_key("redis") {
-            cpus("redis")
-        } else {
-            0.0
-        };
-        let left = (budget.cores - (replicas + auth_servers) as f64 * q - redis).max(0.05);
+        let store = |tier: &str| if costs.contains_key(tier) { cpus(tier) } else { 0.0 };
+        let left = (budget.cores - (replicas + auth_servers) as f64 * q - store("redis") - store("postgres"))
+            .max(0.05);
         tiers.push(("generator", left * 1e6 / us));
     }
     tiers
@@ -457,6 +456,27 @@ mod tests {
         let far = capacity(&c, &BUDGET, 64, 1, 1, false);
         assert_eq!(far.bound, "api");
         assert!((far.rps - 320_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn one_postgresql_bounds_the_api_key_flow_however_many_replicas() {
+        // 120 µs per request in each API replica, 40 µs in the one PostgreSQL (0.1 CPU each).
+        let c = costs(&[("api", 120.0), ("postgres", 40.0), ("generator", 15.0)]);
+        let one = capacity(&c, &BUDGET, 1, 1, 1, true);
+        assert_eq!(one.bound, "api");
+        assert!((one.rps - 833.333).abs() < 1e-2);
+        for replicas in [4, 8, 64] {
+            let far = capacity(&c, &BUDGET, replicas, 1, 1, false);
+            assert_eq!(far.bound, "postgres");
+            assert!((far.rps - 2500.0).abs() < 1e-6);
+        }
+        // The generator's share leaves out the database's quota as it leaves out Redis's:
+        // 2 cores - 8 replicas x 0.1 - the auth server's 0.1 - 0.1 = 1.0 CPU, at 1 ms a
+        // request 1000 req/s (1100 if PostgreSQL's share were forgotten).
+        let slow = costs(&[("api", 120.0), ("postgres", 40.0), ("generator", 1000.0)]);
+        let eight = capacity(&slow, &BUDGET, 8, 1, 1, true);
+        assert_eq!(eight.bound, "generator");
+        assert!((eight.rps - 1000.0).abs() < 1e-6, "{}", eight.rps);
     }
 
     #[test]

@@ -480,6 +480,20 @@ impl FlowSystem {
         self.postgres.as_ref().map(|(_, url)| url.as_str())
     }
 
+    /// The PostgreSQL postmaster, for a database flow on a server the workbench started.
+    pub fn postgres_pid(&self) -> Option<u32> {
+        self.postgres.as_ref().and_then(|(postgres, _)| postgres.pid())
+    }
+
+    /// The postmaster and every process it runs now (its helpers, a backend per pooled
+    /// connection); empty without one the workbench started.
+    pub fn postgres_pids(&self) -> Vec<u32> {
+        self.postgres
+            .as_ref()
+            .map(|(postgres, _)| postgres.server_pids())
+            .unwrap_or_default()
+    }
+
     /// The processes to meter: the API servers, the auth servers, Redis (every shard, when
     /// the flow uses it and the workbench started it), PostgreSQL (for a database flow) and
     /// the generator (this process).
@@ -493,10 +507,8 @@ impl FlowSystem {
         }
         // The postmaster and its backends now (a backend per pooled connection, opened by the
         // warm-up), when the workbench started the server.
-        if let Some((postgres, _)) = &self.postgres
-            && postgres.pid().is_some()
-        {
-            tiers.push(Tier::new("postgres", postgres.server_pids()));
+        if self.postgres_pid().is_some() {
+            tiers.push(Tier::new("postgres", self.postgres_pids()));
         }
         tiers.push(Tier::new("generator", vec![std::process::id()]));
         tiers

@@ -471,6 +471,67 @@ fn scale_runs_replicas_under_cpu_quotas_read_back_from_the_cgroup_files() {
 }
 
 #[test]
+fn the_api_key_flow_scales_against_one_postgresql_held_to_a_server_quota_with_its_backends() {
+    let out = tempdir();
+    let args = [
+        "scale",
+        "--flows",
+        "api-key",
+        "--replicas",
+        "1,2",
+        "--scenarios",
+        "api",
+        "--warmup",
+        "300ms",
+        "--duration",
+        "500ms",
+        "--connections",
+        "4",
+    ];
+    let file = workbench(&args, &out);
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let cpu_limits = file["method"]["cpu_limits"].as_str().unwrap();
+    let limited = cpu_limits.starts_with("0.1 CPU");
+    if root {
+        assert!(limited, "{cpu_limits}");
+    }
+    assert!(cpu_limits.contains("PostgreSQL"), "{cpu_limits}");
+    let runs = file["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    for run in runs {
+        assert_eq!(run["flow"], "api-key");
+        let result = &run["result"];
+        assert_eq!(result["success"], result["responses"], "{result}");
+        assert!(result["responses"].as_u64().unwrap() > 0);
+        // PostgreSQL is metered as a tier of its own: the postmaster and its backends.
+        let postgres = run["cpu"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "postgres")
+            .unwrap_or_else(|| panic!("no postgres tier in {}", run["cpu"]));
+        assert!(postgres["pids"].as_array().unwrap().len() > 1, "{postgres}");
+        assert!(run["cpu_us_per_request"]["postgres"].as_f64().unwrap() > 0.0);
+        if limited {
+            let limits = run["limits"].as_array().unwrap();
+            let group = limits
+                .iter()
+                .find(|l| l["name"] == "postgres")
+                .unwrap_or_else(|| panic!("no postgres group in {limits:?}"));
+            assert!((group["cpus"].as_f64().unwrap() - 0.1).abs() < 1e-9, "{group}");
+            // The postmaster and, with it, the backends the warm-up opened.
+            assert!(group["pids"].as_array().unwrap().len() > 1, "{group}");
+            assert!(run["utilisation"]["postgres"].as_f64().unwrap() > 0.0);
+        }
+    }
+    let model = &file["models"][0];
+    assert_eq!(model["flow"], "api-key");
+    let extrapolated = model["extrapolated"].as_array().unwrap();
+    assert_eq!(extrapolated.last().unwrap()["replicas"], 64);
+}
+
+#[test]
 fn the_store_scale_out_grows_redis_cluster_shards_each_with_its_quota_servers_and_users() {
     let out = tempdir();
     let args = [

@@ -63,11 +63,13 @@ impl FromStr for Scenario {
     }
 }
 
-pub const DEFAULT_FLOWS: [Flow; 4] = [
+pub const DEFAULT_FLOWS: [Flow; 5] = [
     Flow::Session,
     Flow::SessionRedis,
     Flow::Jwt(authbench_core::settings::SigningAlgorithm::HS256),
     Flow::Jwt(authbench_core::settings::SigningAlgorithm::ES256),
+    // The seeds' API key: every replica asks the one PostgreSQL on every request.
+    Flow::ApiKey,
 ];
 
 pub const DEFAULT_REPLICAS: [usize; 5] = [1, 2, 4, 6, 8];
@@ -112,7 +114,7 @@ pub struct Options {
     pub out: PathBuf,
     /// API replica counts to measure.
     pub replicas: Vec<usize>,
-    /// CPUs each server process (API replica, auth server, Redis) may use.
+    /// CPUs each server process (API replica, auth server, Redis, PostgreSQL) may use.
     pub cpu: f64,
     /// The quota's accounting period: shorter periods throttle in smaller slices.
     pub period: Duration,
@@ -163,8 +165,8 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
                 );
             }
             file.method.cpu_limits = format!(
-                "{} CPU per server process (API replica, auth server, Redis), {} ms period; the \
-                 load generator unlimited; {}",
+                "{} CPU per server process (API replica, auth server, Redis, PostgreSQL with its \
+                 backends), {} ms period; the load generator unlimited; {}",
                 args.cpu,
                 args.period.as_millis(),
                 limits.describe()
@@ -286,6 +288,20 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
                 }
                 let system = FlowSystem::start_on(*flow, store, options, topology).await?;
                 let users = system.log_in(run_args.connections).await?;
+                if limited && flow.needs_database() {
+                    // Each replica opens its pool's connections as the load first asks for
+                    // them; a pool is opened once, when a server starts, not under the quota
+                    // of every point (at 0.1 CPU, backends that start together miss the
+                    // connect timeout, are abandoned and started again, and the database
+                    // does nothing else). So a warm-up with PostgreSQL unlimited first.
+                    let warm = system.plan(
+                        Mode::Closed,
+                        Duration::ZERO,
+                        loadgen::Stop::After(run_args.warmup),
+                        &users,
+                    )?;
+                    loadgen::run(warm).await?;
+                }
                 let quotas = match (&cluster, limited) {
                     (_, false) => None,
                     (Some(cluster), true) => Some(limit_point(
@@ -378,8 +394,8 @@ pub async fn run(args: Options) -> anyhow::Result<ResultsFile> {
     Ok(file)
 }
 
-/// One group per API replica and per auth server, each with `cpus`, and one per Redis
-/// shard in `shards`, each with `shard_cpus`.
+/// One group per API replica and per auth server, each with `cpus`, one per Redis shard in
+/// `shards`, each with `shard_cpus`, and one for PostgreSQL (a database flow), with `cpus`.
 fn limit_point(
     system: &FlowSystem,
     shards: &[u32],
@@ -402,6 +418,14 @@ fn limit_point(
         limits
             .limit(&format!("redis-{i}"), &[*pid], shard_cpus, period)
             .map_err(anyhow::Error::msg)?;
+    }
+    // PostgreSQL, for a database flow, is one server with the API replicas' quota: the
+    // postmaster (whose later backends are born in its group) and every process it runs now.
+    if let Some(postmaster) = system.postgres_pid() {
+        limits
+            .limit("postgres", &[postmaster], cpus, period)
+            .map_err(|e| anyhow::anyhow!("cannot limit PostgreSQL: {e}"))?;
+        limits.join("postgres", &system.postgres_pids());
     }
     Ok(limits)
 }

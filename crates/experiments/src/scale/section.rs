@@ -71,6 +71,8 @@ impl Part for Sections {
 struct Tables {
     /// The series grow by shards: the tables get a shards column.
     by_shards: bool,
+    /// A database flow is among the series: the points table gets a PostgreSQL column.
+    with_postgres: bool,
     points: Vec<PointRow>,
     far: Vec<FarRow>,
     assumptions: Option<String>,
@@ -89,6 +91,7 @@ struct PointRow {
     api: String,
     auth: String,
     redis: String,
+    postgres: String,
     generator: String,
     ran_out: String,
 }
@@ -218,23 +221,33 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
             ));
         }
     }
-    if let Some(session) = session.filter(|_| !by_shards) {
-        let flat_from = points.iter().filter(|p| p.closed.flow == "session").find(|p| {
+    // The note's other claim, and seed 004's: a flow that asks a shared tier on every request
+    // stops growing when that tier runs out, whatever the number of API replicas.
+    let shared_tiers: [(&str, &str, &[&str]); 3] = [
+        ("session", "The session flow", &["auth", "redis"]),
+        ("api-key", "The API-key flow", &["postgres"]),
+        ("jwt-userdb", "The JWT-with-user-lookup flow", &["postgres"]),
+    ];
+    for (flow, name, tiers) in shared_tiers.iter().filter(|_| !by_shards) {
+        let Some(model) = models.iter().find(|m| m.flow == *flow) else {
+            continue;
+        };
+        let flat_from = points.iter().filter(|p| p.closed.flow == *flow).find(|p| {
             let s = saturated(p.closed, cores);
-            s.starts_with("auth") || s.starts_with("redis")
+            tiers.iter().any(|t| s.starts_with(t))
         });
         if let Some(p) = flat_from {
             out.push(format!(
-                "The session flow stopped growing once a shared tier ran out: from {} replica(s) on, \
-                 {} held every request (capacity model at 64 replicas: {} req/s, bound by {}).",
+                "{name} stopped growing once a shared tier ran out: from {} replica(s) on, {} held \
+                 every request (capacity model at 64 replicas: {} req/s, bound by {}).",
                 p.replicas(),
                 saturated(p.closed, cores),
-                session
+                model
                     .extrapolated
                     .last()
                     .map(|e| number(e.capacity.rps))
                     .unwrap_or_default(),
-                session
+                model
                     .extrapolated
                     .last()
                     .map(|e| e.capacity.bound.clone())
@@ -314,6 +327,7 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
                 api: util("api"),
                 auth: util("auth"),
                 redis: util("redis"),
+                postgres: util("postgres"),
                 generator: util("generator"),
                 ran_out: saturated(p.closed, cores),
             }
@@ -341,8 +355,12 @@ fn read_scale(file: &ResultsFile, scenario: &str) -> Vec<String> {
         })
         .collect();
     let assumptions = models.first().map(|m| m.assumptions.join("; "));
+    let with_postgres = points
+        .iter()
+        .any(|p| p.closed.utilisation.contains_key("postgres"));
     let tables = Tables {
         by_shards,
+        with_postgres,
         points: rows,
         far,
         assumptions,

@@ -39,8 +39,8 @@ pub struct CompareArgs {
     /// maxima, a load light enough that the delay is all that changes).
     #[arg(long, value_delimiter = ',', default_value = "0,250us,1ms", value_parser = parse_duration)]
     pub link_delays: Vec<Duration>,
-    /// Length of each scale-out run (shorter than the others: that experiment has 25 points).
-    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    /// Length of each scale-out run (shorter than the others: that experiment has 34 points).
+    #[arg(long, default_value = "2500ms", value_parser = parse_duration)]
     pub scale_duration: Duration,
     /// Steps to leave out, comma-separated, by name: throughput, latency, scale, links,
     /// faults, failover, state, logins, revocation, tokens, calibrate, accuracy.

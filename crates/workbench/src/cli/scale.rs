@@ -17,7 +17,7 @@ pub struct ScaleArgs {
     /// API replica counts to measure.
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_REPLICAS)]
     pub replicas: Vec<usize>,
-    /// CPUs each server process (API replica, auth server, Redis) may use.
+    /// CPUs each server process (API replica, auth server, Redis, PostgreSQL) may use.
     #[arg(long, default_value_t = DEFAULT_CPU)]
     pub cpu: f64,
     /// The quota's accounting period: shorter periods throttle in smaller slices.

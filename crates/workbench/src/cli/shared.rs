@@ -13,9 +13,10 @@ use results::units::parse_duration;
 pub struct RunArgs {
     /// Flows to measure, comma-separated: baseline, session, session-redis, session-cached
     /// (session-cached-250ms names a cache lifetime), jwt-hs256, jwt-eddsa, jwt-es256,
-    /// jwt-rs256, jwt-denylist (default: all of them; for `scale`: session, session-redis,
-    /// jwt-hs256, jwt-es256), and the reference flows jwt-floor and session-h2 (which
-    /// `throughput` adds by default).
+    /// jwt-rs256, jwt-denylist, and the database flows api-key and jwt-userdb (PostgreSQL)
+    /// (default: all of them; for `scale`: session, session-redis, jwt-hs256, jwt-es256,
+    /// api-key), and the reference flows jwt-floor and session-h2 (which `throughput` adds by
+    /// default).
     #[arg(long, value_delimiter = ',')]
     pub flows: Vec<Flow>,
     /// One-way delay on every server-to-server link (API→auth, auth→Redis, API→Redis),
