@@ -505,10 +505,11 @@ impl FlowSystem {
         if !self.redis_pids.is_empty() {
             tiers.push(Tier::new("redis", self.redis_pids.clone()));
         }
-        // The postmaster and its backends now (a backend per pooled connection, opened by the
-        // warm-up), when the workbench started the server.
-        if self.postgres_pid().is_some() {
-            tiers.push(Tier::new("postgres", self.postgres_pids()));
+        // The postmaster and its backends (a backend per pooled connection), when the
+        // workbench started the server; read as a family, so that a backend a pool opens or
+        // closes during the run counts too.
+        if let Some(postmaster) = self.postgres_pid() {
+            tiers.push(Tier::family("postgres", postmaster, self.postgres_pids()));
         }
         tiers.push(Tier::new("generator", vec![std::process::id()]));
         tiers

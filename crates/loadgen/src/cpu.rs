@@ -43,6 +43,9 @@ fn parse_stat(stat: &str) -> Option<u64> {
 pub struct Tier {
     pub name: String,
     pub pids: Vec<u32>,
+    /// The tier is a process and everything it runs, read afresh at each reading: a server
+    /// that forks a process per connection (PostgreSQL) opens some while it is metered.
+    family: Option<u32>,
 }
 
 impl Tier {
@@ -50,15 +53,71 @@ impl Tier {
         Tier {
             name: name.into(),
             pids,
+            family: None,
+        }
+    }
+
+    /// `root` and its descendants at every reading, `pids` (what runs now) for the record.
+    /// Each process counts with the time of the children it has reaped, so a process that
+    /// starts and ends between two readings is counted too, in its parent.
+    pub fn family(name: impl Into<String>, root: u32, pids: Vec<u32>) -> Tier {
+        Tier {
+            name: name.into(),
+            pids,
+            family: Some(root),
         }
     }
 
     fn cpu(&self) -> Option<Duration> {
+        if let Some(root) = self.family {
+            return family_cpu(root)
+                .map(|ticks| Duration::from_secs_f64(ticks as f64 / clock_ticks() as f64));
+        }
         self.pids
             .iter()
             .map(|pid| process_cpu(*pid).ok())
             .sum::<Option<Duration>>()
     }
+}
+
+/// CPU ticks of `root` and its descendants now, each with its reaped children's
+/// (utime + stime + cutime + cstime), from one pass over `/proc`. `None` when `root` is gone.
+fn family_cpu(root: u32) -> Option<u64> {
+    let mut processes: Vec<(u32, u32, u64)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if let Some((ppid, ticks)) = parse_family_stat(&stat) {
+            processes.push((pid, ppid, ticks));
+        }
+    }
+    let mut family = vec![root];
+    let mut total = processes.iter().find(|(pid, _, _)| *pid == root)?.2;
+    let mut i = 0;
+    while i < family.len() {
+        let parent = family[i];
+        for (pid, _, ticks) in processes.iter().filter(|(_, ppid, _)| *ppid == parent) {
+            family.push(*pid);
+            total += ticks;
+        }
+        i += 1;
+    }
+    Some(total)
+}
+
+/// (ppid, utime + stime + cutime + cstime) from the text of `/proc/<pid>/stat`.
+fn parse_family_stat(stat: &str) -> Option<(u32, u64)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ppid = fields.get(1)?.parse().ok()?;
+    let ticks = (11..=14)
+        .map(|i| fields.get(i)?.parse::<u64>().ok())
+        .sum::<Option<u64>>()?;
+    Some((ppid, ticks))
 }
 
 /// What one tier used during a measured window.
@@ -169,6 +228,34 @@ mod tests {
     fn a_command_name_with_spaces_and_parentheses_is_skipped() {
         let stat = "1234 (my (odd) proc) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 40 0 0 20 0 1 0 5 0 0";
         assert_eq!(parse_stat(stat), Some(290));
+        // A family counts the reaped children's time too (cutime 7, cstime 3).
+        let stat = "1234 (my (odd) proc) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 40 7 3 20 0 1 0 5 0 0";
+        assert_eq!(parse_family_stat(stat), Some((1, 300)));
+    }
+
+    #[test]
+    fn a_family_tier_counts_children_born_and_gone_while_it_is_metered() {
+        // A shell that starts, one after the other, three children that each burn CPU and
+        // end: none of them exists when the meter starts, none when it finishes.
+        let mut shell = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("sleep 0.3; for i in 1 2 3; do timeout 0.3 sh -c 'while :; do :; done'; done; exec sleep 5")
+            .spawn()
+            .unwrap();
+        let root = shell.id();
+        let meter = CpuMeter::start(vec![
+            Tier::family("family", root, vec![root]),
+            Tier::new("root only", vec![root]),
+        ]);
+        std::thread::sleep(Duration::from_millis(1600));
+        let tiers = meter.finish();
+        let _ = shell.kill();
+        let _ = shell.wait();
+        let family = tiers[0].cpu_ms.unwrap();
+        let root_only = tiers[1].cpu_ms.unwrap();
+        // About 0.9 s of the children's busy loops, on a machine that may be loaded.
+        assert!(family >= 300.0, "family {family} ms");
+        assert!(root_only < 100.0, "root only {root_only} ms");
     }
 
     /// The kernel's process CPU clock, read through another interface than `/proc`.
