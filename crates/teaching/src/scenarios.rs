@@ -278,7 +278,7 @@ pub async fn session(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
 pub async fn jwt(n: &Narrator, s: &DemoSystem) -> anyhow::Result<()> {
     n.title(
         "Self-contained token: the API server checks the signature itself (design note, steps 1-4)",
-        "자가 수용 토큰: API 서버가 서명을 직접 확인한다 (설계 노트, 1-4단계)",
+        "Self-Contained Token: API 서버가 서명을 직접 확인한다 (설계 노트, 1-4단계)",
     );
     n.step(
         "1-2",
