@@ -28,14 +28,19 @@ pub fn process_cpu(pid: u32) -> io::Result<Duration> {
 
 /// utime + stime, in ticks, from the text of `/proc/<pid>/stat`.
 fn parse_stat(stat: &str) -> Option<u64> {
-    // The command name (field 2) is in parentheses and may hold spaces: count fields
-    // after its closing parenthesis. Field 3 (state) is index 0 there; utime is field 14,
-    // stime field 15.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let fields = stat_fields(stat)?;
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     Some(utime + stime)
+}
+
+/// The fields of `/proc/<pid>/stat` after the command name. The name (field 2) is in
+/// parentheses and may hold spaces: fields are counted after its closing parenthesis, so
+/// field 3 (state) is index 0, ppid (field 4) index 1, utime (field 14) index 11, stime
+/// index 12, cutime index 13 and cstime index 14.
+fn stat_fields(stat: &str) -> Option<Vec<&str>> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    Some(rest.split_whitespace().collect())
 }
 
 /// A named group of processes whose CPU time is added up.
@@ -111,8 +116,7 @@ fn family_cpu(root: u32) -> Option<u64> {
 
 /// (ppid, utime + stime + cutime + cstime) from the text of `/proc/<pid>/stat`.
 fn parse_family_stat(stat: &str) -> Option<(u32, u64)> {
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let fields = stat_fields(stat)?;
     let ppid = fields.get(1)?.parse().ok()?;
     let ticks = (11..=14)
         .map(|i| fields.get(i)?.parse::<u64>().ok())
