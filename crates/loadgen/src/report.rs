@@ -96,6 +96,11 @@ pub struct Schedule {
     pub achieved_rate: f64,
     /// False when requests were left unsent or more than 1 % were late.
     pub kept_rate: bool,
+    /// The most connections the virtual users held at once: each opens further ones, up to
+    /// a limit, when a request is due while its others wait for answers (0 in results
+    /// written before the open loop could).
+    #[serde(default)]
+    pub peak_connections: usize,
 }
 
 /// Everything one run measured.
@@ -159,14 +164,25 @@ pub struct Generator {
     /// CPU time of the generator's threads over the measured window and the drain after it.
     pub cpu_us: u64,
     /// `cpu_us` over the window's wall time times the threads: near 1, the generator's own
-    /// CPUs were the limit.
+    /// CPUs were the limit (unless much of it was spun, below).
     pub busy: f64,
+    /// Of `cpu_us`, the time the open loop spun towards a due time rather than sleep on a
+    /// timer (the last 50 µs before each): waiting, not
+    /// work, though it keeps the CPU busy.
+    #[serde(default)]
+    pub spin_us: u64,
 }
 
 impl Generator {
     /// The generator's CPU microseconds per answer.
     pub fn cpu_us_per_request(&self, responses: u64) -> f64 {
         self.cpu_us as f64 / responses.max(1) as f64
+    }
+
+    /// The same without the time spun waiting for due times: what the requests themselves
+    /// cost the generator.
+    pub fn work_us_per_request(&self, responses: u64) -> f64 {
+        self.cpu_us.saturating_sub(self.spin_us) as f64 / responses.max(1) as f64
     }
 }
 

@@ -6,19 +6,36 @@
 //! own schedule (its share of the rate, as wrk2 does) and sleeps on a microsecond timer
 //! ([`crate::timer`]) until its next request is due.
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tokio::time::Instant;
 
-use crate::client::Connection;
-use crate::plan::{Balance, Mode, Plan, Stop};
+use crate::client::{Answer, Connection, Failure};
+use crate::plan::{Balance, Mode, Plan, Stop, Target};
 use crate::record::{BucketAcc, Recorder};
 use crate::report::{
     Bucket, Generator, Latency, RunResult, Schedule, TIMELINE_STEP_MS, encode_histogram, percentile_curve,
 };
 use crate::timer::{PreciseTimer, settle_thread, thread_cpu};
+
+/// How many connections an open-loop virtual user may hold to each target. A request due
+/// while the user's connections all wait for answers goes out on a new one, so a slow answer
+/// does not hold back the next request (an open loop sends on time whatever the server
+/// does); past this many it waits for a free one and counts as late. k6's constant-arrival-
+/// rate executor grows its virtual users the same way, up to `maxVUs`.
+pub const OPEN_CONNECTIONS_PER_USER: usize = 8;
+
+/// How close to a due time the open loop stops sleeping on its timer and spins. A timer's
+/// wake-up comes late by tens of microseconds on a virtual machine (41 µs for a 5 µs timer on
+/// the 2-core machine the reference report ran on) and costs about as much CPU; the timer is
+/// set this much early and the rest of the wait is spun, so requests leave on time.
+const SPIN_WITHIN: Duration = Duration::from_micros(50);
 
 /// How long after the end of the measured window a request still waiting for its virtual
 /// user may be sent; after that it counts as unsent.
@@ -67,6 +84,10 @@ struct UserOutcome {
     unsent: u64,
     /// Requests due in the measured window (open loop).
     intended: u64,
+    /// The most connections held at once (open loop).
+    peak_connections: usize,
+    /// Time spent spinning towards a due time (open loop).
+    spun: Duration,
 }
 
 /// What one generator thread brings back.
@@ -139,8 +160,11 @@ pub async fn run(plan: Plan) -> Result<RunResult, RunError> {
     }
 
     let mut recorder = Recorder::new();
-    let (mut sent, mut unsent, mut intended) = (0, 0, 0);
+    let (mut sent, mut unsent, mut intended, mut peak_connections) = (0, 0, 0, 0);
+    let mut spun = Duration::ZERO;
     for outcome in outcomes {
+        peak_connections += outcome.peak_connections;
+        spun += outcome.spun;
         if let Some(r) = outcome.recorder {
             recorder.merge(r);
         }
@@ -165,6 +189,7 @@ pub async fn run(plan: Plan) -> Result<RunResult, RunError> {
             dispatcher_max_lag_us: recorder.max_wake_lag.as_micros() as u64,
             achieved_rate: sent as f64 / secs,
             kept_rate: unsent == 0 && recorder.late * 100 <= intended,
+            peak_connections,
         }),
         Mode::Closed => None,
     };
@@ -174,6 +199,7 @@ pub async fn run(plan: Plan) -> Result<RunResult, RunError> {
         pinned,
         cpu_us: cpu.as_micros() as u64,
         busy: cpu.as_secs_f64() / (secs * threads.len() as f64),
+        spin_us: spun.as_micros() as u64,
     };
     Ok(assemble(&plan, recorder, duration, schedule, generator))
 }
@@ -196,13 +222,13 @@ fn generator_thread(
             tokio::time::sleep_until(clock.measure_start).await;
             thread_cpu()
         });
-        let tasks: Vec<_> = users
-            .into_iter()
-            .map(|i| match plan.mode {
-                Mode::Closed => tokio::spawn(closed_user(i, plan.clone(), clock, quota.clone())),
-                Mode::Open { rate } => tokio::spawn(open_user(i, plan.clone(), clock, rate)),
-            })
-            .collect();
+        let tasks: Vec<_> = match plan.mode {
+            Mode::Closed => users
+                .into_iter()
+                .map(|i| tokio::spawn(closed_user(i, plan.clone(), clock, quota.clone())))
+                .collect(),
+            Mode::Open { rate } => vec![tokio::spawn(open_thread(users, plan.clone(), clock, rate))],
+        };
         let mut outcomes = Vec::with_capacity(tasks.len());
         for task in tasks {
             if let Ok(outcome) = task.await {
@@ -226,96 +252,265 @@ fn generator_thread(
 /// User `index`'s connections: one per target, or just its own target with
 /// [`Balance::PerUser`].
 fn connections(plan: &Plan, index: usize) -> Vec<Connection> {
+    user_targets(plan, index)
+        .iter()
+        .map(|t| Connection::new(t.clone(), &plan.request))
+        .collect()
+}
+
+/// The targets user `index` sends to, in its round-robin order.
+fn user_targets(plan: &Plan, index: usize) -> Vec<Target> {
     match plan.balance {
-        Balance::PerRequest => plan
-            .targets
-            .iter()
-            .map(|t| Connection::new(t.clone(), &plan.request))
-            .collect(),
-        Balance::PerUser => {
-            let target = &plan.targets[index % plan.targets.len()];
-            vec![Connection::new(target.clone(), &plan.request)]
-        }
+        Balance::PerRequest => plan.targets.clone(),
+        Balance::PerUser => vec![plan.targets[index % plan.targets.len()].clone()],
     }
 }
 
-/// An open-loop virtual user: of `users` users, user `index` sends requests
-/// `index, index + users, index + 2 users, ...` of the run's constant-rate schedule, each
-/// at its intended time or, when its previous answer came late, at once (late).
-async fn open_user(index: usize, plan: Arc<Plan>, clock: Clock, rate: f64) -> UserOutcome {
-    let mut conns = connections(&plan, index);
-    for conn in &mut conns {
-        conn.open().await;
+/// An open-loop virtual user on a generator thread. Of `users` users, user `index` sends
+/// requests `index, index + users, index + 2 users, ...` of the run's constant-rate
+/// schedule. A request due while all of the user's connections to its target are waiting for
+/// answers goes out on a further connection, up to [`OPEN_CONNECTIONS_PER_USER`]; past that
+/// it waits for the first free one (late).
+struct OpenUser {
+    index: usize,
+    /// The next request of its schedule (0, 1, 2, ...).
+    k: u64,
+    targets: Vec<Target>,
+    next_slot: usize,
+    /// Idle connections, by target.
+    idle: Vec<Vec<Connection>>,
+    /// Connections held (idle or waiting for an answer), by target.
+    held: Vec<usize>,
+    /// Requests due and waiting for a connection: intended time and target.
+    backlog: VecDeque<(Instant, usize)>,
+}
+
+impl OpenUser {
+    /// A connection to `slot`'s target: an idle one, or a new one while the user holds
+    /// fewer than the limit.
+    fn take(&mut self, slot: usize, request: &crate::plan::RequestSpec) -> Option<Connection> {
+        if let Some(conn) = self.idle[slot].pop() {
+            return Some(conn);
+        }
+        (self.held[slot] < OPEN_CONNECTIONS_PER_USER).then(|| {
+            self.held[slot] += 1;
+            Connection::new(self.targets[slot].clone(), request)
+        })
     }
-    let credential = &plan.users[index];
-    let users = plan.users.len() as f64;
+}
+
+/// A request's way out and back, on a connection it owns until it lands.
+struct Landed {
+    conn: Connection,
+    user: usize,
+    slot: usize,
+    intended: Instant,
+    sent: Instant,
+    done: Instant,
+    answer: Result<Answer, Failure>,
+}
+
+async fn flight(
+    mut conn: Connection,
+    plan: &Plan,
+    user: usize,
+    index: usize,
+    slot: usize,
+    intended: Instant,
+    sent: Instant,
+) -> Landed {
+    let answer = conn.send(&plan.request, &plan.users[index], plan.request_timeout).await;
+    Landed {
+        conn,
+        user,
+        slot,
+        intended,
+        sent,
+        done: Instant::now(),
+        answer,
+    }
+}
+
+/// The open loop of one generator thread: the schedules of its virtual users, driven by one
+/// timer, and every request in flight polled by this one task (no task or thread per
+/// request). A due request goes out at once when its user has a free connection; the timer
+/// is armed only for the earliest next due time.
+async fn open_thread(users: Vec<usize>, plan: Arc<Plan>, clock: Clock, rate: f64) -> UserOutcome {
     let end = clock.end.expect("open loop has an end");
     let cutoff = end + DRAIN_GRACE;
-    let due_at = |k: u64| clock.start + Duration::from_secs_f64((index as f64 + k as f64 * users) / rate);
+    let total = plan.users.len() as f64;
+    let due_at = |index: usize, k: u64| clock.start + Duration::from_secs_f64((index as f64 + k as f64 * total) / rate);
+
+    let mut open: Vec<OpenUser> = users
+        .iter()
+        .map(|&index| {
+            let targets = user_targets(&plan, index);
+            let mut conns = connections(&plan, index);
+            OpenUser {
+                index,
+                k: 0,
+                next_slot: index,
+                idle: conns.drain(..).map(|c| vec![c]).collect(),
+                held: vec![1; targets.len()],
+                targets,
+                backlog: VecDeque::new(),
+            }
+        })
+        .collect();
+    futures_util::future::join_all(
+        open.iter_mut()
+            .flat_map(|u| u.idle.iter_mut().flatten())
+            .map(|c| c.open()),
+    )
+    .await;
+    let mut held: usize = open.iter().map(|u| u.targets.len()).sum();
+    let mut peak = held;
+
+    let mut due: BinaryHeap<Reverse<(Instant, usize)>> = open
+        .iter()
+        .enumerate()
+        .map(|(u, user)| (due_at(user.index, 0), u))
+        .filter(|(at, _)| *at < end)
+        .map(Reverse)
+        .collect();
+    let mut timer = Timer::new();
+    let mut flights = FuturesUnordered::new();
     let mut recorder = Recorder::new();
     let mut outcome = UserOutcome::default();
-    let timer = match PreciseTimer::new() {
-        Ok(timer) => timer,
-        Err(_) => return outcome,
-    };
-    let mut next_target = index;
-    let mut k = 0u64;
+    let mut waiting = 0usize;
+
     loop {
-        let intended = due_at(k);
-        if intended >= end {
-            break;
-        }
-        let measured = clock.measured(intended);
-        if measured {
-            outcome.intended += 1;
-        }
-        let waited = intended > Instant::now();
-        let now = if waited {
-            match timer.sleep_until(intended.into_std()).await {
-                Ok(woke) => Instant::from_std(woke),
-                Err(_) => {
-                    tokio::time::sleep_until(intended).await;
-                    Instant::now()
-                }
-            }
-        } else {
-            Instant::now()
-        };
+        let now = Instant::now();
         if now > cutoff {
-            // The rest of this user's schedule in the window was never sent.
-            if measured {
-                outcome.unsent += 1;
-            }
-            let mut rest = k + 1;
-            while due_at(rest) < end {
-                if clock.measured(due_at(rest)) {
-                    outcome.intended += 1;
-                    outcome.unsent += 1;
+            // What is still due, or waiting for a connection, was never sent.
+            outcome.unsent += waiting as u64;
+            while let Some(Reverse((at, u))) = due.pop() {
+                let user = &mut open[u];
+                let mut at = at;
+                while at < end {
+                    if clock.measured(at) {
+                        outcome.intended += 1;
+                        outcome.unsent += 1;
+                    }
+                    user.k += 1;
+                    at = due_at(user.index, user.k);
                 }
-                rest += 1;
+            }
+            for user in &mut open {
+                user.backlog.clear();
             }
             break;
         }
-        let slot = next_target % conns.len();
-        let conn = &mut conns[slot];
-        next_target += 1;
-        if measured {
-            recorder.send_lag(now - intended, waited);
-            outcome.sent += 1;
-        }
-        let answer = conn.send(&plan.request, credential, plan.request_timeout).await;
-        if measured {
-            let done = Instant::now();
-            let offset = clock.offset(intended);
-            match answer {
-                Ok(a) => recorder.answer(offset, done - intended, done - now, a.status, a.body_bytes),
-                Err(failure) => recorder.failure(offset, failure),
+        // Release every request due by now.
+        while let Some(&Reverse((at, u))) = due.peek() {
+            if at > now {
+                break;
+            }
+            due.pop();
+            let user = &mut open[u];
+            user.k += 1;
+            let next = due_at(user.index, user.k);
+            if next < end {
+                due.push(Reverse((next, u)));
+            }
+            let measured = clock.measured(at);
+            if measured {
+                outcome.intended += 1;
+            }
+            let slot = user.next_slot % user.targets.len();
+            user.next_slot += 1;
+            let before = user.held[slot];
+            match user.take(slot, &plan.request) {
+                Some(conn) => {
+                    held += user.held[slot] - before;
+                    peak = peak.max(held);
+                    if measured {
+                        recorder.send_lag(now - at, true);
+                        outcome.sent += 1;
+                    }
+                    flights.push(flight(conn, &plan, u, user.index, slot, at, now));
+                }
+                None => {
+                    user.backlog.push_back((at, slot));
+                    waiting += 1;
+                }
             }
         }
-        k += 1;
+        if due.is_empty() && flights.is_empty() {
+            break;
+        }
+        let wake = due.peek().map(|r| r.0.0).or((waiting > 0).then_some(cutoff));
+        // A wait shorter than the timer's own overshoot is spun: the event loop is polled
+        // between turns, so answers are still read as they come.
+        let spin = wake.is_some_and(|w| w <= now + SPIN_WITHIN);
+        let turn = Instant::now();
+        tokio::select! {
+            biased;
+            Some(landed) = flights.next(), if !flights.is_empty() => {
+                record(&mut recorder, &clock, &landed);
+                let Landed { conn, user: u, slot, .. } = landed;
+                let user = &mut open[u];
+                match user.backlog.iter().position(|(_, s)| *s == slot) {
+                    Some(i) => {
+                        let (at, slot) = user.backlog.remove(i).expect("found above");
+                        waiting -= 1;
+                        let now = Instant::now();
+                        if clock.measured(at) {
+                            recorder.send_lag(now - at, false);
+                            outcome.sent += 1;
+                        }
+                        flights.push(flight(conn, &plan, u, user.index, slot, at, now));
+                    }
+                    None => user.idle[slot].push(conn),
+                }
+            }
+            _ = timer.until(wake.unwrap_or(cutoff) - SPIN_WITHIN), if wake.is_some() && !spin => {}
+            _ = tokio::task::yield_now(), if spin => outcome.spun += turn.elapsed(),
+            else => break,
+        }
+    }
+    while let Some(landed) = flights.next().await {
+        record(&mut recorder, &clock, &landed);
     }
     outcome.recorder = Some(recorder);
+    outcome.peak_connections = peak;
     outcome
+}
+/// Records a request that landed, when it was due in the measured window.
+fn record(recorder: &mut Recorder, clock: &Clock, landed: &Landed) {
+    if !clock.measured(landed.intended) {
+        return;
+    }
+    let offset = clock.offset(landed.intended);
+    match &landed.answer {
+        Ok(a) => recorder.answer(
+            offset,
+            landed.done - landed.intended,
+            landed.done - landed.sent,
+            a.status,
+            a.body_bytes,
+        ),
+        Err(failure) => recorder.failure(offset, *failure),
+    }
+}
+
+/// The open loop's wait for the next due time: the thread's precise timer, or tokio's
+/// millisecond one where no timerfd could be made.
+struct Timer(Option<PreciseTimer>);
+
+impl Timer {
+    fn new() -> Timer {
+        Timer(PreciseTimer::new().ok())
+    }
+
+    async fn until(&mut self, deadline: Instant) {
+        if let Some(timer) = &mut self.0
+            && timer.sleep_until(deadline.into_std()).await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep_until(deadline).await;
+    }
 }
 
 async fn closed_user(

@@ -13,6 +13,9 @@ use tokio::io::unix::AsyncFd;
 /// One virtual user's timer.
 pub(crate) struct PreciseTimer {
     fd: AsyncFd<OwnedFd>,
+    /// The deadline the timer is set for, so that waiting again for the same one (after
+    /// something else woke the thread first) costs no system call.
+    armed: Option<Instant>,
 }
 
 impl PreciseTimer {
@@ -30,15 +33,33 @@ impl PreciseTimer {
         // which happens only with the AsyncFd.
         let fd = unsafe { AsyncFd::register_with_interest(owned, tokio::io::Interest::READABLE) }
             .map_err(|e| io::Error::other(e.to_string()))?;
-        Ok(PreciseTimer { fd })
+        Ok(PreciseTimer { fd, armed: None })
     }
 
     /// Waits until `deadline` (returns at once when it has passed) and returns when it woke.
-    pub(crate) async fn sleep_until(&self, deadline: Instant) -> io::Result<Instant> {
+    pub(crate) async fn sleep_until(&mut self, deadline: Instant) -> io::Result<Instant> {
         let now = Instant::now();
         if deadline <= now {
             return Ok(now);
         }
+        if self.armed != Some(deadline) {
+            self.arm(deadline, now)?;
+        }
+        // Readiness is trusted only with the clock: it may be left over from an earlier
+        // expiration. The expiration count is never read (one system call less per
+        // request): the next `timerfd_settime` resets it, and each expiration wakes the
+        // reactor afresh (epoll reports it as a new edge).
+        loop {
+            let mut guard = self.fd.readable().await?;
+            guard.clear_ready();
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(now);
+            }
+        }
+    }
+
+    fn arm(&mut self, deadline: Instant, now: Instant) -> io::Result<()> {
         // `Instant` is CLOCK_MONOTONIC on Linux; a relative timer set now is off by the few
         // nanoseconds between the two calls.
         let wait = (deadline - now).max(Duration::from_nanos(1));
@@ -55,20 +76,11 @@ impl PreciseTimer {
         let fd = self.fd.get_ref().as_raw_fd();
         // SAFETY: a valid timerfd and a valid itimerspec; the old value is not asked for.
         if unsafe { libc::timerfd_settime(fd, 0, &spec, std::ptr::null_mut()) } < 0 {
+            self.armed = None;
             return Err(io::Error::last_os_error());
         }
-        // Readiness is trusted only with the clock: it may be left over from an earlier
-        // expiration. The expiration count is never read (one system call less per
-        // request): the next `timerfd_settime` resets it, and each expiration wakes the
-        // reactor afresh (epoll reports it as a new edge).
-        loop {
-            let mut guard = self.fd.readable().await?;
-            guard.clear_ready();
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(now);
-            }
-        }
+        self.armed = Some(deadline);
+        Ok(())
     }
 }
 
@@ -111,7 +123,7 @@ mod tests {
     #[test]
     fn a_sleep_ends_after_its_deadline_and_not_a_millisecond_tick_later() {
         runtime().block_on(async {
-            let timer = PreciseTimer::new().unwrap();
+            let mut timer = PreciseTimer::new().unwrap();
             let mut overshoots = Vec::new();
             for _ in 0..200 {
                 let due = Instant::now() + Duration::from_micros(300);
@@ -133,7 +145,7 @@ mod tests {
     #[test]
     fn a_deadline_in_the_past_returns_at_once() {
         runtime().block_on(async {
-            let timer = PreciseTimer::new().unwrap();
+            let mut timer = PreciseTimer::new().unwrap();
             let past = Instant::now() - Duration::from_millis(5);
             let woke = timer.sleep_until(past).await.unwrap();
             assert!(woke - past >= Duration::from_millis(5));

@@ -434,9 +434,53 @@ fn signed_us(us: i64) -> String {
     }
 }
 
+/// What held a run back that did not keep its schedule: the generator's own CPU (its timers
+/// woke late, or its work alone filled its CPUs), the servers' CPUs (full, so answers came
+/// slower than requests were due and every connection a user may open was waiting), or
+/// neither. `servers`: the CPUs the server processes were given, when placed.
+fn limit(run: &results::FlowRun, servers: Option<usize>) -> String {
+    let (Some(schedule), Some(generator)) = (&run.result.schedule, &run.result.generator) else {
+        return "the results do not say what the generator cost".into();
+    };
+    let work = generator.cpu_us.saturating_sub(generator.spin_us) as f64 / generator.cpu_us.max(1) as f64;
+    let work_busy = generator.busy * work;
+    let generator_text = format!(
+        "generator {} busy, {} of it work",
+        percent(generator.busy),
+        percent(work_busy)
+    );
+    let server_cores: f64 = run
+        .cpu
+        .iter()
+        .filter(|t| t.name != "generator")
+        .filter_map(|t| t.cores)
+        .sum();
+    let server_text = match servers {
+        Some(n) => format!("servers {:.2} of their {n} CPU(s)", server_cores),
+        None => format!("servers {server_cores:.2} cores"),
+    };
+    if schedule.late_generator * 100 > schedule.intended.max(1) || work_busy >= 0.9 {
+        format!("the generator's own CPU was the limit ({generator_text}; {server_text})")
+    } else if servers.is_some_and(|n| server_cores >= 0.9 * n as f64) {
+        format!(
+            "the servers' CPU was the limit ({server_text}; answers queued until every connection a \
+             user may open, {} in all at the peak, was waiting; {generator_text})",
+            schedule.peak_connections
+        )
+    } else {
+        format!("neither CPU was full ({server_text}; {generator_text})")
+    }
+}
+
 /// Whether the generator kept every schedule at 95 % and below, and what it cost per request
 /// in open loop against closed.
 fn schedule_reading(file: &ResultsFile) -> String {
+    let servers = file
+        .method
+        .placement
+        .as_ref()
+        .filter(|p| p.separated())
+        .map(|p| p.servers.len());
     let flagged: Vec<String> = file
         .runs
         .iter()
@@ -444,25 +488,24 @@ fn schedule_reading(file: &ResultsFile) -> String {
         .filter_map(|r| {
             let s = r.result.schedule.as_ref()?;
             (!s.kept_rate).then(|| {
-                let busy = r
-                    .result
-                    .generator
-                    .as_ref()
-                    .map(|g| format!(", generator {} busy", percent(g.busy)))
-                    .unwrap_or_default();
-                let steal = r
-                    .steal
-                    .filter(|s| *s >= 0.01)
-                    .map(|s| format!(", hypervisor steal {}", percent(s)))
-                    .unwrap_or_default();
                 // Results from before the generator timed itself do not tell its own lateness.
                 let own = match r.result.generator {
                     Some(_) => format!(", {} of them from the generator's own timers", s.late_generator),
                     None => String::new(),
                 };
+                let steal = r
+                    .steal
+                    .filter(|s| *s >= 0.01)
+                    .map(|s| format!(", hypervisor steal {}", percent(s)))
+                    .unwrap_or_default();
                 format!(
-                    "{} at {} ({} of {} late{own}, {} unsent{busy}{steal})",
-                    r.flow, r.label, s.late, s.intended, s.unsent
+                    "{} at {} ({} of {} late{own}, {} unsent{steal}: {})",
+                    r.flow,
+                    r.label,
+                    s.late,
+                    s.intended,
+                    s.unsent,
+                    limit(r, servers)
                 )
             })
         })
@@ -482,22 +525,21 @@ fn schedule_reading(file: &ResultsFile) -> String {
                 .runs
                 .iter()
                 .find(|r| r.flow == open.flow && r.target_rate.is_none())?;
-            let o = open
-                .result
-                .generator
-                .as_ref()?
-                .cpu_us_per_request(open.result.responses);
+            let generator = open.result.generator.as_ref()?;
+            let o = generator.cpu_us_per_request(open.result.responses);
+            let w = generator.work_us_per_request(open.result.responses);
             let c = closed
                 .result
                 .generator
                 .as_ref()?
                 .cpu_us_per_request(closed.result.responses);
             Some(format!(
-                "{} {:.1} / {:.1} µs ({:.2}×)",
+                "{} {:.1} / {:.1} µs ({:.2}×; {:.2}× without the spin before each due time)",
                 open.flow,
                 o,
                 c,
-                o / c.max(1e-9)
+                o / c.max(1e-9),
+                w / c.max(1e-9)
             ))
         })
         .collect();
