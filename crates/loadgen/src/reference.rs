@@ -115,7 +115,9 @@ impl Drop for ReferenceServer {
 
 async fn serve(mut stream: tokio::net::TcpStream, delay: Duration) {
     let _ = stream.set_nodelay(true);
-    let Ok(mut timer) = PreciseTimer::new() else { return };
+    let Ok(mut timer) = PreciseTimer::new() else {
+        return;
+    };
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     loop {

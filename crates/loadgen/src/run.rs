@@ -319,7 +319,9 @@ async fn flight(
     intended: Instant,
     sent: Instant,
 ) -> Landed {
-    let answer = conn.send(&plan.request, &plan.users[index], plan.request_timeout).await;
+    let answer = conn
+        .send(&plan.request, &plan.users[index], plan.request_timeout)
+        .await;
     Landed {
         conn,
         user,
@@ -339,7 +341,9 @@ async fn open_thread(users: Vec<usize>, plan: Arc<Plan>, clock: Clock, rate: f64
     let end = clock.end.expect("open loop has an end");
     let cutoff = end + DRAIN_GRACE;
     let total = plan.users.len() as f64;
-    let due_at = |index: usize, k: u64| clock.start + Duration::from_secs_f64((index as f64 + k as f64 * total) / rate);
+    let due_at = |index: usize, k: u64| {
+        clock.start + Duration::from_secs_f64((index as f64 + k as f64 * total) / rate)
+    };
 
     let mut open: Vec<OpenUser> = users
         .iter()

@@ -255,7 +255,10 @@ async fn a_slow_answer_does_not_hold_back_the_next_request_in_open_loop() {
     // on a busy machine).
     assert_eq!(schedule.late, schedule.late_generator, "{schedule:?}");
     assert!(schedule.peak_connections > 2, "{schedule:?}");
-    assert!(schedule.peak_connections <= 2 * OPEN_CONNECTIONS_PER_USER, "{schedule:?}");
+    assert!(
+        schedule.peak_connections <= 2 * OPEN_CONNECTIONS_PER_USER,
+        "{schedule:?}"
+    );
     // With one connection per user the queue would grow by a request every 20 ms and the
     // later answers wait hundreds of milliseconds; here they take the server's 5 ms.
     assert!(result.latency.p50_us >= 5 * MS, "{:?}", result.latency);

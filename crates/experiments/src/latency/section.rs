@@ -462,10 +462,14 @@ fn limit(run: &results::FlowRun, servers: Option<usize>) -> String {
     if schedule.late_generator * 100 > schedule.intended.max(1) || work_busy >= 0.9 {
         format!("the generator's own CPU was the limit ({generator_text}; {server_text})")
     } else if servers.is_some_and(|n| server_cores >= 0.9 * n as f64) {
+        // Results from before the open loop could open further connections held one each.
+        let connections = match schedule.peak_connections {
+            0 => "every user's one connection".to_string(),
+            n => format!("every connection a user may open, {n} in all at the peak,"),
+        };
         format!(
-            "the servers' CPU was the limit ({server_text}; answers queued until every connection a \
-             user may open, {} in all at the peak, was waiting; {generator_text})",
-            schedule.peak_connections
+            "the servers' CPU was the limit ({server_text}; answers queued until {connections} was \
+             waiting; {generator_text})"
         )
     } else {
         format!("neither CPU was full ({server_text}; {generator_text})")
