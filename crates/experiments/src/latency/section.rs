@@ -25,7 +25,7 @@ impl Part for Sections {
         };
         let curves = load_curves(file);
         if curves.iter().any(|c| c.points.len() >= 2) {
-            let reading = read_load_latency(file, &curves);
+            let reading = read_load_latency(file, suite.get("throughput"), &curves);
             out.sections.push(Section::new(
                 "Latency against load",
                 LoadLatencyChart {
@@ -289,7 +289,8 @@ fn run_at<'a>(file: &'a ResultsFile, flow: &str, label: &str) -> Option<&'a resu
         .find(|r| r.flow == flow && r.label == label && r.link_delay_us() == 0 && r.target_rate.is_some())
 }
 
-fn read_load_latency(file: &ResultsFile, curves: &[LoadCurve]) -> Vec<String> {
+/// `maxima`: the throughput file the sweep took its maxima from, when it did (`compare`).
+fn read_load_latency(file: &ResultsFile, maxima: Option<&ResultsFile>, curves: &[LoadCurve]) -> Vec<String> {
     let mut out = Vec::new();
     let levels = load_levels(file);
     let shares: Vec<&String> = levels.iter().filter(|l| share(l).is_some()).collect();
@@ -344,7 +345,7 @@ fn read_load_latency(file: &ResultsFile, curves: &[LoadCurve]) -> Vec<String> {
         ));
         out.push(divergence(file, &commons));
     }
-    out.push(schedule_reading(file));
+    out.push(schedule_reading(file, maxima));
     out
 }
 
@@ -476,9 +477,34 @@ fn limit(run: &results::FlowRun, servers: Option<usize>) -> String {
     }
 }
 
+/// The generator's CPU per request in a flow's closed loop at its maximum: the sweep's own
+/// run, or the median over the rounds of the throughput file it took its maxima from.
+fn closed_cost(file: &ResultsFile, maxima: Option<&ResultsFile>, flow: &str) -> Option<f64> {
+    let cost = |r: &results::FlowRun| {
+        r.result
+            .generator
+            .as_ref()
+            .map(|g| g.cpu_us_per_request(r.result.responses))
+    };
+    if let Some(own) = file
+        .runs
+        .iter()
+        .find(|r| r.flow == flow && r.target_rate.is_none())
+    {
+        return cost(own);
+    }
+    let rounds: Vec<f64> = maxima?
+        .runs
+        .iter()
+        .filter(|r| r.flow == flow && r.target_rate.is_none())
+        .filter_map(cost)
+        .collect();
+    (!rounds.is_empty()).then(|| results::median(&rounds))
+}
+
 /// Whether the generator kept every schedule at 95 % and below, and what it cost per request
 /// in open loop against closed.
-fn schedule_reading(file: &ResultsFile) -> String {
+fn schedule_reading(file: &ResultsFile, maxima: Option<&ResultsFile>) -> String {
     let servers = file
         .method
         .placement
@@ -525,18 +551,10 @@ fn schedule_reading(file: &ResultsFile) -> String {
         .iter()
         .filter(|r| r.label == "90%" && r.link_delay_us() == 0)
         .filter_map(|open| {
-            let closed = file
-                .runs
-                .iter()
-                .find(|r| r.flow == open.flow && r.target_rate.is_none())?;
             let generator = open.result.generator.as_ref()?;
             let o = generator.cpu_us_per_request(open.result.responses);
             let w = generator.work_us_per_request(open.result.responses);
-            let c = closed
-                .result
-                .generator
-                .as_ref()?
-                .cpu_us_per_request(closed.result.responses);
+            let c = closed_cost(file, maxima, &open.flow)?;
             Some(format!(
                 "{} {:.1} / {:.1} µs ({:.2}×; {:.2}× without the spin before each due time)",
                 open.flow,
@@ -576,6 +594,33 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../reports/2026-12-02-placed/results/latency.json");
         ResultsFile::read(&path).unwrap()
+    }
+
+    #[test]
+    fn a_missed_schedule_is_put_down_to_the_generator_or_the_servers_by_their_cpu() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../reports/2026-12-06-open-loop/results");
+        let file = ResultsFile::read(&dir.join("latency.json")).unwrap();
+        let run = |flow: &str, label: &str| {
+            file.runs
+                .iter()
+                .find(|r| r.flow == flow && r.label == label)
+                .unwrap()
+        };
+        // The baseline at 95 %: the generator's work alone over its one CPU.
+        assert!(limit(run("baseline", "95%"), Some(1)).starts_with("the generator's own CPU was the limit"));
+        // session-redis at 95 %: the servers' CPU 0.96 busy, the generator's work 45 %.
+        let servers = limit(run("session-redis", "95%"), Some(1));
+        assert!(servers.starts_with("the servers' CPU was the limit"), "{servers}");
+        assert!(servers.contains("256 in all at the peak"), "{servers}");
+        // Unplaced, the servers' share is unknown: never called full.
+        assert!(!limit(run("session-redis", "95%"), None).starts_with("the servers'"));
+
+        // The point-2 figure takes the closed loop from the throughput file the sweep used.
+        let maxima = ResultsFile::read(&dir.join("throughput.json")).unwrap();
+        let closed = closed_cost(&file, Some(&maxima), "baseline").unwrap();
+        assert!((closed - 8.2).abs() < 0.05, "{closed}");
+        assert_eq!(closed_cost(&file, None, "baseline"), None);
     }
 
     #[test]
