@@ -387,7 +387,13 @@ async fn open_thread(users: Vec<usize>, plan: Arc<Plan>, clock: Clock, rate: f64
         let now = Instant::now();
         if now > cutoff {
             // What is still due, or waiting for a connection, was never sent.
-            outcome.unsent += waiting as u64;
+            for user in &mut open {
+                for (at, _) in user.backlog.drain(..) {
+                    if clock.measured(at) {
+                        outcome.unsent += 1;
+                    }
+                }
+            }
             while let Some(Reverse((at, u))) = due.pop() {
                 let user = &mut open[u];
                 let mut at = at;
@@ -399,9 +405,6 @@ async fn open_thread(users: Vec<usize>, plan: Arc<Plan>, clock: Clock, rate: f64
                     user.k += 1;
                     at = due_at(user.index, user.k);
                 }
-            }
-            for user in &mut open {
-                user.backlog.clear();
             }
             break;
         }
