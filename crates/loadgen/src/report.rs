@@ -167,8 +167,7 @@ pub struct Generator {
     /// CPUs were the limit (unless much of it was spun, below).
     pub busy: f64,
     /// Of `cpu_us`, the time the open loop spun towards a due time rather than sleep on a
-    /// timer (the last 50 µs before each): waiting, not
-    /// work, though it keeps the CPU busy.
+    /// timer (the last 50 µs before each): waiting, not work, though it keeps the CPU busy.
     #[serde(default)]
     pub spin_us: u64,
 }

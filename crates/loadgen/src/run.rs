@@ -3,8 +3,8 @@
 //! Each generator thread runs its own single-threaded event loop, tied to its own CPU when
 //! the plan names one, and holds its share of the virtual users with all their connections:
 //! no request is handed from one thread to another. In open loop each virtual user keeps its
-//! own schedule (its share of the rate, as wrk2 does) and sleeps on a microsecond timer
-//! ([`crate::timer`]) until its next request is due.
+//! own schedule (its share of the rate, as wrk2 does); the thread waits for the earliest due
+//! time on one microsecond timer ([`crate::timer`]) and spins the last 50 µs.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
 
-/// One virtual user's timer.
+/// A generator thread's timer (or one connection's, in the reference server).
 pub(crate) struct PreciseTimer {
     fd: AsyncFd<OwnedFd>,
     /// The deadline the timer is set for, so that waiting again for the same one (after
