@@ -349,12 +349,11 @@ async fn open_thread(users: Vec<usize>, plan: Arc<Plan>, clock: Clock, rate: f64
         .iter()
         .map(|&index| {
             let targets = user_targets(&plan, index);
-            let mut conns = connections(&plan, index);
             OpenUser {
                 index,
                 k: 0,
                 next_slot: index,
-                idle: conns.drain(..).map(|c| vec![c]).collect(),
+                idle: connections(&plan, index).into_iter().map(|c| vec![c]).collect(),
                 held: vec![1; targets.len()],
                 targets,
                 backlog: VecDeque::new(),
@@ -454,7 +453,7 @@ async fn open_thread(users: Vec<usize>, plan: Arc<Plan>, clock: Clock, rate: f64
         tokio::select! {
             biased;
             Some(landed) = flights.next(), if !flights.is_empty() => {
-                record(&mut recorder, &clock, &landed);
+                record(&mut recorder, &clock, landed.intended, landed.sent, landed.done, &landed.answer);
                 let Landed { conn, user: u, slot, .. } = landed;
                 let user = &mut open[u];
                 match user.backlog.iter().position(|(_, s)| *s == slot) {
@@ -477,26 +476,35 @@ async fn open_thread(users: Vec<usize>, plan: Arc<Plan>, clock: Clock, rate: f64
         }
     }
     while let Some(landed) = flights.next().await {
-        record(&mut recorder, &clock, &landed);
+        record(
+            &mut recorder,
+            &clock,
+            landed.intended,
+            landed.sent,
+            landed.done,
+            &landed.answer,
+        );
     }
     outcome.recorder = Some(recorder);
     outcome.peak_connections = peak;
     outcome
 }
-/// Records a request that landed, when it was due in the measured window.
-fn record(recorder: &mut Recorder, clock: &Clock, landed: &Landed) {
-    if !clock.measured(landed.intended) {
+/// Records an answer (or its failure) to a request due at `intended` and sent at `sent`,
+/// when it was due in the measured window; both loops record through here.
+fn record(
+    recorder: &mut Recorder,
+    clock: &Clock,
+    intended: Instant,
+    sent: Instant,
+    done: Instant,
+    answer: &Result<Answer, Failure>,
+) {
+    if !clock.measured(intended) {
         return;
     }
-    let offset = clock.offset(landed.intended);
-    match &landed.answer {
-        Ok(a) => recorder.answer(
-            offset,
-            landed.done - landed.intended,
-            landed.done - landed.sent,
-            a.status,
-            a.body_bytes,
-        ),
+    let offset = clock.offset(intended);
+    match answer {
+        Ok(a) => recorder.answer(offset, done - intended, done - sent, a.status, a.body_bytes),
         Err(failure) => recorder.failure(offset, *failure),
     }
 }
@@ -553,12 +561,7 @@ async fn closed_user(
         let answer = conn.send(&plan.request, credential, plan.request_timeout).await;
         if measured {
             outcome.sent += 1;
-            let done = Instant::now();
-            let offset = clock.offset(sent);
-            match answer {
-                Ok(a) => recorder.answer(offset, done - sent, done - sent, a.status, a.body_bytes),
-                Err(failure) => recorder.failure(offset, failure),
-            }
+            record(&mut recorder, &clock, sent, sent, Instant::now(), &answer);
         }
     }
     outcome.recorder = Some(recorder);
