@@ -181,7 +181,16 @@ impl Generator {
     /// The same without the time spun waiting for due times: what the requests themselves
     /// cost the generator.
     pub fn work_us_per_request(&self, responses: u64) -> f64 {
-        self.cpu_us.saturating_sub(self.spin_us) as f64 / responses.max(1) as f64
+        self.work_us() as f64 / responses.max(1) as f64
+    }
+
+    /// [`Generator::busy`] without the time spun: how busy the requests alone kept it.
+    pub fn work_busy(&self) -> f64 {
+        self.busy * self.work_us() as f64 / self.cpu_us.max(1) as f64
+    }
+
+    fn work_us(&self) -> u64 {
+        self.cpu_us.saturating_sub(self.spin_us)
     }
 }
 

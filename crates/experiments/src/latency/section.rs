@@ -443,8 +443,7 @@ fn limit(run: &results::FlowRun, servers: Option<usize>) -> String {
     let (Some(schedule), Some(generator)) = (&run.result.schedule, &run.result.generator) else {
         return "the results do not say what the generator cost".into();
     };
-    let work = generator.cpu_us.saturating_sub(generator.spin_us) as f64 / generator.cpu_us.max(1) as f64;
-    let work_busy = generator.busy * work;
+    let work_busy = generator.work_busy();
     let generator_text = format!(
         "generator {} busy, {} of it work",
         percent(generator.busy),
